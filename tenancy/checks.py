@@ -1,0 +1,120 @@
+"""System checks: every model is tenant-owned or knowingly global, and keyed by tenant."""
+
+from django.apps import apps
+from django.core import checks
+from django.db import models
+
+from .models import TenantOwned
+
+# Models that are global on purpose. Adding one here is a decision: say why beside it.
+GLOBAL_MODELS = {
+    "tenancy.tenant",  # what tenancy is keyed on
+    "tenancy.user",  # a person may belong to several tenants
+    "tenancy.membership",  # read before a tenant is known; always filtered by tenant
+    "tenancy.loginfailure",  # sign-in throttling happens before a tenant is known
+    "tenancy.platformaccess",  # the platform admins' own access log
+    "admin.logentry",  # Django admin is for platform admins only
+    "auth.permission",  # Django's own permission tables: unused by tenants (roles are ours)
+    "auth.group",
+    "auth.group_permissions",
+    "tenancy.user_groups",
+    "tenancy.user_user_permissions",
+    "contenttypes.contenttype",
+    "sessions.session",
+}
+
+
+def _label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def _unique_sets(model: type[models.Model]) -> list[tuple[str, list[str]]]:
+    """(description, field names) of every uniqueness rule declared on the model."""
+    meta = model._meta
+    rules = [
+        (f"field {field.name!r} unique=True", [field.name])
+        for field in meta.local_fields
+        if field.unique and not field.primary_key
+    ]
+    rules += [(f"unique_together {names!r}", list(names)) for names in meta.unique_together]
+    rules += [
+        (f"constraint {constraint.name!r}", list(constraint.fields))
+        for constraint in meta.constraints
+        if isinstance(constraint, models.UniqueConstraint) and constraint.fields
+    ]
+    return rules
+
+
+@checks.register(checks.Tags.models)
+def check_tenant_ownership(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for model in apps.get_models(include_auto_created=True):
+        label = _label(model)
+        if model._meta.proxy:
+            continue
+        if not issubclass(model, TenantOwned):
+            if label not in GLOBAL_MODELS:
+                errors.append(
+                    checks.Error(
+                        f"{label} is neither tenant-owned nor allow-listed as global.",
+                        hint="Inherit tenancy.models.TenantOwned (for a many-to-many, declare a "
+                        "TenantOwned 'through' model), or add it to GLOBAL_MODELS with a reason.",
+                        obj=model,
+                        id="tenancy.E001",
+                    )
+                )
+            continue
+        rules = _unique_sets(model)
+        if not any(fields == ["tenant", "id"] for _, fields in rules):
+            errors.append(
+                checks.Error(
+                    f"{label} lacks the unique (tenant, id) key.",
+                    hint="Keep tenancy.models.tenant_key() in Meta.constraints.",
+                    obj=model,
+                    id="tenancy.E002",
+                )
+            )
+        for description, fields in rules:
+            if fields[0] != "tenant":
+                errors.append(
+                    checks.Error(
+                        f"{label}: {description} does not start with tenant.",
+                        hint="Uniqueness is per tenant: put 'tenant' first.",
+                        obj=model,
+                        id="tenancy.E003",
+                    )
+                )
+        for index in model._meta.indexes:
+            if index.fields and index.fields[0].lstrip("-") != "tenant":
+                errors.append(
+                    checks.Error(
+                        f"{label}: index {index.name!r} does not start with tenant.",
+                        obj=model,
+                        id="tenancy.E004",
+                    )
+                )
+    return errors
+
+
+@checks.register(checks.Tags.database)
+def check_database_role(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """Row-level security does not bind superusers or BYPASSRLS roles: refuse to run as one."""
+    from django.db import connections
+
+    errors: list[checks.CheckMessage] = []
+    for alias in databases or []:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            )
+            name, is_super, bypass = cursor.fetchone()
+        if is_super or bypass:
+            errors.append(
+                checks.Error(
+                    f"Database role {name!r} is a superuser or has BYPASSRLS, so tenant "
+                    "row-level security would not apply.",
+                    hint="Connect as a role with NOSUPERUSER NOBYPASSRLS (./dev run creates one).",
+                    id="tenancy.E010",
+                )
+            )
+    return errors

@@ -1,0 +1,77 @@
+"""Demo data for tenancy: the two demo tenants and their people (a contract: see README).
+
+Every app may have a ``demo.py`` with ``seed(*, tenant, people)``; ``manage.py seed_demo`` calls
+them in dependency order inside the tenant's scope. Each must be idempotent.
+"""
+
+from dataclasses import dataclass
+
+from .models import Membership, Tenant, User
+from .roles import Role
+
+DEMO_PASSWORD = "fieldline-demo"  # noqa: S105 - documented demo login
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    slug: str
+    name: str
+    time_zone: str
+    currency: str
+    language: str
+    country: str
+
+
+DEMO_TENANTS = [
+    DemoTenant("acme", "Acme Field Services", "Europe/Warsaw", "PLN", "pl", "PL"),
+    DemoTenant("globex", "Globex Serviços", "America/Sao_Paulo", "BRL", "pt-br", "BR"),
+]
+
+DEMO_PEOPLE = [
+    ("admin", Role.TENANT_ADMIN, "Ada", "Admin"),
+    ("manager", Role.SERVICE_MANAGER, "Marta", "Manager"),
+    ("dispatcher", Role.DISPATCHER, "Dario", "Dispatcher"),
+    ("tech1", Role.TECHNICIAN, "Tomas", "Technician"),
+    ("tech2", Role.TECHNICIAN, "Tina", "Technician"),
+]
+
+ROOT_EMAIL = "root@fieldline.test"
+MULTI_EMAIL = "multi@fieldline.test"
+
+
+def _user(email: str, first_name: str = "", last_name: str = "", **extra) -> User:
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first_name, "last_name": last_name, **extra}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def seed_people() -> dict[str, dict[str, User]]:
+    """Tenants, users and memberships. Returns {tenant slug: {login prefix: user}}."""
+    _user(ROOT_EMAIL, "Root", "Platform", is_staff=True, is_superuser=True)
+    multi = _user(MULTI_EMAIL, "Mia", "Multi")
+    people: dict[str, dict[str, User]] = {}
+    for spec in DEMO_TENANTS:
+        tenant, _ = Tenant.objects.get_or_create(
+            slug=spec.slug,
+            defaults={
+                "name": spec.name,
+                "time_zone": spec.time_zone,
+                "currency": spec.currency,
+                "default_language": spec.language,
+                "country": spec.country,
+            },
+        )
+        people[spec.slug] = {}
+        for prefix, role, first, last in DEMO_PEOPLE:
+            user = _user(f"{prefix}@{spec.slug}.test", first, last)
+            Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": role})
+            people[spec.slug][prefix] = user
+        Membership.objects.get_or_create(
+            tenant=tenant, user=multi, defaults={"role": Role.DISPATCHER}
+        )
+        people[spec.slug]["multi"] = multi
+    return people

@@ -1,0 +1,92 @@
+"""Request tenancy: who is signed in, which tenant they work in, and its transaction."""
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.deprecation import MiddlewareMixin
+
+from .context import platform_scope, tenant_scope
+from .models import PlatformAccess
+from .selectors import membership_list_for_user
+
+SESSION_TENANT_KEY = "fieldline_tenant_id"
+ADMIN_PREFIX = "/admin/"
+
+
+def _respond_in(scope, get_response, request):
+    with scope:
+        response = get_response(request)
+        # The view turned an error into a response: whatever it wrote must not stay.
+        if response.status_code >= 400:
+            transaction.set_rollback(True)
+    return response
+
+
+class TenantMiddleware:
+    """Resolve ``request.tenant`` from the user's active memberships and the session's choice.
+
+    The rest of the request runs in one transaction in which ``app.tenant_id`` is set, so
+    PostgreSQL row-level security shows this tenant's rows only. A platform admin in Django
+    admin gets the explicit, logged bypass instead. Everyone else sees no tenant rows at all.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.tenant = None
+        request.membership = None
+        request.memberships = []
+        user = request.user
+
+        if request.path.startswith(ADMIN_PREFIX) and user.is_authenticated and user.is_superuser:
+            return _respond_in(platform_scope(), self._log_platform_access, request)
+
+        if user.is_authenticated:
+            request.memberships = membership_list_for_user(user=user)
+            chosen = request.session.get(SESSION_TENANT_KEY)
+            membership = next((m for m in request.memberships if m.tenant_id == chosen), None)
+            if membership is None and request.memberships:
+                membership = request.memberships[0]
+            if membership is not None:
+                request.membership = membership
+                request.tenant = membership.tenant
+
+        if request.tenant is None:
+            return self.get_response(request)
+        timezone.activate(request.tenant.zone)
+        try:
+            return _respond_in(tenant_scope(request.tenant), self.get_response, request)
+        finally:
+            timezone.deactivate()
+
+    def _log_platform_access(self, request):
+        PlatformAccess.objects.create(
+            user=request.user, method=request.method[:8], path=request.get_full_path()[:500]
+        )
+        return self.get_response(request)
+
+
+class TenantLocaleMiddleware(MiddlewareMixin):
+    """Activate the language: the person's choice, else the tenant's, else the browser's."""
+
+    def process_request(self, request):
+        from django.conf import settings
+
+        supported = {code for code, _ in settings.LANGUAGES}
+        candidates = [
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+            getattr(request.user, "language", "") if request.user.is_authenticated else "",
+            request.tenant.default_language if getattr(request, "tenant", None) else "",
+        ]
+        language = next((c for c in candidates if c and c in supported), None)
+        if language is None:
+            language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        from django.utils.cache import patch_vary_headers
+
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

@@ -1,0 +1,254 @@
+"""Tenants, users, memberships and the base every tenant-owned model inherits."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+CURRENCY_CHOICES = [
+    ("PLN", "PLN"),
+    ("BRL", "BRL"),
+    ("EUR", "EUR"),
+    ("USD", "USD"),
+    ("RUB", "RUB"),
+    ("GBP", "GBP"),
+    ("CHF", "CHF"),
+]
+COUNTRY_CHOICES = [
+    ("PL", _("Poland")),
+    ("BR", _("Brazil")),
+    ("RU", _("Russia")),
+    ("FR", _("France")),
+    ("EE", _("Estonia")),
+    ("DE", _("Germany")),
+    ("GB", _("United Kingdom")),
+    ("US", _("United States")),
+]
+
+
+class Tenant(models.Model):
+    """A customer company of Fieldline. Global: this table is what tenancy is keyed on."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR"
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES, default="PL")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_tenant(self, tenant: "Tenant | int") -> "TenantQuerySet":
+        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+        return self.filter(tenant_id=tenant_id)
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned model.
+
+    Carries a non-null tenant, a unique (tenant, id) key that composite foreign keys point at
+    (tenancy.rls adds them, so a row can never reference another tenant's row), and row-level
+    security applied to its table after every migrate. Subclasses that declare their own
+    ``Meta.constraints`` must keep ``tenant_key(...)`` in them; the system check enforces it.
+    """
+
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("tenant"),
+        # The unique (tenant, id) key leads with tenant_id and serves as its index.
+        db_index=False,
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "id"], name="%(app_label)s_%(class)s_tenant_key"
+            )
+        ]
+
+
+def tenant_key() -> models.UniqueConstraint:
+    """The (tenant, id) constraint, for subclasses that declare their own Meta.constraints."""
+    return models.UniqueConstraint(
+        fields=["tenant", "id"], name="%(app_label)s_%(class)s_tenant_key"
+    )
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person. Global: one login may belong to several tenants through memberships."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.lower()
+
+
+class Membership(models.Model):
+    """A user's role in one tenant.
+
+    Global (allow-listed): the tenant middleware reads it before any tenant is known, to find
+    which tenants the signed-in user may enter. Every selector filters it by tenant explicitly.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant__name", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user"], name="tenancy_membership_unique_user"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "is_active"], name="tenancy_member_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.tenant} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if self.role not in Role.values:
+            raise ValidationError({"role": _("Choose a valid role.")})
+
+
+class AuditEvent(TenantOwned):
+    """Who changed what and when, for settings, memberships and (later) business records."""
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=64)
+    target_type = models.CharField(_("record type"), max_length=64)
+    target_id = models.BigIntegerField(_("record id"), null=True)
+    summary = models.CharField(_("summary"), max_length=300)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        constraints = [tenant_key()]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="tenancy_audit_recent_idx"),
+            models.Index(
+                fields=["tenant", "target_type", "target_id"], name="tenancy_audit_target_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, for throttling. Global: it happens before any tenant is known."""
+
+    email = models.CharField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="tenancy_loginfail_email_idx"),
+            models.Index(fields=["ip_address", "created_at"], name="tenancy_loginfail_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PlatformAccess(models.Model):
+    """One request of a platform admin through the row-level-security bypass. Global."""
+
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("platform admin access")
+        verbose_name_plural = _("platform admin accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.method} {self.path}"

@@ -1,0 +1,41 @@
+"""Reads for tenancy. Every function that returns tenant data takes the tenant explicitly."""
+
+from django.db.models import Q, QuerySet
+
+from .models import AuditEvent, Membership, Tenant, User
+
+
+def membership_list_for_user(*, user: User) -> list[Membership]:
+    """The tenants a user may enter (active membership in an active tenant)."""
+    return list(
+        Membership.objects.filter(user=user, is_active=True, tenant__is_active=True)
+        .select_related("tenant")
+        .order_by("tenant__name")
+    )
+
+
+def membership_list(
+    *, tenant: Tenant, search: str = "", role: str = "", status: str = ""
+) -> QuerySet:
+    qs = Membership.objects.filter(tenant=tenant).select_related("user")
+    if search:
+        qs = qs.filter(
+            Q(user__email__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+        )
+    if role:
+        qs = qs.filter(role=role)
+    if status:
+        qs = qs.filter(is_active=status == "active")
+    return qs.order_by("user__email")
+
+
+def membership_get(*, tenant: Tenant, pk: int) -> Membership:
+    """One membership of this tenant; Membership.DoesNotExist for another tenant's, like a
+    missing one."""
+    return Membership.objects.select_related("user", "tenant").get(tenant=tenant, pk=pk)
+
+
+def audit_event_list(*, tenant: Tenant) -> QuerySet:
+    return AuditEvent.objects.for_tenant(tenant).select_related("actor")

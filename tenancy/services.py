@@ -1,0 +1,146 @@
+"""Writes for tenancy: tenant settings, members and roles, the audit trail."""
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .models import AuditEvent, Membership, Tenant, User
+from .roles import Role
+
+TENANT_SETTINGS_FIELDS = ("name", "time_zone", "currency", "default_language", "country")
+
+
+def audit_record(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    action: str,
+    target: Any,
+    summary: str,
+    changes: dict | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        tenant=tenant,
+        actor=actor,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=target.pk,
+        summary=summary[:300],
+        changes=changes or {},
+    )
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {key: [before[key], after[key]] for key in after if before.get(key) != after[key]}
+
+
+@transaction.atomic
+def tenant_settings_update(*, tenant: Tenant, by: User, data: dict) -> Tenant:
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = {field: getattr(tenant, field) for field in TENANT_SETTINGS_FIELDS}
+    for field in TENANT_SETTINGS_FIELDS:
+        if field in data:
+            setattr(tenant, field, data[field])
+    tenant.full_clean()
+    tenant.save()
+    changes = _diff(before, {field: getattr(tenant, field) for field in TENANT_SETTINGS_FIELDS})
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="settings.update",
+            target=tenant,
+            summary=_("Settings changed: %(fields)s") % {"fields": ", ".join(sorted(changes))},
+            changes=changes,
+        )
+    return tenant
+
+
+def _active_admin_count(tenant: Tenant) -> int:
+    return Membership.objects.filter(
+        tenant=tenant, role=Role.TENANT_ADMIN, is_active=True, user__is_active=True
+    ).count()
+
+
+@transaction.atomic
+def member_add(
+    *,
+    tenant: Tenant,
+    by: User,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str = "",
+) -> tuple[Membership, bool]:
+    """Add a person to the tenant. Creates the login when the e-mail is new (the password is then
+    required); an existing login simply gains a membership. Returns (membership, user_created)."""
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if created:
+        if not password:
+            raise ValidationError({"password": _("A new user needs an initial password.")})
+        user = User(email=email, first_name=first_name, last_name=last_name)
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+    elif Membership.objects.filter(tenant=tenant, user=user).exists():
+        raise ValidationError({"email": _("This person is already a member of this tenant.")})
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    except IntegrityError as exc:  # a double submit that lost the race
+        raise ValidationError(
+            {"email": _("This person is already a member of this tenant.")}
+        ) from exc
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="member.add",
+        target=membership,
+        summary=_("%(email)s added as %(role)s")
+        % {"email": email, "role": membership.get_role_display()},
+    )
+    return membership, created
+
+
+@transaction.atomic
+def member_update(*, tenant: Tenant, by: User, membership_id: int, role: str, is_active: bool):
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .get(tenant=tenant, pk=membership_id)
+    )
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    removes_admin = (
+        membership.role == Role.TENANT_ADMIN
+        and membership.is_active
+        and (role != Role.TENANT_ADMIN or not is_active)
+    )
+    if removes_admin and membership.user_id == by.pk:
+        raise PermissionDenied(_("You cannot remove your own tenant admin rights."))
+    if removes_admin and _active_admin_count(tenant) <= 1:
+        raise ValidationError({"role": _("A tenant needs at least one active tenant admin.")})
+    before = {"role": membership.role, "is_active": membership.is_active}
+    membership.role = role
+    membership.is_active = is_active
+    membership.save(update_fields=["role", "is_active"])
+    changes = _diff(before, {"role": role, "is_active": is_active})
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="member.update",
+            target=membership,
+            summary=_("%(email)s: %(fields)s changed")
+            % {"email": membership.user.email, "fields": ", ".join(sorted(changes))},
+            changes=changes,
+        )
+    return membership
