@@ -69,8 +69,14 @@ class SetupError(Exception):
 
 
 def emit(line: str, stream=None) -> None:
+    stream = stream or sys.stdout
     with _print_lock:
-        print(line, file=stream or sys.stdout, flush=True)
+        try:
+            print(line, file=stream, flush=True)
+        except BrokenPipeError:
+            # Whoever read our output is gone (Ctrl-C on `./dev run | tee log` kills tee
+            # too). Carry on silently: stopping what we started matters more.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def say(message: str) -> None:
@@ -797,8 +803,8 @@ def run(cleanup: contextlib.ExitStack, timings: Timings, args: list[str]) -> int
         )
         ready = wait_for_web(url, supervisor)
     if ready:
-        emit(f"\nFieldline is running at {url}\n{DEMO_LOGINS}\nPress Ctrl-C to stop.")
         say(f"set-up timings: {timings.report()}; URL printed {timings.elapsed():.1f}s after start")
+        emit(f"\nFieldline is running at {url}\n{DEMO_LOGINS}\nPress Ctrl-C to stop.\n")
     elif supervisor.first_exited() is None:
         warn(f"{url} did not answer within {WEB_READY_TIMEOUT}s; still waiting (Ctrl-C to stop)")
 
@@ -879,7 +885,12 @@ def test(cleanup: contextlib.ExitStack, timings: Timings, pytest_args: list[str]
 # --------------------------------------------------------------------------- main
 
 
+_stop_signal = signal.SIGINT
+
+
 def _interrupt(signum, frame):
+    global _stop_signal
+    _stop_signal = signum
     raise KeyboardInterrupt
 
 
@@ -899,7 +910,7 @@ def main(argv: list[str]) -> int:
             return 1
         except KeyboardInterrupt:
             emit("\nInterrupted; stopping.", sys.stderr)
-            return 130
+            return 128 + _stop_signal
         finally:
             # Let the clean-up finish even if Ctrl-C is pressed again.
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -47,8 +47,12 @@ def _unique_sets(model: type[models.Model]) -> list[tuple[str, list[str]]]:
 
 @checks.register(checks.Tags.models)
 def check_tenant_ownership(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return tenant_ownership_errors(apps.get_models(include_auto_created=True))
+
+
+def tenant_ownership_errors(model_list) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for model in apps.get_models(include_auto_created=True):
+    for model in model_list:
         label = _label(model)
         if model._meta.proxy:
             continue

@@ -87,7 +87,10 @@ def member_add(
         if not password:
             raise ValidationError({"password": _("A new user needs an initial password.")})
         user = User(email=email, first_name=first_name, last_name=last_name)
-        validate_password(password, user)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
         user.save()
     elif Membership.objects.filter(tenant=tenant, user=user).exists():

@@ -5,6 +5,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# WhiteNoise serves the collected static files right after the security middleware.
+MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }
@@ -18,4 +20,17 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": env(
+            "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
+        ),
+        "OPTIONS": {
+            "host": env("DJANGO_EMAIL_HOST", default="localhost"),
+            "port": env.int("DJANGO_EMAIL_PORT", default=25),
+            "username": env("DJANGO_EMAIL_USER", default=""),
+            "password": env("DJANGO_EMAIL_PASSWORD", default=""),
+            "use_tls": env.bool("DJANGO_EMAIL_USE_TLS", default=False),
+        },
+    }
+}

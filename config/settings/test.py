@@ -1,7 +1,15 @@
+import os
+
 from .base import *  # noqa: F401,F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 LOGGING["root"]["level"] = "WARNING"
+
+# Celery tests run a real worker (in a thread) against real Redis. A queue of this run's own
+# keeps it from taking tasks meant for a development worker on the same Redis.
+CELERY_TASK_DEFAULT_QUEUE = f"fieldline-test-{os.getpid()}"
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = False

@@ -1,0 +1,47 @@
+"""Playwright on the system Chromium against pytest-django's live server."""
+
+import os
+
+import pytest
+
+from tenancy.demo import seed_people
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DEMO_PASSWORD = "fieldline-demo"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("FIELDLINE_CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo tenants and logins of the README."""
+    return seed_people()
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    def _sign_in(email: str, password: str = DEMO_PASSWORD):
+        page.goto(f"{live_server.url}/sign-in/")
+        page.fill("input[name=username]", email)
+        page.fill("input[name=password]", password)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        return page
+
+    return _sign_in
