@@ -71,11 +71,12 @@ def test_tenant_setting_shows_only_that_tenants_rows(tenant_a, tenant_b):
 
 def test_writing_a_row_for_another_tenant_is_refused_by_the_database(tenant_a, tenant_b):
     _as_app_without_tenant()
-    with pytest.raises(DatabaseError, match="row-level security"):
-        with tenant_scope(tenant_a), transaction.atomic():
-            AuditEvent.objects.create(
-                tenant=tenant_b, action="x", target_type="x", summary="smuggled"
-            )
+    with (
+        pytest.raises(DatabaseError, match="row-level security"),
+        tenant_scope(tenant_a),
+        transaction.atomic(),
+    ):
+        AuditEvent.objects.create(tenant=tenant_b, action="x", target_type="x", summary="smuggled")
     with platform_scope():
         assert not AuditEvent.objects.filter(summary="smuggled").exists()
 
