@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,12 @@ class Tenant(models.Model):
     )
     country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES, default="PL")
     is_active = models.BooleanField(_("active"), default=True)
+    order_generation_horizon_days = models.PositiveSmallIntegerField(
+        _("order generation look-ahead (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("How far ahead the daily job creates service orders from agreements."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -252,3 +259,31 @@ class PlatformAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.method} {self.path}"
+
+
+class NumberSequence(TenantOwned):
+    """A per-tenant counter for document numbers (customers, agreements, orders…).
+
+    Numbers are handed out under a row lock in the caller's transaction, so a rolled-back
+    transaction gives its numbers back: no gaps, no duplicates.
+    """
+
+    key = models.CharField(_("sequence"), max_length=40)
+    prefix = models.CharField(_("prefix"), max_length=10, blank=True)
+    padding = models.PositiveSmallIntegerField(_("digits"), default=6)
+    next_value = models.PositiveBigIntegerField(_("next number"), default=1)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "key"], name="tenancy_sequence_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.format(self.next_value)}"
+
+    def format(self, value: int) -> str:
+        return f"{self.prefix}{value:0{self.padding}d}"

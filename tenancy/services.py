@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from .models import AuditEvent, Membership, Tenant, User
 from .roles import Role
 
-TENANT_SETTINGS_FIELDS = ("name", "time_zone", "currency", "default_language", "country")
+TENANT_SETTINGS_FIELDS = (
+    "name",
+    "time_zone",
+    "currency",
+    "default_language",
+    "country",
+    "order_generation_horizon_days",
+)
 
 
 def audit_record(
@@ -147,3 +154,31 @@ def member_update(*, tenant: Tenant, by: User, membership_id: int, role: str, is
             changes=changes,
         )
     return membership
+
+
+DEFAULT_PREFIXES = {
+    "customer": "C-",
+    "item": "I-",
+    "service_object": "OBJ-",
+    "agreement": "AG-",
+    "service_order": "SO-",
+}
+
+
+def sequence_next_numbers(*, tenant: Tenant, key: str, count: int = 1) -> list[str]:
+    """Reserve ``count`` consecutive numbers of a per-tenant sequence (inside the caller's
+    transaction: concurrent callers queue on the row lock)."""
+    from .models import NumberSequence
+
+    NumberSequence.objects.get_or_create(
+        tenant=tenant, key=key, defaults={"prefix": DEFAULT_PREFIXES.get(key, "")}
+    )
+    sequence = NumberSequence.objects.select_for_update().get(tenant=tenant, key=key)
+    first = sequence.next_value
+    sequence.next_value = first + count
+    sequence.save(update_fields=["next_value"])
+    return [sequence.format(value) for value in range(first, first + count)]
+
+
+def sequence_next_number(*, tenant: Tenant, key: str) -> str:
+    return sequence_next_numbers(tenant=tenant, key=key, count=1)[0]

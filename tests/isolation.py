@@ -1,15 +1,32 @@
 """The isolation registry: for every URL that takes a record's id, how to make such a record.
 
-``tests/tenancy/test_isolation.py`` requests each URL with tenant A's record as tenant B's user
-(expecting 404 for reads and writes) and fails when a URL with an id has no entry here, so a new
-detail page cannot ship without its isolation test. Each entry: url name -> function(tenant)
-returning the URL kwargs for a fresh record of that tenant.
+``tests/tenancy/test_isolation.py`` requests each URL with tenant A's record as tenant B's admin
+(expecting 404 for GET and POST) and fails when a URL with an id has no entry, so a new detail
+page cannot ship without its isolation test. Each entry: url name -> function(tenant) returning
+the URL kwargs for a fresh record of that tenant.
+
+Each component keeps its own cases in ``tests/<app>/isolation_cases.py`` (a dict named CASES);
+they are merged here.
 """
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 
+import tests
 from tests.factories import MembershipFactory
 
 ISOLATION_CASES: dict[str, Callable] = {
     "tenancy:member_edit": lambda tenant: {"pk": MembershipFactory(tenant=tenant).pk},
 }
+
+for package in pkgutil.iter_modules(tests.__path__):
+    if not package.ispkg:
+        continue
+    try:
+        module = importlib.import_module(f"tests.{package.name}.isolation_cases")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"tests.{package.name}.isolation_cases":
+            raise
+        continue
+    ISOLATION_CASES.update(module.CASES)

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.forms",
+    "django.contrib.postgres",
     "django_htmx",
     "django_filters",
     # Fieldline, in dependency order (each imports only apps above it).

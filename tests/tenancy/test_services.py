@@ -105,6 +105,7 @@ def test_settings_are_saved_and_audited(admin_a, tenant_a, client):
         "currency": "EUR",
         "default_language": "et",
         "country": "EE",
+        "order_generation_horizon_days": 45,
     }
     assert client.post(reverse("tenancy:settings"), data).status_code == 302
     tenant_a.refresh_from_db()
@@ -126,6 +127,7 @@ def test_invalid_time_zone_is_refused(admin_a, tenant_a, client):
         "currency": "EUR",
         "default_language": "en",
         "country": "EE",
+        "order_generation_horizon_days": 45,
     }
     response = client.post(reverse("tenancy:settings"), data)
     assert response.status_code == 200
