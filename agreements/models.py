@@ -520,6 +520,29 @@ class Agreement(TenantOwned):
         pass
 
 
+class AgreementSuspension(TenantOwned):
+    """A period an agreement was suspended. Generation skips occurrences inside it, unless the
+    manager chose to back-fill the period when resuming."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="suspensions", verbose_name=_("agreement")
+    )
+    suspended_from = models.DateField(_("suspended from"))
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    backfill = models.BooleanField(_("back-fill the suspended period"), default=False)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-suspended_from"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [tenant_key()]
+        indexes = [models.Index(fields=["tenant", "agreement"], name="agreements_susp_agr_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.suspended_from}–{self.resumed_on or ''}"
+
+
 class AgreementObject(TenantOwned):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="object_links")
     service_object = models.ForeignKey(

@@ -12,6 +12,9 @@ urlpatterns = [
     path("tenant/switch/", tenancy_views.switch_tenant, name="switch_tenant"),
     path("language/", tenancy_views.set_language, name="set_language"),
     path("settings/", include("tenancy.urls")),
+    path("sla/", include("sla.urls")),
+    path("", include("agreements.urls")),
+    path("orders/", include("service_orders.urls")),
     path("healthz", tenancy_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

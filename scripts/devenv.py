@@ -175,7 +175,7 @@ def apt_install(package: str, needed_for: str) -> None:
     global _apt_updated
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise SetupError(
-            f"{needed_for} needs `{package}`, which is not installed.\n"
+            f"`{package}` is needed for {needed_for} and is not installed.\n"
             f"  Install it, e.g.: sudo apt-get install {package}"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -183,7 +183,7 @@ def apt_install(package: str, needed_for: str) -> None:
         say("apt-get update")
         subprocess.run(["apt-get", "update", "-q"], env=env, stdin=subprocess.DEVNULL, check=True)
         _apt_updated = True
-    say(f"apt-get install {package} ({needed_for})")
+    say(f"apt-get install {package} (needed for {needed_for})")
     result = subprocess.run(
         ["apt-get", "install", "-y", "-q", package], env=env, stdin=subprocess.DEVNULL
     )
@@ -581,7 +581,7 @@ class LocalRedis(Service):
     def start(self) -> int:
         executable = shutil.which("redis-server")
         if executable is None:
-            apt_install("redis-server", "Fieldline's Celery broker")
+            apt_install("redis-server", "the Celery broker")
             executable = shutil.which("redis-server") or "/usr/bin/redis-server"
         if port_in_use(self.port):
             raise SetupError(
@@ -825,7 +825,7 @@ def find_chromium() -> str:
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    apt_install("chromium", "The browser tests (Playwright)")
+    apt_install("chromium", "the browser tests")
     return "/usr/bin/chromium"
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from .models import LoginFailure, Tenant
 from .roles import Role
 from .services import TENANT_SETTINGS_FIELDS
+
+
+def attach_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: beside its field where it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 class FieldlineFormRenderer(TemplatesSetting):

@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,12 +18,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
-from .forms import MemberAddForm, MemberFilterForm, MemberUpdateForm, SignInForm, TenantSettingsForm
+from .forms import (
+    MemberAddForm,
+    MemberFilterForm,
+    MemberUpdateForm,
+    SignInForm,
+    TenantSettingsForm,
+    attach_errors,
+)
 from .lists import Column, list_response
 from .middleware import SESSION_TENANT_KEY
 from .models import Membership
 from .permissions import capability_required, tenant_required
 from .roles import Capability, Role
+from .submissions import submission_claim, submission_complete
 
 HOME_TEMPLATES = {
     Role.TENANT_ADMIN: "tenancy/home_tenant_admin.html",
@@ -139,13 +148,18 @@ def member_list(request):
 def member_add(request):
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        earlier = submission_claim(request)
+        if earlier:
+            return redirect(earlier)
         try:
             membership, created = services.member_add(
                 tenant=request.tenant, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
+            transaction.set_rollback(True)  # give the submission token back
         else:
+            submission_complete(request, reverse("tenancy:members"))
             if created:
                 messages.success(
                     request, _("%(email)s can now sign in.") % {"email": membership.user.email}
@@ -177,7 +191,7 @@ def member_edit(request, pk: int):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -197,7 +211,7 @@ def tenant_settings(request):
                 tenant=request.tenant, by=request.user, data=form.cleaned_data
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("tenancy:settings")
@@ -227,14 +241,6 @@ def audit_list(request):
         csv_filename="activity",
         context={"action": action},
     )
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @never_cache

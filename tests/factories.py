@@ -8,7 +8,14 @@ import factory
 from agreements import models as agr
 from service_orders import models as so
 from sla import models as sla
-from tenancy.models import AuditEvent, Membership, NumberSequence, Tenant, User
+from tenancy.models import (
+    AuditEvent,
+    Membership,
+    NumberSequence,
+    SubmissionToken,
+    Tenant,
+    User,
+)
 from tenancy.roles import Role
 
 
@@ -296,3 +303,20 @@ class GenerationErrorFactory(factory.django.DjangoModelFactory):
     period_start = datetime.date(2026, 1, 1)
     period_end = datetime.date(2026, 1, 31)
     message = "Boom"
+
+
+class SubmissionTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubmissionToken
+
+    tenant = factory.SubFactory(TenantFactory)
+    token = factory.Faker("uuid4", cast_to=None)
+
+
+class AgreementSuspensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = agr.AgreementSuspension
+
+    agreement = factory.SubFactory(AgreementFactory)
+    tenant = factory.LazyAttribute(lambda o: o.agreement.tenant)
+    suspended_from = datetime.date(2026, 3, 1)

@@ -5,8 +5,8 @@
 page cannot ship without its isolation test. Each entry: url name -> function(tenant) returning
 the URL kwargs for a fresh record of that tenant.
 
-Each component keeps its own cases in ``tests/<app>/isolation_cases.py`` (a dict named CASES);
-they are merged here.
+Each component keeps its own cases in ``tests/<app>/isolation_cases*.py`` modules (a dict named
+CASES); they are merged here.
 """
 
 import importlib
@@ -23,10 +23,8 @@ ISOLATION_CASES: dict[str, Callable] = {
 for package in pkgutil.iter_modules(tests.__path__):
     if not package.ispkg:
         continue
-    try:
-        module = importlib.import_module(f"tests.{package.name}.isolation_cases")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"tests.{package.name}.isolation_cases":
-            raise
-        continue
-    ISOLATION_CASES.update(module.CASES)
+    subpackage = importlib.import_module(f"tests.{package.name}")
+    for module_info in pkgutil.iter_modules(subpackage.__path__):
+        if module_info.name.startswith("isolation_cases"):
+            module = importlib.import_module(f"tests.{package.name}.{module_info.name}")
+            ISOLATION_CASES.update(module.CASES)

@@ -45,3 +45,11 @@ def query_with(context, **changes):
 @register.filter
 def can(request, capability: str) -> bool:
     return request_can(request, capability)
+
+
+@register.simple_tag
+def submission_token():
+    """A hidden one-use token for create forms (see tenancy.submissions)."""
+    from ..submissions import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())

@@ -74,3 +74,17 @@ def test_django_admin_is_for_platform_admins_only(tenant_a, admin_a, client):
     response = client.get("/admin/")
     assert response.status_code == 302  # to the admin's own sign-in, not the index
     assert "/admin/login/" in response.url
+
+
+def test_every_navigation_entry_has_a_url():
+    from django.urls import NoReverseMatch
+
+    from tenancy.navigation import registered
+
+    broken = []
+    for item in registered():
+        try:
+            reverse(item.url_name)
+        except NoReverseMatch:
+            broken.append(item.url_name)
+    assert broken == []

@@ -159,3 +159,18 @@ def test_member_list_runs_a_constant_number_of_queries(
         make_member(tenant_a, Role.TECHNICIAN)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("tenancy:members")).status_code == 200
+
+
+def test_a_double_submit_creates_one_user(admin_a, tenant_a, client):
+    client.force_login(admin_a)
+    data = {
+        "email": "twice@example.test",
+        "role": Role.TECHNICIAN,
+        "password": "a-Strong-pass-42",
+        "submission_token": "5d0c5a4e9b1f4c2a8e7d6f5a4b3c2d1e",
+    }
+    first = client.post(reverse("tenancy:member_add"), data)
+    second = client.post(reverse("tenancy:member_add"), data)
+    assert first.status_code == second.status_code == 302
+    assert second.url == first.url
+    assert Membership.objects.filter(tenant=tenant_a, user__email="twice@example.test").count() == 1

@@ -1,0 +1,3 @@
+app_name = "service_orders"
+
+urlpatterns: list = []
