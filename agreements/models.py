@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from sla.models import ServiceLevelAgreement
@@ -346,11 +347,11 @@ class CombineRule(models.TextChoices):
 
 
 class AgreementState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    EXPIRED = "expired", _("Expired")
-    CANCELLED = "cancelled", _("Cancelled")
+    DRAFT = "draft", pgettext_lazy("agreement state", "Draft")
+    ACTIVE = "active", pgettext_lazy("agreement state", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("agreement state", "Suspended")
+    EXPIRED = "expired", pgettext_lazy("agreement state", "Expired")
+    CANCELLED = "cancelled", pgettext_lazy("agreement state", "Cancelled")
 
 
 class Agreement(TenantOwned):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from agreements.models import (
@@ -29,9 +30,9 @@ from tenancy.models import TenantOwned, tenant_key
 
 
 class Priority(models.TextChoices):
-    HIGH = "high", _("High")
-    NORMAL = "normal", _("Normal")
-    LOW = "low", _("Low")
+    HIGH = "high", pgettext_lazy("service order priority", "High")
+    NORMAL = "normal", pgettext_lazy("service order priority", "Normal")
+    LOW = "low", pgettext_lazy("service order priority", "Low")
 
 
 class Origin(models.TextChoices):
@@ -42,13 +43,13 @@ class Origin(models.TextChoices):
 
 
 class OrderState(models.TextChoices):
-    NEW = "new", _("New")
-    SCHEDULED = "scheduled", _("Scheduled")
-    IN_PROGRESS = "in_progress", _("In progress")
-    ON_HOLD = "on_hold", _("On hold")
-    COMPLETED = "completed", _("Completed")
-    POSTED = "posted", _("Posted")
-    CANCELLED = "cancelled", _("Cancelled")
+    NEW = "new", pgettext_lazy("service order state", "New")
+    SCHEDULED = "scheduled", pgettext_lazy("service order state", "Scheduled")
+    IN_PROGRESS = "in_progress", pgettext_lazy("service order state", "In progress")
+    ON_HOLD = "on_hold", pgettext_lazy("service order state", "On hold")
+    COMPLETED = "completed", pgettext_lazy("service order state", "Completed")
+    POSTED = "posted", pgettext_lazy("service order state", "Posted")
+    CANCELLED = "cancelled", pgettext_lazy("service order state", "Cancelled")
 
 
 OPEN_STATES = (OrderState.NEW, OrderState.SCHEDULED, OrderState.IN_PROGRESS, OrderState.ON_HOLD)
@@ -182,9 +183,9 @@ class ServiceOrder(TenantOwned):
 
 
 class LineStatus(models.TextChoices):
-    CREATED = "created", _("Created")
-    POSTED = "posted", _("Posted")
-    CANCELLED = "cancelled", _("Cancelled")
+    CREATED = "created", pgettext_lazy("order line status", "Created")
+    POSTED = "posted", pgettext_lazy("order line status", "Posted")
+    CANCELLED = "cancelled", pgettext_lazy("order line status", "Cancelled")
 
 
 class ServiceOrderLine(TenantOwned):
