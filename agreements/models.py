@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from sla.models import ServiceLevelAgreement
 from tenancy.models import TenantOwned, tenant_key
@@ -354,7 +354,7 @@ class AgreementState(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("agreement state", "Cancelled")
 
 
-class Agreement(TenantOwned):
+class Agreement(FSMModelMixin, TenantOwned):
     number = models.CharField(_("number"), max_length=20)
     customer = models.ForeignKey(
         Customer,

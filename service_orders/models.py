@@ -11,7 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from agreements.models import (
     MONEY,
@@ -55,7 +55,7 @@ class OrderState(models.TextChoices):
 OPEN_STATES = (OrderState.NEW, OrderState.SCHEDULED, OrderState.IN_PROGRESS, OrderState.ON_HOLD)
 
 
-class ServiceOrder(TenantOwned):
+class ServiceOrder(FSMModelMixin, TenantOwned):
     number = models.CharField(_("number"), max_length=20)
     customer = models.ForeignKey(
         Customer,

@@ -11,11 +11,11 @@ class SlaConfig(AppConfig):
         from tenancy.roles import Capability
 
         register(
-            NavItem("sla:sla_list", _("SLAs"), Capability.MANAGE_AGREEMENTS, 220, "/sla/levels/"),
+            NavItem("sla:sla_list", _("SLAs"), Capability.VIEW_AGREEMENTS, 220, "/sla/levels/"),
             NavItem(
                 "sla:calendar_list",
                 _("Calendars"),
-                Capability.MANAGE_MASTER_DATA,
+                Capability.VIEW_MASTER_DATA,
                 230,
                 "/sla/calendars/",
             ),

@@ -16,6 +16,8 @@ class TenantOwnedAdmin(admin.ModelAdmin):
         return ("tenant", *super().get_list_display(request))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        # The tenant is not an editable model field: the form below adds its own chooser.
+        kwargs["fields"] = [f for f in (kwargs.get("fields") or []) if f != "tenant"] or None
         form = super().get_form(request, obj, change=change, **kwargs)
         model = self.model
 

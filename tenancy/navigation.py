@@ -44,8 +44,13 @@ def nav_for(request) -> list[dict]:
             except NoReverseMatch:  # tests/tenancy/test_roles.py fails on this; pages don't
                 logger.error("Navigation entry %s has no URL", item.url_name)
                 continue
-            active = request.path == url or bool(
-                item.section and request.path.startswith(item.section)
-            )
-            entries.append({"url": url, "label": item.label, "active": active})
+            entries.append({"url": url, "label": item.label, "section": item.section})
+    # The entry whose section is the longest prefix of the path is the active one (so that
+    # /orders/generate/ marks "Generate orders", not also "Service orders").
+    matches = [e for e in entries if e["url"] == request.path] or [
+        e for e in entries if e["section"] and request.path.startswith(e["section"])
+    ]
+    active = max(matches, key=lambda e: len(e["section"] or e["url"]), default=None)
+    for entry in entries:
+        entry["active"] = entry is active
     return entries

@@ -14,9 +14,12 @@ committed result. A submission that fails validation or rolls back releases its 
 """
 
 import uuid
+from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from .forms import attach_errors
 from .models import SubmissionToken
 
 FIELD = "submission_token"
@@ -54,3 +57,21 @@ def submission_complete(request, result_url: str) -> None:
     if claimed is not None:
         claimed.result_url = result_url[:300]
         claimed.save(update_fields=["result_url"])
+
+
+def create_once[T](request, form, create: Callable[[], T]) -> tuple[T | None, str | None]:
+    """Run ``create()`` once per submission token, in a savepoint that a refusal rolls back
+    (the token included, so the corrected form can be sent again).
+
+    Returns ``(created, None)``; ``(None, url)`` of the earlier submission's result for a repeated
+    submit; or ``(None, None)`` when the service refused and its errors are on the form. The
+    caller records the result with ``submission_complete`` once it knows the URL."""
+    try:
+        with transaction.atomic():
+            earlier = submission_claim(request)
+            if earlier:
+                return None, earlier
+            return create(), None
+    except ValidationError as exc:
+        attach_errors(form, exc)
+        return None, None

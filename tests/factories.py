@@ -209,7 +209,8 @@ class AgreementFactory(factory.django.DjangoModelFactory):
         obj = super()._create(model_class, *args, **kwargs)
         if state:
             model_class.objects.filter(pk=obj.pk).update(state=state)
-            obj.refresh_from_db()
+            # refresh_from_db() would be refused by the protected FSM field: read it anew.
+            obj = model_class.objects.get(pk=obj.pk)
         return obj
 
 

@@ -131,7 +131,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every 24 hours from beat's start (beat remembers the last run across restarts). The job
+    # catches up on any days it missed, so the hour it runs at does not matter.
+    "generate-service-orders": {
+        "task": "tenancy.fan_out",
+        "schedule": 24 * 60 * 60,
+        "args": ("service_orders.generate_orders_for_tenant",),
+    },
+    # Daily as well: expires agreements whose end date has passed in each tenant's own zone.
+    # Idempotent, so a late or repeated run changes nothing twice.
+    "expire-ended-agreements": {
+        "task": "tenancy.fan_out",
+        "schedule": 24 * 60 * 60,
+        "args": ("agreements.expire_ended",),
+    },
+}
 
 # Pages must keep working when Redis is down, so the cache is per process, not Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

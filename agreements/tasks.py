@@ -1,0 +1,15 @@
+"""Celery tasks of the agreements app: thin wrappers around services."""
+
+from celery import shared_task
+
+from tenancy.tasks import TenantTask
+
+from .services import agreements as agreement_services
+
+
+@shared_task(base=TenantTask, bind=True, name="agreements.expire_ended", acks_late=True)
+def expire_ended(self, *, tenant_id: int) -> int:
+    """Expire the tenant's agreements whose end date has passed. Idempotent (a second run finds
+    nothing to expire), so it may run late, twice, or be retried after a crash."""
+    with self.scope():
+        return agreement_services.agreements_expire_ended(tenant=self.tenant)

@@ -1,0 +1,336 @@
+"""Benchmark: one month of service orders for 10,000 agreement lines across 20 tenants.
+
+    DJANGO_SETTINGS_MODULE=config.settings.dev python bench/generate_orders.py   (or: make bench)
+
+Works in a scratch database next to the configured one (its name + "_bench"), created, migrated
+and dropped again by this script, so it never touches real data. Steps:
+
+1. generate: ``generation_run`` for one month, tenant by tenant (what the daily job does);
+2. re-run: the same again, which finds everything generated and creates nothing;
+3. SQL floor: the very rows step 1 wrote, inserted again with one INSERT … SELECT per table from
+   a prepared copy: the least work the database can do to store them.
+
+Prints one row per step: rows, seconds, SQL queries, rows per second and the ratio to the floor.
+Targets (docs/performance.md): generate ≤ 10 s, re-run ≤ 2 s on a 2-core machine.
+"""
+
+import datetime
+import itertools
+import os
+import platform
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import environ  # noqa: E402
+import psycopg2  # noqa: E402
+from psycopg2 import sql  # noqa: E402
+
+TENANTS = 20
+AGREEMENTS_PER_TENANT = 200
+LINES_PER_TENANT = 500  # 100 agreements with 3 lines, 100 with 2
+PERIOD = (datetime.date(2026, 5, 1), datetime.date(2026, 5, 31))
+
+
+# --- The scratch database -----------------------------------------------------------------------
+
+
+def _admin_connection(config: dict):
+    conn = psycopg2.connect(
+        dbname=config["NAME"],
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+    )
+    conn.autocommit = True
+    return conn
+
+
+def create_scratch_database() -> tuple[dict, str]:
+    url = os.environ.get("DATABASE_URL", "postgres://fieldline@127.0.0.1:54329/fieldline")
+    config = environ.Env.db_url_config(url)
+    scratch = f"{config['NAME']}_bench"
+    conn = _admin_connection(config)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(scratch)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+    finally:
+        conn.close()
+    os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + scratch
+    return config, scratch
+
+
+def drop_scratch_database(config: dict, scratch: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    conn = _admin_connection(config)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(scratch)))
+    finally:
+        conn.close()
+
+
+# --- Data ---------------------------------------------------------------------------------------
+
+
+def build_data():
+    """20 tenants × 500 agreement lines: weekly, biweekly and monthly, every combine rule."""
+    from agreements.models import (
+        Agreement,
+        AgreementLine,
+        AgreementState,
+        CombineRule,
+        Customer,
+        CustomerSite,
+        IntervalUnit,
+        Item,
+        ServiceObject,
+        ServiceTask,
+        TimeWindow,
+    )
+    from sla.models import BusinessCalendar, Holiday
+    from tenancy.context import platform_scope
+    from tenancy.models import Tenant, User
+
+    intervals = itertools.cycle(
+        [(IntervalUnit.WEEK, 1), (IntervalUnit.WEEK, 2), (IntervalUnit.MONTH, 1)]
+    )
+    windows = itertools.cycle([TimeWindow.EXACT, TimeWindow.SAME_WEEK, TimeWindow.DAYS_AROUND])
+    rules = itertools.cycle(CombineRule.values)
+    technicians = [
+        User.objects.create(email=f"bench-tech{n}@bench.test", first_name=f"Tech {n}")
+        for n in range(5)
+    ]
+    tenants = []
+    with platform_scope():
+        for t in range(TENANTS):
+            tenant = Tenant.objects.create(
+                slug=f"bench_{t:02d}", name=f"Bench {t:02d}", time_zone="Europe/Warsaw"
+            )
+            tenants.append(tenant)
+            calendar = BusinessCalendar.objects.create(tenant=tenant, name="Main", is_default=True)
+            Holiday.objects.bulk_create(
+                Holiday(tenant=tenant, calendar=calendar, date=day, name="Holiday")
+                for day in (datetime.date(2026, 5, 1), datetime.date(2026, 5, 3))
+            )
+            items = Item.objects.bulk_create(
+                Item(
+                    tenant=tenant,
+                    number=f"I-{n}",
+                    name=f"Filter {n}",
+                    cost_price=Decimal("10.00"),
+                    sales_price=Decimal("18.50"),
+                )
+                for n in range(10)
+            )
+            tasks = ServiceTask.objects.bulk_create(
+                ServiceTask(tenant=tenant, code=f"T{n}", name=f"Task {n}") for n in range(10)
+            )
+            customers = Customer.objects.bulk_create(
+                Customer(tenant=tenant, number=f"C-{n}", name=f"Customer {n}")
+                for n in range(AGREEMENTS_PER_TENANT)
+            )
+            sites = CustomerSite.objects.bulk_create(
+                CustomerSite(
+                    tenant=tenant,
+                    customer=customer,
+                    name="Main",
+                    street="Main street 1",
+                    city="Town",
+                    is_default=True,
+                )
+                for customer in customers
+            )
+            objects = ServiceObject.objects.bulk_create(
+                ServiceObject(
+                    tenant=tenant,
+                    customer=customer,
+                    site=site,
+                    number=f"OBJ-{n}-{k}",
+                    name=f"Boiler {n}-{k}",
+                )
+                for n, (customer, site) in enumerate(zip(customers, sites, strict=True))
+                for k in range(2)
+            )
+            agreements = Agreement.objects.bulk_create(
+                Agreement(
+                    tenant=tenant,
+                    number=f"AG-{n}",
+                    customer=customer,
+                    description=f"Maintenance {n}",
+                    start_date=datetime.date(2026, 1, 1) + datetime.timedelta(days=n % 28),
+                    currency="PLN",
+                    combine_rule=next(rules),
+                    preferred_technician=technicians[n % 5],
+                )
+                for n, customer in enumerate(customers)
+            )
+            lines = []
+            for n, agreement in enumerate(agreements):
+                for k in range(3 if n < AGREEMENTS_PER_TENANT // 2 else 2):
+                    unit, count = next(intervals)
+                    window = next(windows)
+                    lines.append(
+                        AgreementLine(
+                            tenant=tenant,
+                            agreement=agreement,
+                            position=(k + 1) * 10,
+                            service_object=objects[2 * n + k % 2],
+                            task=tasks[(n + k) % 10],
+                            item=items[n % 10] if k == 2 else None,
+                            technician=technicians[(n + k) % 5] if k else None,
+                            interval_unit=unit,
+                            interval_count=count,
+                            time_window=window,
+                            window_days_before=2 if window == TimeWindow.DAYS_AROUND else 0,
+                            window_days_after=2 if window == TimeWindow.DAYS_AROUND else 0,
+                            exclude_holidays=k == 1,
+                            unit_price=None if k == 2 else Decimal("95.00"),
+                        )
+                    )
+            assert len(lines) == LINES_PER_TENANT
+            AgreementLine.objects.bulk_create(lines)
+            Agreement.objects.filter(tenant=tenant).update(state=AgreementState.ACTIVE)
+    return tenants
+
+
+# --- Measuring ----------------------------------------------------------------------------------
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql_text, params, many, context):
+        self.count += 1
+        return execute(sql_text, params, many, context)
+
+
+def measured(step):
+    """Run ``step()`` -> rows; returns (rows, seconds, queries)."""
+    from django.db import connection
+
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        rows = step()
+        seconds = time.perf_counter() - started
+    return rows, seconds, counter.count
+
+
+def generate_all(tenants):
+    from agreements.models import GenerationTrigger
+    from service_orders.services.generation import generation_run
+
+    totals = {"orders": 0, "lines": 0, "skipped": 0}
+    for tenant in tenants:
+        run = generation_run(
+            tenant=tenant,
+            period_start=PERIOD[0],
+            period_end=PERIOD[1],
+            trigger=GenerationTrigger.COMMAND,
+        )
+        totals["orders"] += run.orders_created
+        totals["lines"] += run.lines_created
+        totals["skipped"] += run.occurrences_skipped
+    return totals
+
+
+ORDERS, LINES = "service_orders_serviceorder", "service_orders_serviceorderline"
+
+
+def prepare_sql_floor() -> None:
+    """Copy what generation wrote into plain tables and delete it from the real ones."""
+    from django.db import connection
+
+    from tenancy.context import platform_scope
+
+    with platform_scope(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_orders AS SELECT * FROM {ORDERS}")
+        cursor.execute(f"CREATE TABLE bench_lines AS SELECT * FROM {LINES}")
+        cursor.execute(f"DELETE FROM {LINES}")
+        cursor.execute(f"DELETE FROM {ORDERS}")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def sql_floor() -> int:
+    """The same rows inserted again with one INSERT … SELECT per table, in one transaction."""
+    from django.db import connection
+
+    from tenancy.context import platform_scope
+
+    with platform_scope(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {ORDERS} SELECT * FROM bench_orders")
+        inserted = cursor.rowcount
+        cursor.execute(f"INSERT INTO {LINES} SELECT * FROM bench_lines")
+        return inserted + cursor.rowcount
+
+
+def main() -> None:
+    config, scratch = create_scratch_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    try:
+        print(f"Scratch database {scratch}: migrating…", flush=True)
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        tenants = build_data()
+        print(
+            f"Built {TENANTS} tenants × {LINES_PER_TENANT} agreement lines "
+            f"in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+        totals = {}
+        results = []
+        rows, seconds, queries = measured(lambda: generate_all(tenants))
+        totals.update(rows)
+        results.append(("generate 1 month", rows["orders"] + rows["lines"], seconds, queries))
+        rows, seconds, queries = measured(lambda: generate_all(tenants))
+        assert rows["orders"] == rows["lines"] == 0, rows
+        results.append(("re-run (creates nothing)", rows["skipped"], seconds, queries))
+        prepare_sql_floor()
+        floor_rows, floor_seconds, floor_queries = measured(sql_floor)
+        assert floor_rows == totals["orders"] + totals["lines"], (floor_rows, totals)
+        results.append(("SQL floor (INSERT … SELECT)", floor_rows, floor_seconds, floor_queries))
+
+        print()
+        print(
+            f"{datetime.date.today()} · {platform.node()} · {os.cpu_count()} cores · "
+            f"Python {platform.python_version()} · PostgreSQL {connection.pg_version // 10000}"
+        )
+        print(
+            f"{totals['orders']} orders and {totals['lines']} order lines for "
+            f"{PERIOD[0]} – {PERIOD[1]}"
+        )
+        print()
+        header = ("step", "rows", "seconds", "queries", "rows/s", "× floor")
+        print(f"| {header[0]:<28} | {' | '.join(f'{h:>8}' for h in header[1:])} |")
+        print(f"|{'-' * 30}|" + "|".join(["-" * 10] * 5) + "|")
+        for step, rows, seconds, queries in results:
+            print(
+                f"| {step:<28} | {rows:>8} | {seconds:>8.2f} | {queries:>8} | "
+                f"{rows / seconds:>8.0f} | {seconds / floor_seconds:>8.1f} |"
+            )
+    finally:
+        drop_scratch_database(config, scratch)
+
+
+if __name__ == "__main__":
+    main()

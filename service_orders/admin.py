@@ -1,0 +1,68 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.admin import TenantOwnedAdmin
+from tenancy.models import TenantOwned
+
+from .models import ServiceOrder, ServiceOrderLine
+
+
+class ServiceOrderLineFormSet(forms.BaseInlineFormSet):
+    """New lines belong to their order's tenant, and so must everything a line references."""
+
+    def clean(self):
+        super().clean()
+        tenant_id = self.instance.tenant_id
+        for form in self.forms:
+            for name, value in list(getattr(form, "cleaned_data", {}).items()):
+                if isinstance(value, TenantOwned) and tenant_id and value.tenant_id != tenant_id:
+                    form.add_error(name, _("Belongs to another tenant."))
+
+    def save_new(self, form, commit=True):
+        form.instance.tenant_id = self.instance.tenant_id
+        return super().save_new(form, commit=commit)
+
+
+class ServiceOrderLineInline(admin.TabularInline):
+    model = ServiceOrderLine
+    formset = ServiceOrderLineFormSet
+    extra = 0
+    fields = (
+        "line_type",
+        "description",
+        "service_object",
+        "task",
+        "item",
+        "technician",
+        "quantity",
+        "unit_price",
+        "cost_price",
+        "status",
+        "calculated_date",
+    )
+    raw_id_fields = ("service_object", "task", "item", "technician")
+    readonly_fields = ("calculated_date",)
+
+
+@admin.register(ServiceOrder)
+class ServiceOrderAdmin(TenantOwnedAdmin):
+    list_display = ("number", "customer", "agreement", "preferred_date", "state", "priority")
+    list_filter = ("tenant", "state", "priority", "origin", "calendar_conflict")
+    search_fields = ("number", "description", "customer__name")
+    list_select_related = ("tenant", "customer", "agreement")
+    raw_id_fields = (
+        "customer",
+        "agreement",
+        "site",
+        "contact",
+        "responsible",
+        "preferred_technician",
+        "created_by",
+    )
+    readonly_fields = ("state", "calculated_date", "created_at")
+    inlines = [ServiceOrderLineInline]
+
+    def get_inlines(self, request, obj):
+        # Lines are added once the order exists (they take its tenant).
+        return self.inlines if obj is not None else []

@@ -1,0 +1,104 @@
+"""Forms for the order list filters and the "Generate service orders" page."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement, Customer
+
+from . import selectors
+from .models import OrderState, Origin, Priority
+
+# The page generates at most a year at once: a longer period is almost always a typo.
+MAX_GENERATION_DAYS = 366
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Number or description"))
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All states")), *OrderState.choices]
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("All priorities")), *Priority.choices]
+    )
+    origin = forms.ChoiceField(
+        label=_("Origin"), required=False, choices=[("", _("All origins")), *Origin.choices]
+    )
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        required=False,
+        queryset=Customer.objects.none(),
+        empty_label=_("All customers"),
+    )
+    agreement = forms.ModelChoiceField(
+        label=_("Agreement"),
+        required=False,
+        queryset=Agreement.objects.none(),
+        empty_label=_("All agreements"),
+    )
+    date_from = forms.DateField(label=_("Preferred from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Preferred to"), required=False, widget=DateInput())
+    conflict = forms.ChoiceField(
+        label=_("Calendar conflict"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("On a closed day")), ("no", _("No conflict"))],
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
+        self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments from the valid fields (an invalid one is ignored
+        and shows its error beside the field)."""
+        self.is_valid()
+        data = self.cleaned_data
+        conflict = {"yes": True, "no": False}.get(data.get("conflict") or "")
+        return {
+            "search": data.get("q") or "",
+            "state": data.get("state") or "",
+            "priority": data.get("priority") or "",
+            "origin": data.get("origin") or "",
+            "customer": data.get("customer"),
+            "agreement": data.get("agreement"),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "conflict": conflict,
+        }
+
+
+class GenerationForm(forms.Form):
+    # Named like the generation service's arguments, so its errors land beside these fields.
+    period_start = forms.DateField(label=_("From"), widget=DateInput())
+    period_end = forms.DateField(label=_("To"), widget=DateInput())
+    agreement = forms.ModelChoiceField(
+        label=_("Agreement"),
+        required=False,
+        queryset=Agreement.objects.none(),
+        empty_label=_("All active agreements"),
+        help_text=_("Leave empty to generate for every active agreement."),
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end:
+            if end < start:
+                self.add_error("period_end", _("The end date cannot be before the start date."))
+            elif (end - start).days >= MAX_GENERATION_DAYS:
+                self.add_error(
+                    "period_end",
+                    _("Generate at most %(days)s days at once.") % {"days": MAX_GENERATION_DAYS},
+                )
+        return cleaned

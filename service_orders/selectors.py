@@ -1,0 +1,157 @@
+"""Reads for service orders and the generation pages. Every function takes the tenant."""
+
+import datetime
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from agreements.models import Agreement, Customer, GenerationError, GenerationRun
+from tenancy.models import AuditEvent, Tenant
+
+from .models import Origin, Priority, ServiceOrder, ServiceOrderLine
+
+# Sorting by priority means most urgent first, not alphabetical.
+PRIORITY_RANK = Case(
+    When(priority=Priority.HIGH, then=Value(0)),
+    When(priority=Priority.NORMAL, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def order_list(
+    *,
+    tenant: Tenant,
+    search: str = "",
+    state: str = "",
+    priority: str = "",
+    origin: str = "",
+    customer: Customer | None = None,
+    agreement: Agreement | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    conflict: bool | None = None,
+) -> QuerySet:
+    qs = (
+        ServiceOrder.objects.for_tenant(tenant)
+        .select_related("customer", "agreement")
+        .annotate(priority_rank=PRIORITY_RANK)
+    )
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(description__icontains=search))
+    if state:
+        qs = qs.filter(state=state)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if origin:
+        qs = qs.filter(origin=origin)
+    if customer is not None:
+        qs = qs.filter(customer=customer)
+    if agreement is not None:
+        qs = qs.filter(agreement=agreement)
+    if date_from:
+        qs = qs.filter(preferred_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(preferred_date__lte=date_to)
+    if conflict is not None:
+        qs = qs.filter(calendar_conflict=conflict)
+    return qs
+
+
+def order_get(*, tenant: Tenant, pk: int) -> ServiceOrder:
+    """One order of this tenant with everything its header shows; ServiceOrder.DoesNotExist
+    for another tenant's order, like a missing one."""
+    return ServiceOrder.objects.select_related(
+        "customer",
+        "agreement",
+        "site",
+        "contact",
+        "responsible",
+        "preferred_technician",
+        "created_by",
+    ).get(tenant=tenant, pk=pk)
+
+
+def order_lines(*, tenant: Tenant, order: ServiceOrder) -> list[ServiceOrderLine]:
+    return list(
+        ServiceOrderLine.objects.for_tenant(tenant)
+        .filter(order=order)
+        .select_related("service_object", "task", "item", "technician")
+        .order_by("id")
+    )
+
+
+def order_events(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
+    """The order's timeline: audit events about it, newest first."""
+    return (
+        AuditEvent.objects.for_tenant(tenant)
+        .filter(target_type=ServiceOrder._meta.label_lower, target_id=order.pk)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def agreement_get(*, tenant: Tenant, pk: int) -> Agreement:
+    return Agreement.objects.select_related("customer").get(tenant=tenant, pk=pk)
+
+
+def customer_get(*, tenant: Tenant, pk: int) -> Customer:
+    return Customer.objects.get(tenant=tenant, pk=pk)
+
+
+def recent_orders(*, tenant: Tenant, limit: int = 20, **filters) -> tuple[list[ServiceOrder], int]:
+    """The newest orders matching the filters (for the partials on agreement and customer
+    pages), and how many there are in all."""
+    qs = ServiceOrder.objects.for_tenant(tenant).filter(**filters)
+    newest = list(qs.select_related("customer", "agreement").order_by("-created_at", "-id")[:limit])
+    total = len(newest) if len(newest) < limit else qs.count()
+    return newest, total
+
+
+def generation_run_list(*, tenant: Tenant) -> QuerySet:
+    return GenerationRun.objects.for_tenant(tenant).select_related("requested_by")
+
+
+def generation_run_get(*, tenant: Tenant, pk: int) -> GenerationRun:
+    return GenerationRun.objects.select_related("requested_by").get(tenant=tenant, pk=pk)
+
+
+def generation_run_errors(*, tenant: Tenant, run: GenerationRun) -> QuerySet:
+    return (
+        GenerationError.objects.for_tenant(tenant)
+        .filter(run=run)
+        .select_related("agreement", "agreement__customer")
+        .order_by("agreement__number", "id")
+    )
+
+
+def generation_run_orders(*, tenant: Tenant, run: GenerationRun) -> QuerySet:
+    """The orders this run created: generated for its period while it ran (a run stamps its
+    orders with the time of writing and the person who started it)."""
+    qs = ServiceOrder.objects.for_tenant(tenant).filter(
+        origin=Origin.AGREEMENT,
+        calculated_date__gte=run.period_start,
+        calculated_date__lte=run.period_end,
+        created_at__gte=run.started_at,
+        created_by=run.requested_by,
+    )
+    if run.finished_at is not None:
+        qs = qs.filter(created_at__lte=run.finished_at)
+    return qs.select_related("customer", "agreement").order_by("calculated_date", "number")
+
+
+def generation_error_open_list(*, tenant: Tenant) -> QuerySet:
+    return (
+        GenerationError.objects.for_tenant(tenant)
+        .filter(resolved_at__isnull=True)
+        .select_related("agreement", "agreement__customer", "run")
+    )
+
+
+def agreement_choices(*, tenant: Tenant) -> QuerySet:
+    """The agreements to pick from in filters and on the generation page: the tenant's real
+    (non-template) agreements."""
+    return Agreement.objects.for_tenant(tenant).filter(is_template=False).order_by("number")
+
+
+def customer_choices(*, tenant: Tenant) -> QuerySet:
+    return Customer.objects.for_tenant(tenant).order_by("name")

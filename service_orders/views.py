@@ -1,0 +1,351 @@
+"""Service order pages, the agreement/customer order partials and the generation pages."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django_fsm import can_proceed
+
+from agreements.models import Agreement, Customer, GenerationRun, GenerationTrigger
+from tenancy.forms import attach_errors
+from tenancy.lists import Column, list_response
+from tenancy.permissions import capability_required, request_can
+from tenancy.roles import Capability
+from tenancy.submissions import submission_claim, submission_complete
+
+from . import selectors
+from .forms import GenerationForm, OrderFilterForm
+from .models import Origin, ServiceOrder
+from .services.generation import PlannedOrder, generation_plan, generation_run
+from .services.orders import OrderTransitionRefused, order_cancel
+
+# --- Orders ---------------------------------------------------------------------------------
+
+
+def _window(order: ServiceOrder) -> str:
+    if not (order.window_start or order.window_end):
+        return ""
+    start = order.window_start.isoformat() if order.window_start else ""
+    end = order.window_end.isoformat() if order.window_end else ""
+    return f"{start} – {end}"
+
+
+ORDER_COLUMNS = [
+    Column("number", gettext_lazy("Number"), "number"),
+    Column("customer", gettext_lazy("Customer"), "customer__name", lambda o: o.customer.name),
+    Column(
+        "agreement",
+        gettext_lazy("Agreement"),
+        "agreement__number",
+        lambda o: o.agreement.number if o.agreement_id else "",
+    ),
+    Column("description", gettext_lazy("Description"), "description"),
+    Column("preferred_date", gettext_lazy("Preferred date"), "preferred_date"),
+    Column("window", gettext_lazy("Window"), "window_start", _window),
+    Column("get_state_display", gettext_lazy("State"), "state"),
+    Column("get_priority_display", gettext_lazy("Priority"), "priority_rank"),
+    Column(
+        "calendar_conflict",
+        gettext_lazy("Calendar conflict"),
+        "calendar_conflict",
+        lambda o: _("Closed day") if o.calendar_conflict else "",
+    ),
+]
+
+
+@capability_required(Capability.VIEW_ORDERS)
+def order_list(request):
+    filters = OrderFilterForm(request.GET, tenant=request.tenant)
+    qs = selectors.order_list(tenant=request.tenant, **filters.filters())
+    return list_response(
+        request,
+        qs,
+        template="service_orders/order_list.html",
+        columns=ORDER_COLUMNS,
+        default_sort="-number",
+        csv_filename="service-orders",
+        context={"filters": filters},
+    )
+
+
+def _may_cancel(request) -> bool:
+    return request_can(request, Capability.DISPATCH) or request_can(
+        request, Capability.MANAGE_AGREEMENTS
+    )
+
+
+def _order_or_404(request, pk: int) -> ServiceOrder:
+    try:
+        return selectors.order_get(tenant=request.tenant, pk=pk)
+    except ServiceOrder.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _render_order(request, order: ServiceOrder, *, status: int = 200, refusal: str = ""):
+    lines = selectors.order_lines(tenant=request.tenant, order=order)
+    context = {
+        "order": order,
+        "lines": lines,
+        "total": sum((line.amount for line in lines), Decimal("0.00")),
+        "events": selectors.order_events(tenant=request.tenant, order=order),
+        "can_cancel": _may_cancel(request) and can_proceed(order.cancel),
+        "refusal": refusal,
+    }
+    return render(request, "service_orders/order_detail.html", context, status=status)
+
+
+@capability_required(Capability.VIEW_ORDERS)
+def order_detail(request, pk: int):
+    return _render_order(request, _order_or_404(request, pk))
+
+
+@capability_required(Capability.VIEW_ORDERS)
+def order_cancel_view(request, pk: int):
+    order = _order_or_404(request, pk)  # another tenant's order: 404 whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not _may_cancel(request):
+        raise PermissionDenied
+    try:
+        order = order_cancel(tenant=request.tenant, by=request.user, order_id=order.pk)
+    except OrderTransitionRefused as exc:
+        refusal = _("This order is %(state)s now and can no longer be cancelled.") % {
+            "state": exc.order.get_state_display().lower()
+        }
+        return _render_order(request, _order_or_404(request, pk), status=409, refusal=refusal)
+    messages.success(request, _("Order %(number)s cancelled.") % {"number": order.number})
+    return redirect("service_orders:order_detail", pk=order.pk)
+
+
+# --- Partials for agreement and customer pages ---------------------------------------------
+
+
+def _id_param(request, name: str) -> int:
+    try:
+        return int(request.GET.get(name, ""))
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _related_orders(request, *, heading: str, filter_key: str, record):
+    orders, total = selectors.recent_orders(tenant=request.tenant, **{filter_key: record})
+    full_list = reverse("service_orders:order_list") + "?" + urlencode({filter_key: record.pk})
+    template = "service_orders/related_orders.html"
+    if request.htmx:
+        template += "#orders"
+    context = {
+        "heading": heading,
+        "record": record,
+        "orders": orders,
+        "total": total,
+        "full_list_url": full_list,
+    }
+    return render(request, template, context)
+
+
+@capability_required(Capability.VIEW_ORDERS)
+def agreement_orders(request):
+    try:
+        agreement = selectors.agreement_get(
+            tenant=request.tenant, pk=_id_param(request, "agreement")
+        )
+    except Agreement.DoesNotExist as exc:
+        raise Http404 from exc
+    return _related_orders(
+        request,
+        heading=_("Orders of agreement %(number)s") % {"number": agreement.number},
+        filter_key="agreement",
+        record=agreement,
+    )
+
+
+@capability_required(Capability.VIEW_ORDERS)
+def customer_orders(request):
+    try:
+        customer = selectors.customer_get(tenant=request.tenant, pk=_id_param(request, "customer"))
+    except Customer.DoesNotExist as exc:
+        raise Http404 from exc
+    return _related_orders(
+        request,
+        heading=_("Orders of %(customer)s") % {"customer": customer.name},
+        filter_key="customer",
+        record=customer,
+    )
+
+
+# --- Generating orders from agreements -----------------------------------------------------
+
+
+# The preview counts every planned order but shows only this many (a tenant-wide month can
+# plan thousands).
+PREVIEW_SHOWN = 100
+
+
+def _generation_defaults(request) -> dict:
+    today = timezone.localdate(timezone=request.tenant.zone)
+    horizon = datetime.timedelta(days=request.tenant.order_generation_horizon_days)
+    initial = {"period_start": today, "period_end": today + horizon}
+    agreement = request.GET.get("agreement", "")
+    if agreement.isdigit():
+        initial["agreement"] = int(agreement)
+    return initial
+
+
+@capability_required(Capability.GENERATE_ORDERS)
+def generation(request):
+    """From/To and an optional agreement; "Preview" shows the plan, "Generate" runs it."""
+    if request.method == "POST":
+        form = GenerationForm(request.POST, tenant=request.tenant)
+    else:
+        form = GenerationForm(initial=_generation_defaults(request), tenant=request.tenant)
+    context = {"form": form, "plan": None}
+    if request.method == "POST" and form.is_valid():
+        agreement = form.cleaned_data["agreement"]
+        period = {
+            "tenant": request.tenant,
+            "period_start": form.cleaned_data["period_start"],
+            "period_end": form.cleaned_data["period_end"],
+            "agreement_ids": [agreement.pk] if agreement else None,
+        }
+        if request.POST.get("action") == "generate":
+            done = _generate(request, form, period)
+            if done is not None:
+                return done
+        else:
+            context.update(_preview(form, period))
+    return render(request, "service_orders/generation.html", context)
+
+
+def _generate(request, form: GenerationForm, period: dict):
+    """Run the generation once per submitted form; the redirect to the run, or None when the
+    service refused the input (its message is then on the form)."""
+    earlier = submission_claim(request)
+    if earlier:
+        return redirect(earlier)
+    try:
+        run = generation_run(trigger=GenerationTrigger.MANUAL, by=request.user, **period)
+    except ValidationError as exc:
+        attach_errors(form, exc)
+        transaction.set_rollback(True)  # give the submission token back
+        return None
+    url = reverse("service_orders:generation_run_detail", kwargs={"pk": run.pk})
+    submission_complete(request, url)
+    messages.success(
+        request,
+        ngettext("%(orders)s order created.", "%(orders)s orders created.", run.orders_created)
+        % {"orders": run.orders_created},
+    )
+    return redirect(url)
+
+
+def _preview(form: GenerationForm, period: dict) -> dict:
+    try:
+        plan = generation_plan(**period)
+    except ValidationError as exc:
+        attach_errors(form, exc)
+        return {}
+    return {
+        "plan": plan,
+        "summary": _plan_summary(plan),
+        "plan_shown": plan[:PREVIEW_SHOWN],
+        "plan_hidden": max(len(plan) - PREVIEW_SHOWN, 0),
+    }
+
+
+def _plan_summary(plan: list[PlannedOrder]) -> dict:
+    to_write = [planned for planned in plan if not planned.exists]
+    return {
+        "orders": sum(1 for planned in to_write if planned.existing_order_id is None),
+        "lines": sum(len(planned.missing_lines) for planned in to_write),
+        "existing": len(plan) - len(to_write),
+        "conflicts": sum(1 for planned in to_write if planned.calendar_conflict),
+    }
+
+
+RUN_COLUMNS = [
+    Column("started_at", gettext_lazy("When"), "started_at"),
+    Column("get_trigger_display", gettext_lazy("Started by"), "trigger"),
+    Column("requested_by", gettext_lazy("Who"), "requested_by__email"),
+    Column("period_start", gettext_lazy("From"), "period_start"),
+    Column("period_end", gettext_lazy("To"), "period_end"),
+    Column("orders_created", gettext_lazy("Orders created"), "orders_created"),
+    Column("lines_created", gettext_lazy("Lines created"), "lines_created"),
+    Column("occurrences_skipped", gettext_lazy("Already generated"), "occurrences_skipped"),
+    Column("agreements_failed", gettext_lazy("Agreements failed"), "agreements_failed"),
+]
+
+
+@capability_required(Capability.GENERATE_ORDERS)
+def generation_runs(request):
+    return list_response(
+        request,
+        selectors.generation_run_list(tenant=request.tenant),
+        template="service_orders/generation_runs.html",
+        columns=RUN_COLUMNS,
+        default_sort="-started_at",
+        csv_filename="generation-runs",
+    )
+
+
+RUN_ORDERS_SHOWN = 50
+
+
+@capability_required(Capability.GENERATE_ORDERS)
+def generation_run_detail(request, pk: int):
+    try:
+        run = selectors.generation_run_get(tenant=request.tenant, pk=pk)
+    except GenerationRun.DoesNotExist as exc:
+        raise Http404 from exc
+    orders = selectors.generation_run_orders(tenant=request.tenant, run=run)
+    query = {
+        "origin": Origin.AGREEMENT,
+        "date_from": run.period_start.isoformat(),
+        "date_to": run.period_end.isoformat(),
+    }
+    context = {
+        "run": run,
+        "errors": selectors.generation_run_errors(tenant=request.tenant, run=run),
+        "orders": orders[:RUN_ORDERS_SHOWN],
+        "orders_shown": RUN_ORDERS_SHOWN,
+        "order_count": orders.count(),
+        "orders_url": reverse("service_orders:order_list") + "?" + urlencode(query),
+    }
+    return render(request, "service_orders/generation_run_detail.html", context)
+
+
+ERROR_COLUMNS = [
+    Column("created_at", gettext_lazy("When"), "created_at"),
+    Column(
+        "agreement", gettext_lazy("Agreement"), "agreement__number", lambda e: e.agreement.number
+    ),
+    Column(
+        "customer",
+        gettext_lazy("Customer"),
+        "agreement__customer__name",
+        lambda e: e.agreement.customer.name if e.agreement.customer_id else "",
+    ),
+    Column("period_start", gettext_lazy("From"), "period_start"),
+    Column("period_end", gettext_lazy("To"), "period_end"),
+    Column("message", gettext_lazy("Message")),
+]
+
+
+@capability_required(Capability.GENERATE_ORDERS)
+def generation_errors(request):
+    return list_response(
+        request,
+        selectors.generation_error_open_list(tenant=request.tenant),
+        template="service_orders/generation_errors.html",
+        columns=ERROR_COLUMNS,
+        default_sort="-created_at",
+        csv_filename="generation-errors",
+    )

@@ -1,0 +1,90 @@
+"""Demo data for service levels: Gold/Silver/Bronze SLAs and a default business calendar with
+the country's public holidays for 2026 and 2027. Idempotent (get_or_create by code, name, date).
+"""
+
+import datetime
+from collections.abc import Callable
+
+from dateutil.easter import easter
+
+from tenancy.models import Tenant
+
+from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
+
+DEMO_YEARS = (2026, 2027)
+
+DEMO_SLAS = [
+    ("GOLD", "Gold", "4-hour response, next-day resolution, 24/7 hotline."),
+    ("SILVER", "Silver", "Same-day response, resolution within three working days."),
+    ("BRONZE", "Bronze", "Response on the next business day."),
+]
+
+
+def _poland(year: int) -> list[tuple[datetime.date, str]]:
+    sunday = easter(year)
+    day = datetime.timedelta
+    return [
+        (datetime.date(year, 1, 1), "Nowy Rok"),
+        (datetime.date(year, 1, 6), "Święto Trzech Króli"),
+        (sunday, "Wielkanoc"),
+        (sunday + day(1), "Poniedziałek Wielkanocny"),
+        (datetime.date(year, 5, 1), "Święto Pracy"),
+        (datetime.date(year, 5, 3), "Święto Konstytucji 3 Maja"),
+        (sunday + day(49), "Zielone Świątki"),
+        (sunday + day(60), "Boże Ciało"),
+        (datetime.date(year, 8, 15), "Wniebowzięcie Najświętszej Maryi Panny"),
+        (datetime.date(year, 11, 1), "Wszystkich Świętych"),
+        (datetime.date(year, 11, 11), "Narodowe Święto Niepodległości"),
+        (datetime.date(year, 12, 24), "Wigilia Bożego Narodzenia"),  # a public holiday since 2025
+        (datetime.date(year, 12, 25), "Boże Narodzenie (pierwszy dzień)"),
+        (datetime.date(year, 12, 26), "Boże Narodzenie (drugi dzień)"),
+    ]
+
+
+def _brazil(year: int) -> list[tuple[datetime.date, str]]:
+    """National holidays (feriados nacionais), Good Friday included."""
+    return [
+        (datetime.date(year, 1, 1), "Confraternização Universal"),
+        (easter(year) - datetime.timedelta(days=2), "Sexta-feira Santa"),
+        (datetime.date(year, 4, 21), "Tiradentes"),
+        (datetime.date(year, 5, 1), "Dia do Trabalho"),
+        (datetime.date(year, 9, 7), "Independência do Brasil"),
+        (datetime.date(year, 10, 12), "Nossa Senhora Aparecida"),
+        (datetime.date(year, 11, 2), "Finados"),
+        (datetime.date(year, 11, 15), "Proclamação da República"),
+        (datetime.date(year, 11, 20), "Dia Nacional de Zumbi e da Consciência Negra"),
+        (datetime.date(year, 12, 25), "Natal"),
+    ]
+
+
+PUBLIC_HOLIDAYS: dict[str, Callable[[int], list[tuple[datetime.date, str]]]] = {
+    "PL": _poland,
+    "BR": _brazil,
+}
+CALENDAR_NAMES = {"PL": "Dni robocze Polska", "BR": "Dias úteis Brasil"}
+
+
+def public_holidays(country: str, year: int) -> list[tuple[datetime.date, str]]:
+    rule = PUBLIC_HOLIDAYS.get(country)
+    return rule(year) if rule else []
+
+
+def seed(*, tenant: Tenant, people: dict) -> None:
+    for code, name, description in DEMO_SLAS:
+        ServiceLevelAgreement.objects.get_or_create(
+            tenant=tenant, code=code, defaults={"name": name, "description": description}
+        )
+    calendar = BusinessCalendar.objects.for_tenant(tenant).filter(is_default=True).first()
+    if calendar is None:
+        calendar, _ = BusinessCalendar.objects.get_or_create(
+            tenant=tenant,
+            name=CALENDAR_NAMES.get(tenant.country, "Business days"),
+        )
+        if not calendar.is_default:
+            calendar.is_default = True
+            calendar.save(update_fields=["is_default"])
+    for year in DEMO_YEARS:
+        for date, name in public_holidays(tenant.country, year):
+            Holiday.objects.get_or_create(
+                tenant=tenant, calendar=calendar, date=date, defaults={"name": name}
+            )

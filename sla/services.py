@@ -1,0 +1,220 @@
+"""Writes for service levels and business calendars.
+
+Every function validates what the database would refuse anyway (unique codes, names and dates)
+so that the message lands beside the field, and still turns a lost race on those constraints
+into the same message.
+"""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from tenancy.models import Tenant, User
+from tenancy.services import audit_record
+
+from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
+
+SLA_FIELDS = ("code", "name", "description", "is_suspended")
+CALENDAR_FIELDS = ("name", "time_zone", "working_days", "is_default")
+HOLIDAY_FIELDS = ("date", "name")
+
+
+def _save(obj, conflicts: dict[str, tuple[str, str]]) -> None:
+    """Save ``obj``; a unique constraint named in ``conflicts`` becomes (field, message)."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if constraint in conflicts:
+            field, message = conflicts[constraint]
+            raise ValidationError({field: message}) from exc
+        raise
+
+
+def _changes(before: dict, obj, fields) -> dict:
+    return {
+        field: [str(before[field]), str(getattr(obj, field))]
+        for field in fields
+        if before[field] != getattr(obj, field)
+    }
+
+
+# --- Service-level agreements --------------------------------------------------------------------
+
+
+def _sla_code_message() -> str:
+    return _("An SLA with this code already exists.")
+
+
+def _sla_apply(sla: ServiceLevelAgreement, *, tenant: Tenant, data: dict) -> None:
+    for field in SLA_FIELDS:
+        if field in data:
+            setattr(sla, field, data[field])
+    sla.code = sla.code.strip()
+    taken = ServiceLevelAgreement.objects.for_tenant(tenant).filter(code__iexact=sla.code)
+    if taken.exclude(pk=sla.pk).exists():
+        raise ValidationError({"code": _sla_code_message()})
+    sla.full_clean(validate_unique=False, validate_constraints=False)
+    _save(sla, {"sla_sla_unique_code": ("code", _sla_code_message())})
+
+
+@transaction.atomic
+def sla_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceLevelAgreement:
+    sla = ServiceLevelAgreement(tenant=tenant)
+    _sla_apply(sla, tenant=tenant, data=data)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="sla.create",
+        target=sla,
+        summary=_("SLA %(sla)s created") % {"sla": sla},
+    )
+    return sla
+
+
+@transaction.atomic
+def sla_update(
+    *, tenant: Tenant, by: User | None, sla_id: int, data: dict
+) -> ServiceLevelAgreement:
+    sla = ServiceLevelAgreement.objects.for_tenant(tenant).select_for_update().get(pk=sla_id)
+    before = {field: getattr(sla, field) for field in SLA_FIELDS}
+    _sla_apply(sla, tenant=tenant, data=data)
+    changes = _changes(before, sla, SLA_FIELDS)
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="sla.update",
+            target=sla,
+            summary=_("SLA %(sla)s changed: %(fields)s")
+            % {"sla": sla, "fields": ", ".join(sorted(changes))},
+            changes=changes,
+        )
+    return sla
+
+
+# --- Business calendars --------------------------------------------------------------------------
+
+
+def _calendar_name_message() -> str:
+    return _("A calendar with this name already exists.")
+
+
+def _calendar_apply(calendar: BusinessCalendar, *, tenant: Tenant, data: dict) -> None:
+    for field in CALENDAR_FIELDS:
+        if field in data:
+            setattr(calendar, field, data[field])
+    calendar.name = calendar.name.strip()
+    calendar.working_days = sorted({int(day) for day in calendar.working_days or []})
+    errors = {}
+    if not calendar.working_days:
+        errors["working_days"] = _("Choose at least one working day.")
+    elif any(day < 0 or day > 6 for day in calendar.working_days):
+        errors["working_days"] = _("Weekdays are numbered 0 to 6.")
+    if calendar.time_zone and calendar.time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = _("Choose a time zone from the list.")
+    others = BusinessCalendar.objects.for_tenant(tenant).exclude(pk=calendar.pk)
+    if others.filter(name__iexact=calendar.name).exists():
+        errors["name"] = _calendar_name_message()
+    if errors:
+        raise ValidationError(errors)
+    if not others.exists():
+        calendar.is_default = True  # a tenant's only calendar is its default
+    if calendar.is_default:
+        # One default per tenant: choosing a new one unsets the previous default.
+        others.filter(is_default=True).update(is_default=False)
+    calendar.full_clean(validate_unique=False, validate_constraints=False)
+    _save(
+        calendar,
+        {
+            "sla_calendar_unique_name": ("name", _calendar_name_message()),
+            "sla_calendar_one_default": (
+                "is_default",
+                _("Another calendar became the default at the same time. Try again."),
+            ),
+        },
+    )
+
+
+@transaction.atomic
+def calendar_create(*, tenant: Tenant, by: User | None, data: dict) -> BusinessCalendar:
+    calendar = BusinessCalendar(tenant=tenant)
+    _calendar_apply(calendar, tenant=tenant, data=data)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="calendar.create",
+        target=calendar,
+        summary=_("Business calendar %(calendar)s created") % {"calendar": calendar},
+    )
+    return calendar
+
+
+@transaction.atomic
+def calendar_update(
+    *, tenant: Tenant, by: User | None, calendar_id: int, data: dict
+) -> BusinessCalendar:
+    calendar = BusinessCalendar.objects.for_tenant(tenant).select_for_update().get(pk=calendar_id)
+    before = {field: getattr(calendar, field) for field in CALENDAR_FIELDS}
+    if calendar.is_default and data.get("is_default") is False:
+        raise ValidationError(
+            {"is_default": _("Make another calendar the default instead of unticking this one.")}
+        )
+    _calendar_apply(calendar, tenant=tenant, data=data)
+    changes = _changes(before, calendar, CALENDAR_FIELDS)
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="calendar.update",
+            target=calendar,
+            summary=_("Business calendar %(calendar)s changed: %(fields)s")
+            % {"calendar": calendar, "fields": ", ".join(sorted(changes))},
+            changes=changes,
+        )
+    return calendar
+
+
+def _holiday_date_message() -> str:
+    return _("This date is already a holiday in this calendar.")
+
+
+@transaction.atomic
+def holiday_add(*, tenant: Tenant, by: User | None, calendar_id: int, data: dict) -> Holiday:
+    calendar = BusinessCalendar.objects.for_tenant(tenant).get(pk=calendar_id)
+    holiday = Holiday(tenant=tenant, calendar=calendar, date=data["date"], name=data["name"])
+    holiday.name = holiday.name.strip()
+    if Holiday.objects.for_tenant(tenant).filter(calendar=calendar, date=holiday.date).exists():
+        raise ValidationError({"date": _holiday_date_message()})
+    holiday.full_clean(validate_unique=False, validate_constraints=False)
+    _save(holiday, {"sla_holiday_unique_date": ("date", _holiday_date_message())})
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="holiday.add",
+        target=calendar,
+        summary=_("%(calendar)s: holiday %(holiday)s added")
+        % {"calendar": calendar, "holiday": holiday},
+    )
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, tenant: Tenant, by: User | None, calendar_id: int, holiday_id: int) -> None:
+    holiday = (
+        Holiday.objects.for_tenant(tenant)
+        .select_related("calendar")
+        .get(calendar_id=calendar_id, pk=holiday_id)
+    )
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="holiday.delete",
+        target=holiday.calendar,
+        summary=_("%(calendar)s: holiday %(holiday)s removed")
+        % {"calendar": holiday.calendar, "holiday": holiday},
+    )
+    holiday.delete()

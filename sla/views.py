@@ -1,0 +1,249 @@
+"""Service-level agreements and business calendars with their holidays."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tenancy.forms import attach_errors
+from tenancy.lists import Column, list_response
+from tenancy.permissions import capability_required
+from tenancy.roles import Capability
+from tenancy.submissions import create_once, submission_complete
+
+from . import selectors, services
+from .forms import CalendarForm, HolidayForm, SlaFilterForm, SlaForm
+from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
+
+WEEKDAY_NAMES = sorted(WEEKDAYS_ABBR.items())
+
+
+# --- Service-level agreements --------------------------------------------------------------------
+
+SLA_COLUMNS = [
+    Column("code", gettext_lazy("Code"), "code"),
+    Column("name", gettext_lazy("Name"), "name"),
+    Column("description", gettext_lazy("Description")),
+    Column("is_suspended", gettext_lazy("Suspended"), "is_suspended"),
+]
+
+
+@capability_required(Capability.VIEW_AGREEMENTS)
+def sla_list(request):
+    filters = SlaFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    qs = selectors.sla_list(
+        tenant=request.tenant, search=data.get("q", ""), status=data.get("status", "")
+    )
+    return list_response(
+        request,
+        qs,
+        template="sla/sla_list.html",
+        columns=SLA_COLUMNS,
+        default_sort="code",
+        csv_filename="slas",
+        context={"filters": filters},
+    )
+
+
+@capability_required(Capability.MANAGE_AGREEMENTS)
+def sla_create(request):
+    form = SlaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sla, earlier = create_once(
+            request,
+            form,
+            lambda: services.sla_create(
+                tenant=request.tenant, by=request.user, data=form.cleaned_data
+            ),
+        )
+        if earlier:
+            return redirect(earlier)
+        if sla is not None:
+            url = reverse("sla:sla_list")
+            submission_complete(request, url)
+            messages.success(request, _("SLA %(sla)s created.") % {"sla": sla})
+            return redirect(url)
+    return render(request, "sla/sla_form.html", {"form": form, "sla": None})
+
+
+@capability_required(Capability.MANAGE_AGREEMENTS)
+def sla_edit(request, pk: int):
+    try:
+        sla = selectors.sla_get(tenant=request.tenant, pk=pk)
+    except ServiceLevelAgreement.DoesNotExist as exc:
+        raise Http404 from exc
+    form = SlaForm(request.POST or None, instance=sla)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sla = services.sla_update(
+                tenant=request.tenant, by=request.user, sla_id=sla.pk, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("SLA %(sla)s saved.") % {"sla": sla})
+            return redirect("sla:sla_list")
+    return render(request, "sla/sla_form.html", {"form": form, "sla": sla})
+
+
+# --- Business calendars --------------------------------------------------------------------------
+
+
+def _working_days_label(calendar: BusinessCalendar) -> str:
+    return " ".join(str(name) for day, name in WEEKDAY_NAMES if day in calendar.working_days)
+
+
+CALENDAR_COLUMNS = [
+    Column("name", gettext_lazy("Name"), "name"),
+    Column("time_zone", gettext_lazy("Time zone"), "time_zone"),
+    Column("working_days", gettext_lazy("Working days"), value=_working_days_label),
+    Column("holiday_count", gettext_lazy("Holidays"), "holiday_count"),
+    Column("is_default", gettext_lazy("Tenant default"), "is_default"),
+]
+
+
+@capability_required(Capability.VIEW_MASTER_DATA)
+def calendar_list(request):
+    return list_response(
+        request,
+        selectors.calendar_list(tenant=request.tenant),
+        template="sla/calendar_list.html",
+        columns=CALENDAR_COLUMNS,
+        default_sort="name",
+        csv_filename="calendars",
+        context={"weekday_names": WEEKDAY_NAMES},
+    )
+
+
+@capability_required(Capability.MANAGE_MASTER_DATA)
+def calendar_create(request):
+    form = CalendarForm(request.POST or None, initial={"working_days": [0, 1, 2, 3, 4]})
+    if request.method == "POST" and form.is_valid():
+        calendar, earlier = create_once(
+            request,
+            form,
+            lambda: services.calendar_create(
+                tenant=request.tenant, by=request.user, data=form.cleaned_data
+            ),
+        )
+        if earlier:
+            return redirect(earlier)
+        if calendar is not None:
+            url = reverse("sla:calendar_detail", args=[calendar.pk])
+            submission_complete(request, url)
+            messages.success(request, _("Calendar %(name)s created.") % {"name": calendar})
+            return redirect(url)
+    return render(request, "sla/calendar_form.html", {"form": form, "calendar": None})
+
+
+def _calendar_or_404(request, pk: int) -> BusinessCalendar:
+    try:
+        return selectors.calendar_get(tenant=request.tenant, pk=pk)
+    except BusinessCalendar.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@capability_required(Capability.MANAGE_MASTER_DATA)
+def calendar_edit(request, pk: int):
+    calendar = _calendar_or_404(request, pk)
+    form = CalendarForm(request.POST or None, instance=calendar)
+    if request.method == "POST" and form.is_valid():
+        try:
+            calendar = services.calendar_update(
+                tenant=request.tenant,
+                by=request.user,
+                calendar_id=calendar.pk,
+                data=form.cleaned_data,
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Calendar %(name)s saved.") % {"name": calendar})
+            return redirect("sla:calendar_detail", pk=calendar.pk)
+    return render(request, "sla/calendar_form.html", {"form": form, "calendar": calendar})
+
+
+def _shown_year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if datetime.MINYEAR < year < datetime.MAXYEAR else timezone.localdate().year
+
+
+def _calendar_page(request, calendar: BusinessCalendar, form: HolidayForm, year: int):
+    # One year at a time: a calendar's holidays accumulate, and a page never loads all history.
+    holidays = selectors.holiday_list(tenant=request.tenant, calendar=calendar).filter(
+        date__year=year
+    )
+    return render(
+        request,
+        "sla/calendar_detail.html",
+        {
+            "calendar": calendar,
+            "holidays": holidays,
+            "form": form,
+            "year": year,
+            "working_days": _working_days_label(calendar),
+        },
+    )
+
+
+@capability_required(Capability.VIEW_MASTER_DATA)
+def calendar_detail(request, pk: int):
+    calendar = _calendar_or_404(request, pk)
+    return _calendar_page(request, calendar, HolidayForm(), _shown_year(request))
+
+
+@capability_required(Capability.MANAGE_MASTER_DATA)
+def holiday_add(request, pk: int):
+    calendar = _calendar_or_404(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = HolidayForm(request.POST)
+    if form.is_valid():
+        holiday, earlier = create_once(
+            request,
+            form,
+            lambda: services.holiday_add(
+                tenant=request.tenant,
+                by=request.user,
+                calendar_id=calendar.pk,
+                data=form.cleaned_data,
+            ),
+        )
+        if earlier:
+            return redirect(earlier)
+        if holiday is not None:
+            url = f"{reverse('sla:calendar_detail', args=[calendar.pk])}?year={holiday.date.year}"
+            submission_complete(request, url)
+            messages.success(request, _("Holiday %(holiday)s added.") % {"holiday": holiday})
+            return redirect(url)
+    year = form.cleaned_data["date"].year if form.cleaned_data.get("date") else _shown_year(request)
+    return _calendar_page(request, calendar, form, year)
+
+
+@capability_required(Capability.MANAGE_MASTER_DATA)
+def holiday_delete(request, pk: int, holiday_pk: int):
+    calendar = _calendar_or_404(request, pk)
+    try:
+        holiday = selectors.holiday_get(tenant=request.tenant, calendar=calendar, pk=holiday_pk)
+    except Holiday.DoesNotExist as exc:
+        raise Http404 from exc
+    if request.method != "POST":  # after the lookup: another tenant's id is a 404 either way
+        return HttpResponseNotAllowed(["POST"])
+    services.holiday_delete(
+        tenant=request.tenant, by=request.user, calendar_id=calendar.pk, holiday_id=holiday.pk
+    )
+    messages.success(request, _("Holiday %(holiday)s removed.") % {"holiday": holiday})
+    return redirect(
+        f"{reverse('sla:calendar_detail', args=[calendar.pk])}?year={holiday.date.year}"
+    )

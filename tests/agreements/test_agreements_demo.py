@@ -1,0 +1,102 @@
+"""The demo agreements: groups, a template, one suspended and five active agreements running at
+least fourteen months ahead that generate orders over the coming weeks; seeding twice changes
+nothing."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from agreements import demo
+from agreements.models import (
+    Agreement,
+    AgreementGroup,
+    AgreementLine,
+    AgreementState,
+    AgreementSuspension,
+    IntervalUnit,
+    TemplateGroup,
+)
+from service_orders.services.generation import generation_plan
+from sla import demo as sla_demo
+from tenancy.context import tenant_scope
+from tenancy.demo import seed_people
+from tenancy.models import Tenant
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 7, 20)
+
+
+def _seed() -> dict:
+    people = seed_people()
+    for slug, tenant_people in people.items():
+        tenant = Tenant.objects.get(slug=slug)
+        with tenant_scope(tenant):
+            sla_demo.seed(tenant=tenant, people=tenant_people)
+            demo.seed(tenant=tenant, people=tenant_people)
+    return people
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        Agreement.objects.count(),
+        AgreementLine.objects.count(),
+        AgreementGroup.objects.count(),
+        TemplateGroup.objects.count(),
+        AgreementSuspension.objects.count(),
+    )
+
+
+@time_machine.travel(datetime.datetime(2026, 7, 20, 10, 0, tzinfo=datetime.UTC), tick=False)
+def test_each_demo_tenant_gets_agreements_that_generate_orders():
+    people = _seed()
+    for slug in ("acme", "globex"):
+        tenant = Tenant.objects.get(slug=slug)
+        agreements = Agreement.objects.filter(tenant=tenant)
+        groups = AgreementGroup.objects.filter(tenant=tenant).select_related("default_sla")
+        assert {(g.code, g.default_sla.code) for g in groups} == {
+            ("GOLD", "GOLD"),
+            ("SILVER", "SILVER"),
+            ("BRONZE", "BRONZE"),
+        }
+        template = agreements.get(is_template=True)
+        assert template.description == "Annual boiler maintenance"
+        assert template.template_group is not None and template.lines.count() == 3
+
+        assert agreements.filter(state=AgreementState.SUSPENDED).count() == 1
+        active = agreements.filter(state=AgreementState.ACTIVE)
+        assert active.count() == 5
+        for agreement in active:
+            assert agreement.start_date == datetime.date(2026, 7, 1)
+            assert agreement.end_date >= datetime.date(2027, 9, 20)  # 14 months ahead
+            assert agreement.responsible == people[slug]["manager"]
+            assert agreement.object_links.exists() and agreement.lines.exists()
+        lines = AgreementLine.objects.filter(agreement__in=active)
+        technicians = set(lines.values_list("technician__email", flat=True))
+        assert {f"tech1@{slug}.test", f"tech2@{slug}.test"} <= technicians
+        units = {(line.interval_unit, line.interval_count) for line in lines}
+        assert {
+            (IntervalUnit.WEEK, 1),
+            (IntervalUnit.WEEK, 2),
+            (IntervalUnit.MONTH, 1),
+            (IntervalUnit.QUARTER, 1),
+        } <= units
+        assert lines.filter(excluded_months__contains=[8]).exists()
+        assert lines.filter(exclude_holidays=True).exists()
+        assert lines.filter(interval_unit=IntervalUnit.QUARTER, start_date__day=31).exists()
+
+        plan = generation_plan(
+            tenant=tenant, period_start=TODAY, period_end=TODAY + datetime.timedelta(days=30)
+        )
+        planned_for = {order.agreement.pk for order in plan}
+        assert planned_for == set(active.values_list("pk", flat=True))
+        assert len(plan) >= 10
+
+
+@time_machine.travel(datetime.datetime(2026, 7, 20, 10, 0, tzinfo=datetime.UTC), tick=False)
+def test_seeding_twice_changes_nothing():
+    _seed()
+    before = _counts()
+    _seed()
+    assert _counts() == before
