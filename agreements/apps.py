@@ -17,6 +17,7 @@ class AgreementsConfig(AppConfig):
                 Capability.VIEW_MASTER_DATA,
                 100,
                 "/customers/",
+                group="customers",
             ),
             NavItem(
                 "agreements:object_list",
@@ -24,9 +25,15 @@ class AgreementsConfig(AppConfig):
                 Capability.VIEW_MASTER_DATA,
                 110,
                 "/objects/",
+                group="customers",
             ),
             NavItem(
-                "agreements:item_list", _("Items"), Capability.VIEW_MASTER_DATA, 120, "/items/"
+                "agreements:item_list",
+                _("Items"),
+                Capability.VIEW_MASTER_DATA,
+                120,
+                "/items/",
+                group="customers",
             ),
             NavItem(
                 "agreements:task_list",
@@ -34,6 +41,7 @@ class AgreementsConfig(AppConfig):
                 Capability.VIEW_MASTER_DATA,
                 130,
                 "/tasks/",
+                group="customers",
             ),
             NavItem(
                 "agreements:agreement_list",
@@ -41,5 +49,6 @@ class AgreementsConfig(AppConfig):
                 Capability.VIEW_AGREEMENTS,
                 200,
                 "/agreements/",
+                group="agreements",
             ),
         )

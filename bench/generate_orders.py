@@ -35,6 +35,7 @@ TENANTS = 20
 AGREEMENTS_PER_TENANT = 200
 LINES_PER_TENANT = 500  # 100 agreements with 3 lines, 100 with 2
 PERIOD = (datetime.date(2026, 5, 1), datetime.date(2026, 5, 31))
+ORDERS, LINES = "service_orders_serviceorder", "service_orders_serviceorderline"
 
 
 # --- The scratch database -----------------------------------------------------------------------
@@ -245,9 +246,6 @@ def generate_all(tenants):
     return totals
 
 
-ORDERS, LINES = "service_orders_serviceorder", "service_orders_serviceorderline"
-
-
 def prepare_sql_floor() -> None:
     """Copy what generation wrote into plain tables and delete it from the real ones."""
     from django.db import connection
@@ -276,6 +274,27 @@ def sql_floor() -> int:
         return inserted + cursor.rowcount
 
 
+def print_table(results: list[tuple[str, int, float, int]], totals: dict) -> None:
+    from django.db import connection
+
+    floor_seconds = results[-1][2]
+    print()
+    print(
+        f"{datetime.date.today()} · {platform.node()} · {os.cpu_count()} cores · "
+        f"Python {platform.python_version()} · PostgreSQL {connection.pg_version // 10000}"
+    )
+    print(f"{totals['orders']} orders with {totals['lines']} lines for {PERIOD[0]} – {PERIOD[1]}")
+    print()
+    header = ("step", "rows", "seconds", "queries", "rows/s", "× floor")
+    print(f"| {header[0]:<28} | {' | '.join(f'{h:>8}' for h in header[1:])} |")
+    print(f"|{'-' * 30}|" + "|".join(["-" * 10] * 5) + "|")
+    for step, rows, seconds, queries in results:
+        print(
+            f"| {step:<28} | {rows:>8} | {seconds:>8.2f} | {queries:>8} | "
+            f"{rows / seconds:>8.0f} | {seconds / floor_seconds:>8.1f} |"
+        )
+
+
 def main() -> None:
     config, scratch = create_scratch_database()
     import django
@@ -297,37 +316,17 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
 
-        totals = {}
-        results = []
-        rows, seconds, queries = measured(lambda: generate_all(tenants))
-        totals.update(rows)
-        results.append(("generate 1 month", rows["orders"] + rows["lines"], seconds, queries))
-        rows, seconds, queries = measured(lambda: generate_all(tenants))
-        assert rows["orders"] == rows["lines"] == 0, rows
-        results.append(("re-run (creates nothing)", rows["skipped"], seconds, queries))
+        totals, seconds, queries = measured(lambda: generate_all(tenants))
+        written = totals["orders"] + totals["lines"]
+        results = [("generate 1 month", written, seconds, queries)]
+        again, seconds, queries = measured(lambda: generate_all(tenants))
+        assert again["orders"] == again["lines"] == 0, again
+        results.append(("re-run (creates nothing)", again["skipped"], seconds, queries))
         prepare_sql_floor()
-        floor_rows, floor_seconds, floor_queries = measured(sql_floor)
-        assert floor_rows == totals["orders"] + totals["lines"], (floor_rows, totals)
-        results.append(("SQL floor (INSERT … SELECT)", floor_rows, floor_seconds, floor_queries))
-
-        print()
-        print(
-            f"{datetime.date.today()} · {platform.node()} · {os.cpu_count()} cores · "
-            f"Python {platform.python_version()} · PostgreSQL {connection.pg_version // 10000}"
-        )
-        print(
-            f"{totals['orders']} orders and {totals['lines']} order lines for "
-            f"{PERIOD[0]} – {PERIOD[1]}"
-        )
-        print()
-        header = ("step", "rows", "seconds", "queries", "rows/s", "× floor")
-        print(f"| {header[0]:<28} | {' | '.join(f'{h:>8}' for h in header[1:])} |")
-        print(f"|{'-' * 30}|" + "|".join(["-" * 10] * 5) + "|")
-        for step, rows, seconds, queries in results:
-            print(
-                f"| {step:<28} | {rows:>8} | {seconds:>8.2f} | {queries:>8} | "
-                f"{rows / seconds:>8.0f} | {seconds / floor_seconds:>8.1f} |"
-            )
+        rows, seconds, queries = measured(sql_floor)
+        assert rows == written, (rows, written)
+        results.append(("SQL floor (INSERT … SELECT)", rows, seconds, queries))
+        print_table(results, totals)
     finally:
         drop_scratch_database(config, scratch)
 

@@ -17,12 +17,14 @@ class ServiceOrdersConfig(AppConfig):
                 Capability.VIEW_ORDERS,
                 300,
                 "/orders/",
+                group="orders",
             ),
             NavItem(
                 "service_orders:generation",
                 _("Generate orders"),
                 Capability.GENERATE_ORDERS,
-                210,
+                310,
                 "/orders/generate/",
+                group="orders",
             ),
         )

@@ -11,12 +11,20 @@ class SlaConfig(AppConfig):
         from tenancy.roles import Capability
 
         register(
-            NavItem("sla:sla_list", _("SLAs"), Capability.VIEW_AGREEMENTS, 220, "/sla/levels/"),
+            NavItem(
+                "sla:sla_list",
+                _("SLAs"),
+                Capability.VIEW_AGREEMENTS,
+                220,
+                "/sla/levels/",
+                group="agreements",
+            ),
             NavItem(
                 "sla:calendar_list",
                 _("Calendars"),
                 Capability.VIEW_MASTER_DATA,
                 230,
                 "/sla/calendars/",
+                group="agreements",
             ),
         )

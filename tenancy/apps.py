@@ -15,10 +15,20 @@ class TenancyConfig(AppConfig):
         navigation.register(
             navigation.NavItem("home", _("Home"), None, order=0),
             navigation.NavItem(
-                "tenancy:members", _("Users"), Capability.MANAGE_USERS, 900, "/settings/users/"
+                "tenancy:members",
+                _("Users"),
+                Capability.MANAGE_USERS,
+                900,
+                "/settings/users/",
+                group="admin",
             ),
             navigation.NavItem(
-                "tenancy:audit", _("Activity"), Capability.VIEW_AUDIT, 910, "/settings/activity/"
+                "tenancy:audit",
+                _("Activity"),
+                Capability.VIEW_AUDIT,
+                910,
+                "/settings/activity/",
+                group="admin",
             ),
             navigation.NavItem(
                 "tenancy:settings",
@@ -26,5 +36,6 @@ class TenancyConfig(AppConfig):
                 Capability.MANAGE_SETTINGS,
                 920,
                 "/settings/tenant/",
+                group="admin",
             ),
         )

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from .permissions import request_can
 
@@ -16,6 +17,16 @@ class NavItem:
     capability: str | None  # None: every member of the tenant
     order: int = 100
     section: str = ""  # URL prefix that marks the entry active
+    group: str = ""  # a key of GROUPS: entries of one group share a drop-down menu
+
+
+# The menu's drop-downs, in the order they appear (entries without a group stand alone).
+GROUPS = {
+    "customers": _("Customers"),
+    "agreements": _("Agreements"),
+    "orders": _("Service orders"),
+    "admin": _("Administration"),
+}
 
 
 _registry: list[NavItem] = []
@@ -44,7 +55,9 @@ def nav_for(request) -> list[dict]:
             except NoReverseMatch:  # tests/tenancy/test_roles.py fails on this; pages don't
                 logger.error("Navigation entry %s has no URL", item.url_name)
                 continue
-            entries.append({"url": url, "label": item.label, "section": item.section})
+            entries.append(
+                {"url": url, "label": item.label, "section": item.section, "group": item.group}
+            )
     # The entry whose section is the longest prefix of the path is the active one (so that
     # /orders/generate/ marks "Generate orders", not also "Service orders").
     matches = [e for e in entries if e["url"] == request.path] or [
@@ -54,3 +67,22 @@ def nav_for(request) -> list[dict]:
     for entry in entries:
         entry["active"] = entry is active
     return entries
+
+
+def nav_groups(entries: list[dict]) -> list[dict]:
+    """The entries as the menu shows them: a group with one entry is a plain link."""
+    menus: list[dict] = []
+    by_group: dict[str, dict] = {}
+    for entry in entries:
+        key = entry["group"]
+        if not key:
+            menus.append({"label": entry["label"], "entries": [entry]})
+            continue
+        if key not in by_group:
+            by_group[key] = {"label": GROUPS[key], "entries": []}
+            menus.append(by_group[key])
+        by_group[key]["entries"].append(entry)
+    for menu in menus:
+        menu["active"] = any(entry["active"] for entry in menu["entries"])
+        menu["key"] = f"nav-{len(menu['label'])}-{id(menu)}"
+    return menus

@@ -1,0 +1,6 @@
+# Benchmarks (not tests): see bench/ and docs/performance.md.
+PYTHON ?= .venv/bin/python
+
+.PHONY: bench
+bench:
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON) bench/generate_orders.py
