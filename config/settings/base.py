@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -132,18 +133,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
-    # Every 24 hours from beat's start (beat remembers the last run across restarts). The job
-    # catches up on any days it missed, so the hour it runs at does not matter.
+    # Daily, early morning UTC. The job catches up on any days it missed (downtime), so a late
+    # or skipped run loses nothing.
     "generate-service-orders": {
         "task": "tenancy.fan_out",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=1, minute=15),
         "args": ("service_orders.generate_orders_for_tenant",),
     },
     # Daily as well: expires agreements whose end date has passed in each tenant's own zone.
     # Idempotent, so a late or repeated run changes nothing twice.
     "expire-ended-agreements": {
         "task": "tenancy.fan_out",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=0, minute=45),
         "args": ("agreements.expire_ended",),
     },
 }

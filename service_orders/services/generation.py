@@ -74,6 +74,9 @@ class PlannedOrder:
     combine_key: str
     calendar_conflict: bool
     lines: list[PlannedLine] = field(default_factory=list)
+    # The order generated for this date and combine key earlier, if any (filled in by the
+    # preview; a run looks it up only for the orders that still miss a line).
+    existing_order_id: int | None = None
 
     @property
     def customer(self):
@@ -148,7 +151,11 @@ def generation_plan(
         plan: list[PlannedOrder] = []
         for chunk in _chunks(_agreement_ids_due(context, agreement_ids)):
             plans, _failures = _plan_chunk(context, chunk)
-            plan.extend(itertools.chain.from_iterable(plans.values()))
+            planned_orders = list(itertools.chain.from_iterable(plans.values()))
+            order_ids = _existing_order_ids(context, planned_orders)
+            for planned in planned_orders:
+                planned.existing_order_id = order_ids.get(planned.key)
+            plan.extend(planned_orders)
     plan.sort(key=lambda p: (p.calculated_date, p.agreement.number, p.combine_key))
     return plan
 
@@ -235,7 +242,10 @@ def catch_up_period(
         start = min(start, last_end + datetime.timedelta(days=1))
     if earliest_error is not None:
         start = min(start, earliest_error)
-    return start, today + datetime.timedelta(days=tenant.order_generation_horizon_days)
+    end = today + datetime.timedelta(days=tenant.order_generation_horizon_days)
+    # No longer than one run may cover: an error left open for years must not make every
+    # daily run fail from then on.
+    return max(start, end - datetime.timedelta(days=MAX_PERIOD_DAYS - 1)), end
 
 
 def combine_key(agreement: Agreement, line: AgreementLine) -> str:
@@ -383,13 +393,13 @@ def _line_dates(
     context: _Context, agreement: Agreement, line: AgreementLine
 ) -> list[datetime.date]:
     """The line's occurrences inside (period ∩ agreement dates ∩ line dates)."""
-    start = max(context.period_start, agreement.start_date, line.start_date or agreement.start_date)
+    anchor = line.start_date or agreement.start_date
+    start = max(context.period_start, agreement.start_date, anchor)
     end = min(
         context.period_end,
         agreement.end_date or context.period_end,
         line.end_date or context.period_end,
     )
-    anchor = line.start_date or agreement.start_date
     months = tuple(line.excluded_months)
     key = (
         line.interval_unit,
@@ -542,6 +552,8 @@ def _existing_order_ids(
     context: _Context, planned_orders: list[PlannedOrder]
 ) -> dict[tuple[int, str, datetime.date], int]:
     """The ids of the generated orders that already exist for these planned ones."""
+    if not planned_orders:
+        return {}
     wanted = {planned.key for planned in planned_orders}
     days = [planned.calculated_date for planned in planned_orders]
     rows = (

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from agreements.models import (
     Agreement,
@@ -18,6 +19,7 @@ from agreements.models import (
     GenerationRun,
     GenerationTrigger,
 )
+from service_orders import demo
 from service_orders.models import Origin, ServiceOrder, ServiceOrderLine
 from service_orders.services.generation import generation_plan, generation_run
 from tests.factories import (
@@ -487,7 +489,11 @@ def test_a_line_added_later_joins_the_existing_order_of_its_date(tenant_a):
     AgreementLineFactory(agreement=agreement, interval_unit="month", description="Inspection")
     generate(tenant_a, APRIL)
     AgreementLineFactory(agreement=agreement, interval_unit="month", description="Cleaning")
+    existing = ServiceOrder.objects.get(agreement=agreement)
 
+    (planned,) = generation_plan(tenant=tenant_a, period_start=APRIL[0], period_end=APRIL[1])
+    assert (planned.exists, planned.existing_order_id) == (False, existing.pk)
+    assert [line.agreement_line.description for line in planned.missing_lines] == ["Cleaning"]
     run = generate(tenant_a, APRIL)
 
     assert (run.orders_created, run.lines_created, run.occurrences_skipped) == (0, 1, 1)
@@ -500,8 +506,6 @@ def test_the_database_refuses_a_second_line_for_the_same_occurrence(tenant_a):
     line = AgreementLineFactory(agreement=agreement, interval_unit="month")
     generate(tenant_a, APRIL)
     order = ServiceOrder.objects.get(agreement=agreement)
-
-    from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         ServiceOrderLine.objects.create(
@@ -647,3 +651,20 @@ def test_only_the_chosen_agreements_are_generated(tenant_a):
 
     assert order_dates(chosen) == [d(2026, 4, 6)]
     assert order_dates(other) == []
+
+
+# --- Demo data ----------------------------------------------------------------------------------
+
+
+def test_the_demo_seed_generates_the_coming_weeks_once(tenant_a):
+    today = timezone.localdate(timezone=tenant_a.zone)
+    agreement = active_agreement(tenant_a, start_date=today)
+    AgreementLineFactory(agreement=agreement, interval_unit="week")
+    manager = UserFactory()
+
+    demo.seed(tenant=tenant_a, people={"manager": manager})
+    demo.seed(tenant=tenant_a, people={"manager": manager})
+
+    # Today .. today + 30 days: days 0, 7, 14, 21 and 28.
+    assert order_dates(agreement) == [today + datetime.timedelta(days=n) for n in range(0, 29, 7)]
+    assert set(ServiceOrder.objects.values_list("created_by", flat=True)) == {manager.pk}

@@ -177,3 +177,19 @@ def test_errors_of_agreements_no_longer_active_do_not_hold_the_job_back(tenant_a
     )
 
     assert catch_up_period(tenant=tenant_a, today=d(2026, 4, 20))[0] == d(2026, 4, 20)
+
+
+@pytest.mark.django_db
+def test_catch_up_never_reaches_back_further_than_one_run_may_cover(tenant_a):
+    agreement = active_agreement(tenant_a)
+    GenerationErrorFactory(
+        run=GenerationRunFactory(tenant=tenant_a), agreement=agreement, period_start=d(2020, 1, 1)
+    )
+
+    start, end = catch_up_period(tenant=tenant_a, today=d(2026, 4, 20))
+
+    assert (start, end) == (d(2024, 5, 20), d(2026, 5, 20))
+    assert (end - start).days == 730  # 731 days, both ends included
+    generation_run(
+        tenant=tenant_a, period_start=start, period_end=end, trigger=GenerationTrigger.SCHEDULE
+    )
