@@ -66,3 +66,13 @@ class ServiceOrderAdmin(TenantOwnedAdmin):
     def get_inlines(self, request, obj):
         # Lines are added once the order exists (they take its tenant).
         return self.inlines if obj is not None else []
+
+
+@admin.register(ServiceOrderLine)
+class ServiceOrderLineAdmin(TenantOwnedAdmin):
+    list_display = ("order", "line_type", "description", "quantity", "unit_price", "status")
+    list_filter = ("tenant", "line_type", "status")
+    search_fields = ("order__number", "description")
+    list_select_related = ("tenant", "order")
+    raw_id_fields = ("order", "service_object", "task", "item", "technician", "agreement_line")
+    readonly_fields = ("calculated_date",)

@@ -3,7 +3,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, LoginFailure, Membership, PlatformAccess, Tenant, TenantOwned, User
+from .models import (
+    AuditEvent,
+    LoginFailure,
+    Membership,
+    NumberSequence,
+    PlatformAccess,
+    SubmissionToken,
+    Tenant,
+    TenantOwned,
+    User,
+)
 
 
 class TenantOwnedAdmin(admin.ModelAdmin):
@@ -110,4 +120,19 @@ class PlatformAccessAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(TenantOwnedAdmin):
+    list_display = ("key", "prefix", "padding", "next_value")
+    search_fields = ("key",)
+
+
+@admin.register(SubmissionToken)
+class SubmissionTokenAdmin(TenantOwnedAdmin):
+    list_display = ("token", "result_url", "created_at")
+    readonly_fields = ("token", "result_url")
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -321,3 +321,15 @@ class AgreementSuspensionFactory(factory.django.DjangoModelFactory):
     agreement = factory.SubFactory(AgreementFactory)
     tenant = factory.LazyAttribute(lambda o: o.agreement.tenant)
     suspended_from = datetime.date(2026, 3, 1)
+
+
+def factory_for_model(model) -> type[factory.django.DjangoModelFactory] | None:
+    """The factory of this module that builds ``model`` (tests that run over every model)."""
+    for value in globals().values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, factory.django.DjangoModelFactory)
+            and value._meta.model is model
+        ):
+            return value
+    return None

@@ -3,6 +3,7 @@ create a customer → a service object → an agreement from the demo template �
 and plan a weekly visit → activate → generate service orders → see them."""
 
 import datetime
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect

@@ -1,6 +1,5 @@
 """PostgreSQL row-level security: the second line of tenant isolation, tested with raw SQL."""
 
-import factory
 import pytest
 from django.db import DatabaseError, connection, models, transaction
 from django.test.utils import isolate_apps
@@ -9,8 +8,7 @@ from tenancy.checks import tenant_ownership_errors
 from tenancy.context import platform_scope, tenant_scope
 from tenancy.models import AuditEvent, TenantOwned
 from tenancy.rls import tenant_models
-from tests import factories
-from tests.factories import AuditEventFactory
+from tests.factories import AuditEventFactory, factory_for_model
 
 pytestmark = pytest.mark.django_db
 
@@ -49,19 +47,9 @@ def test_every_tenant_table_has_forced_row_level_security(model):
         assert cursor.fetchone()[0] == 1
 
 
-def _factories_by_model() -> dict:
-    found = {}
-    for value in vars(factories).values():
-        if isinstance(value, type) and issubclass(value, factory.django.DjangoModelFactory):
-            model = value._meta.model
-            if model is not None:
-                found[model] = value
-    return found
-
-
 @pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m._meta.label)
 def test_without_a_tenant_setting_raw_sql_sees_no_rows(model):
-    model_factory = _factories_by_model().get(model)
+    model_factory = factory_for_model(model)
     assert model_factory is not None, f"add a factory for {model._meta.label} to tests/factories.py"
     model_factory()
     table = connection.ops.quote_name(model._meta.db_table)
