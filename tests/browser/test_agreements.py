@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from agreements.models import Agreement, AgreementState, IntervalUnit
 from tenancy.models import Tenant, User
+from tests.browser.layout import PHONE, assert_no_sideways_scroll
 from tests.factories import (
     AgreementFactory,
     AgreementLineFactory,
@@ -18,12 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 375, "height": 740}
-
-
-def _no_horizontal_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
 
 
 @pytest.fixture
@@ -60,7 +55,7 @@ def test_manager_creates_an_agreement_from_a_template_and_activates_it(
     page.select_option("select[name=template]", str(template.pk))
     page.select_option("select[name=customer]", str(customer.pk))
     page.fill("input[name=start_date]", datetime.date.today().isoformat())
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     page.locator("main form button[type=submit]").click()
 
     expect(page.get_by_test_id("agreement-state")).to_have_text("Draft")
@@ -80,17 +75,17 @@ def test_manager_creates_an_agreement_from_a_template_and_activates_it(
     page.fill("input[name=interval_count]", "3")
     page.locator("input[name=excluded_months][value='8']").check()
     page.locator("input[name=exclude_holidays]").check()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     page.locator("main form button[type=submit]").click()
 
     schedule = page.get_by_test_id("line-schedule")
     expect(schedule.filter(has_text="Every 3 weeks, not in August, not on holidays")).to_have_count(
         1
     )
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.get_by_test_id("transition-activate").locator("button").click()
     expect(page.get_by_test_id("agreement-state")).to_have_text("Active")
     expect(page.get_by_test_id("transition-suspend")).to_be_visible()
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     assert Agreement.objects.get(pk=agreement.pk).state == AgreementState.ACTIVE

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import assert_no_sideways_scroll
+
 pytestmark = pytest.mark.browser
 
 
@@ -63,7 +65,7 @@ def test_admin_manages_users_on_a_phone(demo, sign_in, page):
     page.fill("input[name=password]", "a-Much-better-pass-7")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("table")).to_contain_text("new.tech@acme.test")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    assert_no_sideways_scroll(page)
 
 
 def _tenant_id(slug: str) -> int:

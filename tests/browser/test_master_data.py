@@ -6,13 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.layout import PHONE, assert_no_sideways_scroll
+
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 375, "height": 740}
-
-
-def _no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
 
 
 def test_manager_creates_customer_site_and_object_on_a_phone(demo, sign_in, page, live_server):
@@ -25,7 +21,7 @@ def test_manager_creates_customer_site_and_object_on_a_phone(demo, sign_in, page
     page.locator("main form button[type=submit]").click()
     expect(page.get_by_test_id("customer-heading")).to_contain_text("Hotel Wawel Sp. z o.o.")
     expect(page.get_by_test_id("customer-heading")).to_contain_text("C-000001")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
     # The site form opens inside the customer page and the saved site replaces the section.
     page.get_by_test_id("add-site").click()
@@ -37,7 +33,7 @@ def test_manager_creates_customer_site_and_object_on_a_phone(demo, sign_in, page
     site_form.locator("button[type=submit]").click()
     expect(page.get_by_test_id("sites")).to_contain_text("ul. Grodzka 12")
     expect(site_form).to_have_count(0)
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.get_by_test_id("add-object").click()
     expect(page).to_have_url(re.compile(r"/objects/add/\?customer=\d+"))
@@ -45,17 +41,17 @@ def test_manager_creates_customer_site_and_object_on_a_phone(demo, sign_in, page
     page.select_option("select[name=site]", label="Hotel, ul. Grodzka 12, Kraków")
     page.fill("input[name=serial_number]", "VC25-2021-004512")
     page.fill("input[name=install_date]", "2021-09-14")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.locator("main form button[type=submit]").click()
     expect(page.get_by_test_id("object-heading")).to_contain_text("Gas boiler, boiler room")
     expect(page.get_by_test_id("object-fields")).to_contain_text("VC25-2021-004512")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.locator("nav[aria-label] .breadcrumb a").first.click()
     tree = page.get_by_test_id("object-tree")
     expect(tree).to_contain_text("Gas boiler, boiler room")
     expect(tree).to_contain_text("VC25-2021-004512")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
     # Choosing a customer on a blank object form offers that customer's sites.
     page.goto(f"{live_server.url}/objects/add/")

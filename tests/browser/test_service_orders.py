@@ -8,15 +8,10 @@ from playwright.sync_api import expect
 
 from agreements.models import Agreement, AgreementState
 from tenancy.models import Tenant
+from tests.browser.layout import PHONE, assert_no_sideways_scroll
 from tests.factories import AgreementFactory, AgreementLineFactory, CustomerFactory
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 375, "height": 740}
-
-
-def _no_horizontal_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
 
 
 @pytest.fixture
@@ -49,15 +44,15 @@ def test_manager_previews_generates_and_opens_an_order_on_a_phone(
     expect(page.get_by_test_id("planned-order")).to_have_count(3)
     expect(page.get_by_test_id("planned-order").first).to_contain_text("Boiler check")
     expect(page.get_by_test_id("conflict-badge")).to_have_count(2)  # two Sundays
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.get_by_test_id("generate").click()
     expect(page.get_by_test_id("orders-created")).to_have_text("3")
     run_orders = page.get_by_test_id("run-orders").locator("tbody a")
     expect(run_orders).to_have_count(3)
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
 
     run_orders.first.click()
     expect(page.get_by_test_id("order-lines")).to_contain_text("Boiler check")
     expect(page.get_by_test_id("conflict-warning")).to_be_visible()  # 15 February, a Sunday
-    _no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
