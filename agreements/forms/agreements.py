@@ -20,6 +20,7 @@ from ..models import (
     TimeWindow,
 )
 from ..selectors import agreements as selectors
+from ..services.agreements import LINE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -247,27 +248,7 @@ class AgreementLineForm(ServiceCheckedModelForm):
 
     class Meta:
         model = AgreementLine
-        fields = (
-            "transaction_type",
-            "description",
-            "service_object",
-            "task",
-            "item",
-            "technician",
-            "interval_unit",
-            "interval_count",
-            "excluded_months",
-            "exclude_holidays",
-            "time_window",
-            "window_days_before",
-            "window_days_after",
-            "preferred_time",
-            "start_date",
-            "end_date",
-            "quantity",
-            "unit_price",
-            "is_stopped",
-        )
+        fields = LINE_FIELDS
         widgets = {"start_date": DATE, "end_date": DATE, "preferred_time": TIME}
         help_texts = {
             "interval_count": _('With the unit: "every 3 weeks".'),
