@@ -21,6 +21,7 @@ from agreements.models import (
     Customer,
     CustomerContact,
     CustomerSite,
+    GenerationRun,
     Item,
     ServiceObject,
     ServiceTask,
@@ -131,6 +132,15 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
     # concurrent or repeated runs find the same order instead of creating another.
     calculated_date = models.DateField(_("calculated date"), null=True, blank=True)
     generation_key = models.CharField(max_length=60, blank=True, editable=False)
+    generation_run = models.ForeignKey(
+        GenerationRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="orders",
+        verbose_name=_("created by generation run"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from agreements.models import Agreement, Customer, GenerationError, GenerationRun
 from tenancy.models import AuditEvent, Tenant
 
-from .models import Origin, Priority, ServiceOrder, ServiceOrderLine
+from .models import Priority, ServiceOrder, ServiceOrderLine
 
 # Sorting by priority means most urgent first, not alphabetical.
 PRIORITY_RANK = Case(
@@ -125,18 +125,13 @@ def generation_run_errors(*, tenant: Tenant, run: GenerationRun) -> QuerySet:
 
 
 def generation_run_orders(*, tenant: Tenant, run: GenerationRun) -> QuerySet:
-    """The orders this run created: generated for its period while it ran (a run stamps its
-    orders with the time of writing and the person who started it)."""
-    qs = ServiceOrder.objects.for_tenant(tenant).filter(
-        origin=Origin.AGREEMENT,
-        calculated_date__gte=run.period_start,
-        calculated_date__lte=run.period_end,
-        created_at__gte=run.started_at,
-        created_by=run.requested_by,
+    """The orders this run created (each generated order records its run)."""
+    return (
+        ServiceOrder.objects.for_tenant(tenant)
+        .filter(generation_run=run)
+        .select_related("customer", "agreement")
+        .order_by("calculated_date", "number")
     )
-    if run.finished_at is not None:
-        qs = qs.filter(created_at__lte=run.finished_at)
-    return qs.select_related("customer", "agreement").order_by("calculated_date", "number")
 
 
 def generation_error_open_list(*, tenant: Tenant) -> QuerySet:

@@ -125,6 +125,7 @@ class _Context:
     calendar: BusinessCalendar | None
     holidays: frozenset[datetime.date]
     by: User | None = None
+    run: GenerationRun | None = None
     # Lines of many agreements share their interval and anchor: compute each series once.
     occurrences: dict[tuple, list[datetime.date]] = field(default_factory=dict)
 
@@ -179,7 +180,7 @@ def generation_run(
             period_start=period_start,
             period_end=period_end,
         )
-        context = _context(tenant, period_start, period_end, by=by)
+        context = _context(tenant, period_start, period_end, by=by, run=run)
         agreement_ids = _agreement_ids_due(context, agreement_ids)
         with_open_errors = set(
             GenerationError.objects.for_tenant(tenant)
@@ -272,10 +273,10 @@ def _validate_period(period_start: datetime.date, period_end: datetime.date) -> 
         raise ValidationError({"period_end": _("Generate at most two years at a time.")})
 
 
-def _context(tenant, period_start, period_end, by=None) -> _Context:
+def _context(tenant, period_start, period_end, by=None, run=None) -> _Context:
     calendar = calendar_default(tenant=tenant)
     holidays = holiday_dates(tenant=tenant, calendar=calendar, start=period_start, end=period_end)
-    return _Context(tenant, period_start, period_end, calendar, frozenset(holidays), by)
+    return _Context(tenant, period_start, period_end, calendar, frozenset(holidays), by, run)
 
 
 def _agreements_due(context: _Context):
@@ -596,6 +597,7 @@ def _order_row(
         "calculated_date": planned.calculated_date,
         "generation_key": planned.combine_key,
         "created_by_id": context.by.pk if context.by else None,
+        "generation_run_id": context.run.pk if context.run else None,
     }
 
 

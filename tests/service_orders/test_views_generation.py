@@ -300,6 +300,9 @@ def test_run_detail_lists_only_the_orders_this_run_created(client_for, manager_a
     assert "OLD-1" not in table
     link = reverse("service_orders:order_list") + "?origin=agreement&amp;date_from=2026-02-01"
     assert link in html
+    # A second run by the same person over the same period created nothing, and says so.
+    second = client.get(_post(client, "generate", agreement).url).content.decode()
+    assert "This run created no orders" in second
 
 
 def test_a_long_preview_shows_the_first_orders_and_counts_them_all(
