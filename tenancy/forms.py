@@ -9,10 +9,15 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .models import LoginFailure, Tenant
 from .roles import Role
 from .services import TENANT_SETTINGS_FIELDS
+
+# Django's own strings that its catalogues don't translate in all our languages yet: listing them
+# here puts them in ours (which take precedence), so no English shows through.
+DJANGO_STRINGS_OUR_CATALOGUES_COVER = (gettext_noop("- Select an option -"),)
 
 
 def attach_errors(form, exc: ValidationError) -> None:
