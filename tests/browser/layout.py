@@ -18,6 +18,9 @@ _WIDEST_ELEMENTS = """(limit) => {
 def assert_no_sideways_scroll(page, width: int = PHONE["width"]) -> None:
     """The page fits the phone's width: nothing but tables (which scroll in their own box)
     sticks out to the right."""
+    # An expect() on the new page passes as soon as the element is in the DOM, possibly before
+    # the stylesheets have loaded; measure the page as the user sees it, styled.
+    page.wait_for_load_state("load")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width + 1:
         widest = page.evaluate(_WIDEST_ELEMENTS, width + 1)
