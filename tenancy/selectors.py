@@ -1,6 +1,6 @@
 """Reads for tenancy. Every function that returns tenant data takes the tenant explicitly."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import AuditEvent, Membership, Tenant, User
 
@@ -39,3 +39,13 @@ def membership_get(*, tenant: Tenant, pk: int) -> Membership:
 
 def audit_event_list(*, tenant: Tenant) -> QuerySet:
     return AuditEvent.objects.for_tenant(tenant).select_related("actor")
+
+
+def membership_role_counts(*, tenant: Tenant) -> QuerySet:
+    """Active members per role: rows of {"role": ..., "n": ...}."""
+    return (
+        Membership.objects.filter(tenant=tenant, is_active=True)
+        .values("role")
+        .annotate(n=Count("id"))
+        .order_by("role")
+    )

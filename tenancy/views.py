@@ -7,7 +7,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,12 +58,7 @@ def home(request):
     role = request.membership.role
     context = {"local_now": timezone.localtime()}
     if role == Role.TENANT_ADMIN:
-        context["role_counts"] = (
-            Membership.objects.filter(tenant=request.tenant, is_active=True)
-            .values("role")
-            .annotate(n=Count("id"))
-            .order_by("role")
-        )
+        context["role_counts"] = selectors.membership_role_counts(tenant=request.tenant)
         context["role_labels"] = dict(Role.choices)
     if role in (Role.TENANT_ADMIN, Role.SERVICE_MANAGER):
         context["recent_events"] = selectors.audit_event_list(tenant=request.tenant)[:8]
