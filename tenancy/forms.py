@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from .models import LoginFailure, Tenant
 from .roles import Role
-from .services import TENANT_SETTINGS_FIELDS
+from .services import SEQUENCE_PREFIX_PATTERN, TENANT_SETTINGS_FIELDS
 
 # Django's own strings that its catalogues don't translate in all our languages yet: listing them
 # here puts them in ours (which take precedence), so no English shows through.
@@ -120,3 +121,22 @@ class MemberFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Inactive"))],
     )
+
+
+class NumberSequenceForm(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput)
+    prefix = forms.CharField(
+        label=_("Prefix"),
+        max_length=10,
+        required=False,
+        validators=[
+            RegexValidator(
+                SEQUENCE_PREFIX_PATTERN,
+                message=_("Use up to 10 letters, digits and the signs - / _ . only."),
+            )
+        ],
+    )
+    padding = forms.IntegerField(label=_("Digits"), min_value=1, max_value=12)
+
+
+NumberSequenceFormSet = forms.formset_factory(NumberSequenceForm, extra=0)

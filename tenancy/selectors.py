@@ -49,3 +49,27 @@ def membership_role_counts(*, tenant: Tenant) -> QuerySet:
         .annotate(n=Count("id"))
         .order_by("role")
     )
+
+
+def number_sequence_rows(*, tenant: Tenant) -> list[dict]:
+    """Every document sequence of the tenant with its next number (defaults where none was
+    used yet)."""
+    from .models import NumberSequence
+    from .services import DEFAULT_PREFIXES, SEQUENCE_LABELS
+
+    existing = {s.key: s for s in NumberSequence.objects.for_tenant(tenant)}
+    rows = []
+    for key, label in SEQUENCE_LABELS.items():
+        sequence = existing.get(key) or NumberSequence(
+            tenant=tenant, key=key, prefix=DEFAULT_PREFIXES.get(key, "")
+        )
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "prefix": sequence.prefix,
+                "padding": sequence.padding,
+                "next": sequence.format(sequence.next_value),
+            }
+        )
+    return rows

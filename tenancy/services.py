@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .models import AuditEvent, Membership, Tenant, User
 from .roles import Role
@@ -182,3 +183,49 @@ def sequence_next_numbers(*, tenant: Tenant, key: str, count: int = 1) -> list[s
 
 def sequence_next_number(*, tenant: Tenant, key: str) -> str:
     return sequence_next_numbers(tenant=tenant, key=key, count=1)[0]
+
+
+SEQUENCE_LABELS = {
+    "customer": _lazy("Customers"),
+    "item": _lazy("Items"),
+    "service_object": _lazy("Service objects"),
+    "agreement": _lazy("Agreements"),
+    "service_order": _lazy("Service orders"),
+}
+SEQUENCE_PREFIX_PATTERN = r"^[A-Za-z0-9/_.-]*$"
+
+
+@transaction.atomic
+def sequence_update(*, tenant: Tenant, by: User, key: str, prefix: str, padding: int):
+    """Change how the next numbers of one sequence look; numbers already given keep theirs."""
+    import re
+
+    from .models import NumberSequence
+
+    if key not in SEQUENCE_LABELS:
+        raise ValidationError({"key": _("Unknown number sequence.")})
+    if not re.match(SEQUENCE_PREFIX_PATTERN, prefix) or len(prefix) > 10:
+        raise ValidationError(
+            {"prefix": _("Use up to 10 letters, digits and the signs - / _ . only.")}
+        )
+    if not 1 <= padding <= 12:
+        raise ValidationError({"padding": _("Choose between 1 and 12 digits.")})
+    NumberSequence.objects.get_or_create(
+        tenant=tenant, key=key, defaults={"prefix": DEFAULT_PREFIXES.get(key, "")}
+    )
+    sequence = NumberSequence.objects.select_for_update().get(tenant=tenant, key=key)
+    before = {"prefix": sequence.prefix, "padding": sequence.padding}
+    sequence.prefix, sequence.padding = prefix, padding
+    sequence.save(update_fields=["prefix", "padding"])
+    changes = _diff(before, {"prefix": prefix, "padding": padding})
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="settings.numbers",
+            target=sequence,
+            summary=_("Numbering of %(what)s changed: next is %(next)s")
+            % {"what": SEQUENCE_LABELS[key], "next": sequence.format(sequence.next_value)},
+            changes=changes,
+        )
+    return sequence

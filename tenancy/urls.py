@@ -9,5 +9,6 @@ urlpatterns = [
     path("users/add/", views.member_add, name="member_add"),
     path("users/<int:pk>/", views.member_edit, name="member_edit"),
     path("tenant/", views.tenant_settings, name="settings"),
+    path("numbers/", views.number_sequences, name="numbers"),
     path("activity/", views.audit_list, name="audit"),
 ]

@@ -21,6 +21,7 @@ from .forms import (
     MemberAddForm,
     MemberFilterForm,
     MemberUpdateForm,
+    NumberSequenceFormSet,
     SignInForm,
     TenantSettingsForm,
     attach_errors,
@@ -210,6 +211,28 @@ def tenant_settings(request):
             messages.success(request, _("Settings saved."))
             return redirect("tenancy:settings")
     return render(request, "tenancy/settings.html", {"form": form})
+
+
+@capability_required(Capability.MANAGE_SETTINGS)
+def number_sequences(request):
+    """How document numbers look (prefix and digits) and which number comes next."""
+    rows = selectors.number_sequence_rows(tenant=request.tenant)
+    initial = [{"key": r["key"], "prefix": r["prefix"], "padding": r["padding"]} for r in rows]
+    formset = NumberSequenceFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        for form in formset:
+            try:
+                services.sequence_update(
+                    tenant=request.tenant, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                attach_errors(form, exc)
+        if not any(form.errors for form in formset):
+            messages.success(request, _("Numbering saved."))
+            return redirect("tenancy:numbers")
+        transaction.set_rollback(True)  # all rows or none
+    labelled = [(form, row) for form, row in zip(formset, rows, strict=True)]
+    return render(request, "tenancy/numbers.html", {"formset": formset, "labelled": labelled})
 
 
 AUDIT_COLUMNS = [

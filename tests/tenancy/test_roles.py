@@ -17,6 +17,7 @@ ACCESS = {
     "tenancy:members": ADMIN,
     "tenancy:member_add": ADMIN,
     "tenancy:settings": ADMIN,
+    "tenancy:numbers": ADMIN,
     "tenancy:audit": MANAGERS,
 }
 
