@@ -1,0 +1,21 @@
+"""Error pages look like the rest of Fieldline and say what to do next."""
+
+import pytest
+from django.template.loader import render_to_string
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_address_is_the_styled_404(client, manager_a):
+    client.force_login(manager_a)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "This page does not exist" in html
+    assert 'class="navbar' in html  # the normal layout, menu included
+
+
+def test_server_error_page_renders_without_any_request_context():
+    # Django renders 500.html with no context at all: it must not need one.
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html and "Nothing was saved" in html
