@@ -48,7 +48,7 @@ from tenancy.context import tenant_scope
 from tenancy.models import Tenant, User
 from tenancy.services import audit_record, sequence_next_numbers
 
-from ..models import Origin, Priority, ServiceOrder, ServiceOrderLine
+from ..models import OPEN_STATES, Origin, Priority, ServiceOrder, ServiceOrderLine
 
 CHUNK_SIZE = 500  # agreements per transaction
 INSERT_BATCH_SIZE = 5000  # rows per INSERT statement
@@ -497,10 +497,12 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     if not to_write:
         return _Counts(skipped=occurrences)
     # An order of the same date and combine key may exist (a line was added to the agreement
-    # since): the missing lines join it.
-    order_ids = _existing_order_ids(context, to_write)
+    # since): the missing lines join it while it is open. One a person has closed (cancelled)
+    # stays as they left it; those occurrences count as skipped.
+    existing = _existing_orders(context, to_write)
+    order_ids = {key: pk for key, (pk, state) in existing.items() if state in OPEN_STATES}
     created_ids, orders_created = _insert_orders(
-        context, [planned for planned in to_write if planned.key not in order_ids]
+        context, [planned for planned in to_write if planned.key not in existing]
     )
     order_ids.update(created_ids)
     lines = [
@@ -549,10 +551,10 @@ def _insert_orders(
     return order_ids, len(inserted)
 
 
-def _existing_order_ids(
+def _existing_orders(
     context: _Context, planned_orders: list[PlannedOrder]
-) -> dict[tuple[int, str, datetime.date], int]:
-    """The ids of the generated orders that already exist for these planned ones."""
+) -> dict[tuple[int, str, datetime.date], tuple[int, str]]:
+    """(id, state) of the generated orders that already exist for these planned ones."""
     if not planned_orders:
         return {}
     wanted = {planned.key for planned in planned_orders}
@@ -561,9 +563,16 @@ def _existing_order_ids(
         ServiceOrder.objects.for_tenant(context.tenant)
         .filter(origin=Origin.AGREEMENT, agreement_id__in={key[0] for key in wanted})
         .filter(calculated_date__range=(min(days), max(days)))
-        .values_list("agreement_id", "generation_key", "calculated_date", "pk")
+        .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
     )
-    return {key: pk for *columns, pk in rows if (key := tuple(columns)) in wanted}
+    return {key: (pk, state) for *columns, pk, state in rows if (key := tuple(columns)) in wanted}
+
+
+def _existing_order_ids(
+    context: _Context, planned_orders: list[PlannedOrder]
+) -> dict[tuple[int, str, datetime.date], int]:
+    """The ids of the generated orders that already exist for these planned ones."""
+    return {key: pk for key, (pk, _state) in _existing_orders(context, planned_orders).items()}
 
 
 def _order_row(

@@ -20,7 +20,7 @@ from agreements.models import (
     GenerationTrigger,
 )
 from service_orders import demo
-from service_orders.models import Origin, ServiceOrder, ServiceOrderLine
+from service_orders.models import OrderState, Origin, ServiceOrder, ServiceOrderLine
 from service_orders.services.generation import generation_plan, generation_run
 from tests.factories import (
     AgreementFactory,
@@ -499,6 +499,21 @@ def test_a_line_added_later_joins_the_existing_order_of_its_date(tenant_a):
     assert (run.orders_created, run.lines_created, run.occurrences_skipped) == (0, 1, 1)
     order = ServiceOrder.objects.get(agreement=agreement)
     assert sorted(order.lines.values_list("description", flat=True)) == ["Cleaning", "Inspection"]
+
+
+def test_a_line_added_later_leaves_a_cancelled_order_of_its_date_alone(tenant_a):
+    agreement = active_agreement(tenant_a, start_date=d(2026, 4, 6))
+    AgreementLineFactory(agreement=agreement, interval_unit="month", description="Inspection")
+    generate(tenant_a, APRIL)
+    ServiceOrder.objects.filter(agreement=agreement).update(state=OrderState.CANCELLED)
+    AgreementLineFactory(agreement=agreement, interval_unit="month", description="Cleaning")
+
+    run = generate(tenant_a, APRIL)
+
+    # The visit of 6 April was cancelled by a person: nothing is added to it, nothing duplicated.
+    assert (run.orders_created, run.lines_created, run.occurrences_skipped) == (0, 0, 2)
+    order = ServiceOrder.objects.get(agreement=agreement)
+    assert list(order.lines.values_list("description", flat=True)) == ["Inspection"]
 
 
 def test_the_database_refuses_a_second_line_for_the_same_occurrence(tenant_a):
