@@ -1,5 +1,6 @@
 """Writes for tenancy: tenant settings, members and roles, the audit trail."""
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -41,20 +42,39 @@ def audit_record(
     )
 
 
-def _diff(before: dict, after: dict) -> dict:
+def audit_value(value: Any) -> Any:
+    """A field value as the audit log's JSON keeps it."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return list(value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def audit_snapshot(instance, fields: tuple[str, ...]) -> dict:
+    """The fields' values (foreign keys as ids) for comparing before and after a change."""
+    return {f: audit_value(getattr(instance, instance._meta.get_field(f).attname)) for f in fields}
+
+
+def audit_changes(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for every field whose value differs."""
     return {key: [before[key], after[key]] for key in after if before.get(key) != after[key]}
 
 
 @transaction.atomic
 def tenant_settings_update(*, tenant: Tenant, by: User, data: dict) -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    before = {field: getattr(tenant, field) for field in TENANT_SETTINGS_FIELDS}
+    before = audit_snapshot(tenant, TENANT_SETTINGS_FIELDS)
     for field in TENANT_SETTINGS_FIELDS:
         if field in data:
             setattr(tenant, field, data[field])
     tenant.full_clean()
     tenant.save()
-    changes = _diff(before, {field: getattr(tenant, field) for field in TENANT_SETTINGS_FIELDS})
+    changes = audit_changes(
+        before, {field: getattr(tenant, field) for field in TENANT_SETTINGS_FIELDS}
+    )
     if changes:
         audit_record(
             tenant=tenant,
@@ -143,7 +163,7 @@ def member_update(*, tenant: Tenant, by: User, membership_id: int, role: str, is
     membership.role = role
     membership.is_active = is_active
     membership.save(update_fields=["role", "is_active"])
-    changes = _diff(before, {"role": role, "is_active": is_active})
+    changes = audit_changes(before, {"role": role, "is_active": is_active})
     if changes:
         audit_record(
             tenant=tenant,
@@ -217,7 +237,7 @@ def sequence_update(*, tenant: Tenant, by: User, key: str, prefix: str, padding:
     before = {"prefix": sequence.prefix, "padding": sequence.padding}
     sequence.prefix, sequence.padding = prefix, padding
     sequence.save(update_fields=["prefix", "padding"])
-    changes = _diff(before, {"prefix": prefix, "padding": padding})
+    changes = audit_changes(before, {"prefix": prefix, "padding": padding})
     if changes:
         audit_record(
             tenant=tenant,

@@ -6,7 +6,6 @@ with the current state). Every change to an agreement is audited.
 """
 
 import datetime
-from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -18,7 +17,12 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from tenancy.models import Tenant, User
-from tenancy.services import audit_record, sequence_next_number
+from tenancy.services import (
+    audit_changes,
+    audit_record,
+    audit_snapshot,
+    sequence_next_number,
+)
 
 from ..models import (
     Agreement,
@@ -79,24 +83,6 @@ def _raise_if(errors: dict) -> None:
         raise ValidationError(errors)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return list(value)
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    return str(value)
-
-
-def _snapshot(instance, fields: tuple[str, ...]) -> dict:
-    return {f: _plain(getattr(instance, instance._meta.get_field(f).attname)) for f in fields}
-
-
-def _changes(before: dict, after: dict) -> dict:
-    return {key: [before[key], after[key]] for key in after if before.get(key) != after[key]}
-
-
 def _belongs(tenant: Tenant, obj) -> bool:
     return obj is None or obj.tenant_id == tenant.pk
 
@@ -144,9 +130,9 @@ def agreement_group_create(*, tenant: Tenant, by: User, data: dict) -> Agreement
 @transaction.atomic
 def agreement_group_update(*, tenant: Tenant, by: User, group_id: int, data: dict):
     group = AgreementGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
-    before = _snapshot(group, GROUP_FIELDS)
+    before = audit_snapshot(group, GROUP_FIELDS)
     _save_group(tenant, group, data)
-    changes = _changes(before, _snapshot(group, GROUP_FIELDS))
+    changes = audit_changes(before, audit_snapshot(group, GROUP_FIELDS))
     if changes:
         audit_record(
             tenant=tenant,
@@ -291,7 +277,7 @@ def agreement_create(*, tenant: Tenant, by: User, data: dict) -> Agreement:
 def agreement_update(*, tenant: Tenant, by: User, agreement_id: int, data: dict) -> Agreement:
     agreement = _lock(tenant, agreement_id)
     _require_editable(agreement)
-    before = _snapshot(agreement, AGREEMENT_FIELDS)
+    before = audit_snapshot(agreement, AGREEMENT_FIELDS)
     for field in AGREEMENT_FIELDS:
         if field in data:
             setattr(agreement, field, data[field])
@@ -312,7 +298,7 @@ def agreement_update(*, tenant: Tenant, by: User, agreement_id: int, data: dict)
             % {"positions": ", ".join(str(p) for p in outside)},
         )
     agreement.save()
-    changes = _changes(before, _snapshot(agreement, AGREEMENT_FIELDS))
+    changes = audit_changes(before, audit_snapshot(agreement, AGREEMENT_FIELDS))
     if changes:
         audit_record(
             tenant=tenant,
@@ -975,11 +961,11 @@ def _lock_line(tenant: Tenant, line_id: int) -> tuple[Agreement, AgreementLine]:
 @transaction.atomic
 def agreement_line_update(*, tenant: Tenant, by: User, line_id: int, data: dict) -> AgreementLine:
     agreement, line = _lock_line(tenant, line_id)
-    before = _snapshot(line, LINE_FIELDS)
+    before = audit_snapshot(line, LINE_FIELDS)
     _assign_line(line, data)
     _validate_line(tenant, agreement, line)
     line.save()
-    changes = _changes(before, _snapshot(line, LINE_FIELDS))
+    changes = audit_changes(before, audit_snapshot(line, LINE_FIELDS))
     if changes:
         audit_record(
             tenant=tenant,
