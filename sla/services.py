@@ -8,9 +8,10 @@ into the same message.
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tenancy.integrity import save_unique as _save
 from tenancy.models import Tenant, User
 from tenancy.services import audit_record
 
@@ -19,19 +20,6 @@ from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
 SLA_FIELDS = ("code", "name", "description", "is_suspended")
 CALENDAR_FIELDS = ("name", "time_zone", "working_days", "is_default")
 HOLIDAY_FIELDS = ("date", "name")
-
-
-def _save(obj, conflicts: dict[str, tuple[str, str]]) -> None:
-    """Save ``obj``; a unique constraint named in ``conflicts`` becomes (field, message)."""
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
-        if constraint in conflicts:
-            field, message = conflicts[constraint]
-            raise ValidationError({field: message}) from exc
-        raise
 
 
 def _changes(before: dict, obj, fields) -> dict:

@@ -1,9 +1,11 @@
-"""System checks: every model is tenant-owned or knowingly global, and keyed by tenant."""
+"""System checks: every model is tenant-owned or knowingly global, keyed by tenant, and related
+to other tenant models only through the tenant-aware relation fields."""
 
 from django.apps import apps
 from django.core import checks
 from django.db import models
 
+from .fields import TenantForeignKey, TenantManyToManyField
 from .models import TenantOwned
 
 # Models that are global on purpose. Adding one here is a decision: say why beside it.
@@ -57,6 +59,7 @@ def tenant_ownership_errors(model_list) -> list[checks.CheckMessage]:
         if model._meta.proxy:
             continue
         if not issubclass(model, TenantOwned):
+            errors += _global_relation_errors(model, label)
             if label not in GLOBAL_MODELS:
                 errors.append(
                     checks.Error(
@@ -68,6 +71,7 @@ def tenant_ownership_errors(model_list) -> list[checks.CheckMessage]:
                     )
                 )
             continue
+        errors += _relation_errors(model, label)
         rules = _unique_sets(model)
         if not any(fields == ["tenant", "id"] for _, fields in rules):
             errors.append(
@@ -98,6 +102,68 @@ def tenant_ownership_errors(model_list) -> list[checks.CheckMessage]:
                     )
                 )
     return errors
+
+
+def _is_tenant_model(model) -> bool:
+    return isinstance(model, type) and issubclass(model, TenantOwned)
+
+
+def _relation_errors(model, label: str) -> list[checks.CheckMessage]:
+    """Relations of a tenant model: TenantForeignKey / TenantManyToManyField exactly between
+    tenant models, so that every join and related lookup also matches tenant_id."""
+    errors: list[checks.CheckMessage] = []
+    for field in model._meta.local_fields:
+        if not isinstance(field, models.ForeignKey) or field.name == "tenant":
+            continue
+        to_tenant_model = _is_tenant_model(field.related_model)
+        if to_tenant_model and not isinstance(field, TenantForeignKey):
+            errors.append(
+                checks.Error(
+                    f"{label}.{field.name} relates two tenant models with a plain "
+                    f"{type(field).__name__}.",
+                    hint="Use tenancy.fields.TenantForeignKey (or TenantOneToOneField): its "
+                    "joins and lookups also match tenant_id, and its database key is the "
+                    "composite (tenant_id, x_id) one.",
+                    obj=field,
+                    id="tenancy.E005",
+                )
+            )
+        elif not to_tenant_model and isinstance(field, TenantForeignKey):
+            errors.append(
+                checks.Error(
+                    f"{label}.{field.name} is a TenantForeignKey to a global model.",
+                    hint="TenantForeignKey is for relations between tenant models only.",
+                    obj=field,
+                    id="tenancy.E006",
+                )
+            )
+    for field in model._meta.local_many_to_many:
+        if _is_tenant_model(field.related_model) and not isinstance(field, TenantManyToManyField):
+            errors.append(
+                checks.Error(
+                    f"{label}.{field.name} relates two tenant models with a plain ManyToManyField.",
+                    hint="Use tenancy.fields.TenantManyToManyField through a TenantOwned "
+                    "model whose foreign keys are TenantForeignKeys.",
+                    obj=field,
+                    id="tenancy.E005",
+                )
+            )
+    return errors
+
+
+def _global_relation_errors(model, label: str) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"{label}.{field.name}: a global model refers to the tenant model "
+            f"{field.related_model._meta.label}.",
+            hint="Global tables become reference tables on a database distributed by tenant "
+            "and cannot refer to tenant tables (whose primary key is (tenant_id, id)).",
+            obj=field,
+            id="tenancy.E007",
+        )
+        for field in model._meta.local_fields
+        if isinstance(field, models.ForeignKey) and _is_tenant_model(field.related_model)
+    ]
 
 
 @checks.register(checks.Tags.database)

@@ -2,11 +2,14 @@
 
 PostgreSQL row-level security compares every tenant table's ``tenant_id`` with the
 transaction-local setting ``app.tenant_id``; ``app.bypass_rls = 'on'`` is the platform admin's
-explicit bypass. Both are set with ``set_config(..., true)``, so they vanish at commit or
-rollback and can never leak into the next request or task on the same connection.
+explicit bypass. Both are set with ``SET LOCAL``, so they vanish at commit or rollback and can
+never leak into the next request or task on the same connection. ``SET LOCAL`` rather than
+``set_config(..., true)`` because Citus propagates the former to its worker nodes (with
+``citus.propagate_set_commands = 'local'``) and not the latter; see docs/scaling.md.
 """
 
 import contextvars
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,25 +22,42 @@ current_tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "current_tenant_id", default=None
 )
 
-_SWITCH_SQL = """
-    SELECT current_setting('app.tenant_id', true), current_setting('app.bypass_rls', true),
-           set_config('app.tenant_id', %s, true), set_config('app.bypass_rls', %s, true)
-"""
-_RESTORE_SQL = (
-    "SELECT set_config('app.tenant_id', %s, true), set_config('app.bypass_rls', %s, true)"
-)
+_READ_SQL = "SELECT current_setting('app.tenant_id', true), current_setting('app.bypass_rls', true)"
+# What a setting may hold when we put it back: only values this module (or the test suite's
+# session-level bypass) ever sets. Anything else is refused rather than interpolated.
+_TENANT_VALUE = re.compile(r"\A[0-9]*\Z")
+_BYPASS_VALUES = {"", "on", "off"}
+
+
+def _set_local_sql(tenant_value: str, bypass_value: str) -> str:
+    """SET takes no bind parameters, so the values are validated and interpolated."""
+    if not _TENANT_VALUE.match(tenant_value) or bypass_value not in _BYPASS_VALUES:
+        raise ValueError(f"refusing tenant setting {tenant_value!r} / {bypass_value!r}")
+    return (
+        f"SET LOCAL app.tenant_id = '{tenant_value}'; SET LOCAL app.bypass_rls = '{bypass_value}'"
+    )
+
+
+def _tenant_value(tenant_id: int | None) -> str:
+    if tenant_id is None:
+        return ""
+    # bool is an int subclass; a tenant id of True is a bug, not tenant 1.
+    if type(tenant_id) is not int or tenant_id <= 0:
+        raise TypeError(f"tenant id must be a positive int, not {tenant_id!r}")
+    return str(tenant_id)
 
 
 @contextmanager
 def _rls_scope(tenant_id: int | None, bypass: bool) -> Iterator[None]:
+    tenant_value = _tenant_value(tenant_id)
     with transaction.atomic():
         nested = connection.in_atomic_block and len(connection.savepoint_ids) > 0
         with connection.cursor() as cursor:
-            cursor.execute(
-                _SWITCH_SQL,
-                ["" if tenant_id is None else str(tenant_id), "on" if bypass else "off"],
-            )
-            previous_tenant, previous_bypass = cursor.fetchone()[:2]
+            previous = None
+            if nested:
+                cursor.execute(_READ_SQL)
+                previous = [value or "" for value in cursor.fetchone()]
+            cursor.execute(_set_local_sql(tenant_value, "on" if bypass else "off"))
         token = current_tenant_id.set(tenant_id)
         try:
             yield
@@ -48,7 +68,7 @@ def _rls_scope(tenant_id: int | None, bypass: bool) -> Iterator[None]:
         # the savepoint is rolled back, which restores them by itself.)
         if nested and not connection.needs_rollback:
             with connection.cursor() as cursor:
-                cursor.execute(_RESTORE_SQL, [previous_tenant or "", previous_bypass or ""])
+                cursor.execute(_set_local_sql(*previous))
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .db_backend.routing import implicit_tenant_filter
 from .roles import Role
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
@@ -70,19 +71,68 @@ class Tenant(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+def _refuse_tenant_write(names) -> None:
+    if {"tenant", "tenant_id"} & set(names):
+        raise ValueError("A row never changes tenant: tenant/tenant_id cannot be updated.")
+
+
 class TenantQuerySet(models.QuerySet):
     def for_tenant(self, tenant: "Tenant | int") -> "TenantQuerySet":
         tenant_id = tenant if isinstance(tenant, int) else tenant.pk
         return self.filter(tenant_id=tenant_id)
 
+    def update(self, **kwargs):
+        _refuse_tenant_write(kwargs)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        _refuse_tenant_write(fields)
+        objs = list(objs)
+        # Django writes UPDATE ... WHERE id IN (...): name the objects' tenant in it too.
+        with implicit_tenant_filter(obj.tenant_id for obj in objs):
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    bulk_update.alters_data = True
+
+    def delete(self):
+        # The collector deletes by id (and cascades by foreign key); filter those statements
+        # by the tenant this queryset is for: the one it filters on, else the current one.
+        from .context import current_tenant_id
+
+        tenant_ids = _filtered_tenant_ids(self.query) or [current_tenant_id.get()]
+        with implicit_tenant_filter(tenant_ids):
+            return super().delete()
+
+    delete.alters_data = True
+
+
+def _filtered_tenant_ids(query) -> list[int]:
+    from .db_backend.compiler import tenant_conditions
+
+    if not query.alias_map:
+        return []
+    ids = []
+    for condition in tenant_conditions(query.where, query.base_table):
+        rhs = condition.rhs
+        ids += list(rhs) if isinstance(rhs, list | tuple | set) else [rhs]
+    return [getattr(value, "pk", value) for value in ids]
+
 
 class TenantOwned(models.Model):
     """Base of every tenant-owned model.
 
-    Carries a non-null tenant, a unique (tenant, id) key that composite foreign keys point at
-    (tenancy.rls adds them, so a row can never reference another tenant's row), and row-level
-    security applied to its table after every migrate. Subclasses that declare their own
-    ``Meta.constraints`` must keep ``tenant_key(...)`` in them; the system check enforces it.
+    Carries a non-null tenant and the (tenant, id) key. In the database that key is the table's
+    primary key (tenancy.rls turns it into one after every migrate; Django keeps ``id`` as the
+    model's pk), composite foreign keys point at it (so a row can never reference another
+    tenant's row), and row-level security applies to the table. Subclasses that declare their
+    own ``Meta.constraints`` must keep ``tenant_key(...)`` in them; the system check enforces it.
+
+    Relations to other tenant models are ``tenancy.fields.TenantForeignKey`` (system check
+    tenancy.E005). Saving, refreshing and deleting an instance filter by its tenant, and an
+    UPDATE never writes tenant_id: on a database distributed by tenant every statement then
+    goes to the one node holding the tenant, and a row never moves.
     """
 
     tenant = models.ForeignKey(
@@ -105,9 +155,44 @@ class TenantOwned(models.Model):
             )
         ]
 
+    def _do_update(
+        self, base_qs, using, pk_val, values, update_fields, forced_update, returning_fields
+    ):
+        if update_fields is not None:
+            _refuse_tenant_write(update_fields)
+        values = [value for value in values if value[0].attname != "tenant_id"]
+        return super()._do_update(
+            base_qs.filter(tenant_id=self.tenant_id),
+            using,
+            pk_val,
+            values,
+            update_fields,
+            forced_update,
+            returning_fields,
+        )
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # __dict__, not the attribute: a deferred tenant_id would itself trigger a refresh.
+        tenant_id = self.__dict__.get("tenant_id")
+        if from_queryset is None and tenant_id is not None:
+            from_queryset = self.__class__._base_manager.db_manager(
+                using, hints={"instance": self}
+            ).filter(tenant_id=tenant_id)
+        return super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+    def delete(self, using=None, keep_parents=False):
+        with implicit_tenant_filter([self.tenant_id]):
+            return super().delete(using=using, keep_parents=keep_parents)
+
+    delete.alters_data = True
+
 
 def tenant_key() -> models.UniqueConstraint:
-    """The (tenant, id) constraint, for subclasses that declare their own Meta.constraints."""
+    """The (tenant, id) key, for subclasses that declare their own Meta.constraints.
+
+    Declared to Django as a unique constraint; in the database it becomes the primary key
+    under the same name (tenancy.rls), so a migration that removes it drops that key.
+    """
     return models.UniqueConstraint(
         fields=["tenant", "id"], name="%(app_label)s_%(class)s_tenant_key"
     )

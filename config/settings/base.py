@@ -76,6 +76,9 @@ FORM_RENDERER = "tenancy.forms.FieldlineFormRenderer"
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://fieldline@127.0.0.1:54329/fieldline"),
 }
+# PostgreSQL plus what a database distributed by tenant needs (GROUP BY, tenant-filtered
+# UPDATE/DELETE): see tenancy/db_backend and docs/scaling.md.
+DATABASES["default"]["ENGINE"] = "tenancy.db_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The tenant middleware opens the request transaction itself (it must set app.tenant_id inside
