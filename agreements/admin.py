@@ -7,82 +7,12 @@ from tenancy.admin import TenantOwnedAdmin
 
 from .models import (
     Agreement,
-    AgreementGroup,
     AgreementLine,
     AgreementObject,
     AgreementSuspension,
     AgreementTask,
-    Customer,
-    CustomerContact,
-    CustomerSite,
-    GenerationError,
-    GenerationRun,
-    Item,
-    ServiceObject,
-    ServiceObjectGroup,
-    ServiceTask,
     TemplateGroup,
 )
-
-
-@admin.register(Customer)
-class CustomerAdmin(TenantOwnedAdmin):
-    list_display = ("number", "name", "email", "phone", "is_active")
-    list_filter = ("tenant", "is_active")
-    search_fields = ("number", "name", "email")
-    raw_id_fields = ("default_agreement_group",)
-
-
-@admin.register(CustomerSite)
-class CustomerSiteAdmin(TenantOwnedAdmin):
-    list_display = ("customer", "name", "street", "city", "is_default")
-    search_fields = ("name", "street", "city", "customer__name")
-    raw_id_fields = ("customer",)
-    list_select_related = ("customer",)
-
-
-@admin.register(CustomerContact)
-class CustomerContactAdmin(TenantOwnedAdmin):
-    list_display = ("customer", "name", "role", "email", "phone", "is_primary")
-    search_fields = ("name", "email", "customer__name")
-    raw_id_fields = ("customer",)
-    list_select_related = ("customer",)
-
-
-@admin.register(Item)
-class ItemAdmin(TenantOwnedAdmin):
-    list_display = ("number", "name", "unit", "is_serial_tracked", "sales_price", "is_active")
-    list_filter = ("tenant", "is_serial_tracked", "is_active")
-    search_fields = ("number", "name")
-
-
-@admin.register(ServiceTask)
-class ServiceTaskAdmin(TenantOwnedAdmin):
-    list_display = ("code", "name", "default_duration_minutes", "required_skill", "is_active")
-    list_filter = ("tenant", "is_active")
-    search_fields = ("code", "name")
-
-
-@admin.register(ServiceObjectGroup)
-class ServiceObjectGroupAdmin(TenantOwnedAdmin):
-    list_display = ("code", "name")
-    search_fields = ("code", "name")
-
-
-@admin.register(ServiceObject)
-class ServiceObjectAdmin(TenantOwnedAdmin):
-    list_display = ("number", "name", "customer", "item", "serial_number", "parent")
-    list_filter = ("tenant", "is_active", "group")
-    search_fields = ("number", "name", "serial_number", "customer__name")
-    raw_id_fields = ("customer", "site", "item", "parent", "group")
-    list_select_related = ("customer", "item", "parent")
-
-
-@admin.register(AgreementGroup)
-class AgreementGroupAdmin(TenantOwnedAdmin):
-    list_display = ("code", "name", "default_sla")
-    search_fields = ("code", "name")
-    raw_id_fields = ("default_sla",)
 
 
 @admin.register(TemplateGroup)
@@ -146,37 +76,14 @@ class AgreementLineAdmin(TenantOwnedAdmin):
     list_display = (
         "agreement",
         "position",
-        "transaction_type",
+        "kind",
         "service_object",
         "task",
         "interval_unit",
         "interval_count",
         "is_stopped",
     )
-    list_filter = ("tenant", "transaction_type", "interval_unit", "is_stopped")
+    list_filter = ("tenant", "kind", "interval_unit", "is_stopped")
     search_fields = ("agreement__number", "description")
     raw_id_fields = ("agreement", "service_object", "task", "item", "technician")
     list_select_related = ("agreement", "service_object", "task")
-
-
-@admin.register(GenerationRun)
-class GenerationRunAdmin(TenantOwnedAdmin):
-    list_display = (
-        "started_at",
-        "trigger",
-        "period_start",
-        "period_end",
-        "orders_created",
-        "occurrences_skipped",
-        "agreements_failed",
-    )
-    list_filter = ("tenant", "trigger")
-    raw_id_fields = ("requested_by",)
-
-
-@admin.register(GenerationError)
-class GenerationErrorAdmin(TenantOwnedAdmin):
-    list_display = ("created_at", "agreement", "period_start", "period_end", "resolved_at")
-    search_fields = ("agreement__number", "message")
-    raw_id_fields = ("run", "agreement")
-    list_select_related = ("agreement",)

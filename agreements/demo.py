@@ -1,7 +1,7 @@
 """Demo data for agreements (a contract: see tenancy/demo.py and README).
 
-``seed`` first lays the master data (customers, objects, items, tasks: demo_master_data), then
-per demo tenant: agreement groups Gold/Silver/Bronze, a template group with the template "Annual
+``seed`` runs after the customers demo (customers, objects, items, tasks, agreement groups)
+and lays per demo tenant: a template group with the template "Annual
 boiler maintenance", one suspended agreement and five active ones that run from the start of
 this month for fifteen months, with lines of different intervals, so that order generation
 produces orders over the coming weeks. Idempotent: a record that exists is left alone.
@@ -13,26 +13,12 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from sla.models import ServiceLevelAgreement
+from customers.models import AgreementGroup, Customer, Item, LineKind, ServiceObject, ServiceTask
 from tenancy.models import Tenant, User
 
-from . import demo_master_data
-from .models import (
-    Agreement,
-    AgreementGroup,
-    CombineRule,
-    Customer,
-    IntervalUnit,
-    Item,
-    ServiceObject,
-    ServiceTask,
-    TemplateGroup,
-    TimeWindow,
-    TransactionType,
-)
-from .services import agreements as services
+from . import services
+from .models import Agreement, CombineRule, IntervalUnit, TemplateGroup, TimeWindow
 
-GROUPS = [("GOLD", "Gold"), ("SILVER", "Silver"), ("BRONZE", "Bronze")]
 TEMPLATE_GROUP = "Heating"
 TEMPLATE = "Annual boiler maintenance"
 
@@ -49,7 +35,7 @@ class DemoLine:
     task: str | None = None
     item: str | None = None
     technician: str = "tech1"
-    transaction_type: str = TransactionType.HOUR
+    kind: str = LineKind.HOUR
     excluded_months: list[int] = field(default_factory=list)
     exclude_holidays: bool = False
     time_window: str = TimeWindow.EXACT
@@ -118,7 +104,7 @@ ACTIVE = [
                 count=2,
                 item="M-1002",
                 technician="tech2",
-                transaction_type=TransactionType.ITEM,
+                kind=LineKind.ITEM,
                 quantity="2",
                 unit_price=None,
             ),
@@ -173,7 +159,7 @@ ACTIVE = [
                 IntervalUnit.YEAR,
                 on_object=None,
                 technician="",
-                transaction_type=TransactionType.FEE,
+                kind=LineKind.FEE,
                 unit_price="450.00",
             ),
         ],
@@ -197,7 +183,7 @@ ACTIVE = [
                 count=2,
                 item="M-1001",
                 technician="tech2",
-                transaction_type=TransactionType.ITEM,
+                kind=LineKind.ITEM,
                 quantity="25",
                 unit_price=None,
             ),
@@ -243,16 +229,14 @@ TEMPLATE_LINES = [
         IntervalUnit.YEAR,
         on_object=None,
         technician="",
-        transaction_type=TransactionType.FEE,
+        kind=LineKind.FEE,
         unit_price="60.00",
     ),
 ]
 
 
 def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
-    demo_master_data.seed(tenant=tenant, people=people)
-    manager = people["manager"]
-    groups = _groups(tenant, manager)
+    groups = _groups(tenant)
     _template(tenant, people, groups)
     start = _month_start(services.tenant_today(tenant))
     end = start + relativedelta(months=15) - datetime.timedelta(days=1)
@@ -265,17 +249,9 @@ def _month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def _groups(tenant: Tenant, manager: User) -> dict[str, AgreementGroup]:
-    groups = {}
-    for code, name in GROUPS:
-        group = AgreementGroup.objects.for_tenant(tenant).filter(code=code).first()
-        if group is None:
-            sla = ServiceLevelAgreement.objects.for_tenant(tenant).filter(code=code).first()
-            group = services.agreement_group_create(
-                tenant=tenant, by=manager, data={"code": code, "name": name, "default_sla": sla}
-            )
-        groups[code] = group
-    return groups
+def _groups(tenant: Tenant) -> dict[str, AgreementGroup]:
+    """The agreement groups that the customers demo laid (Gold, Silver, Bronze)."""
+    return {group.code: group for group in AgreementGroup.objects.for_tenant(tenant)}
 
 
 def _template(tenant: Tenant, people: dict[str, User], groups: dict[str, AgreementGroup]):
@@ -361,7 +337,7 @@ def _add_lines(tenant, people, agreement, lines: list[DemoLine], objects) -> Non
             by=manager,
             agreement_id=agreement.pk,
             data={
-                "transaction_type": spec.transaction_type,
+                "kind": spec.kind,
                 "description": spec.description,
                 "service_object": objects[spec.on_object] if spec.on_object is not None else None,
                 "task": task,

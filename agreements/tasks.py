@@ -4,7 +4,7 @@ from celery import shared_task
 
 from tenancy.tasks import TenantTask
 
-from .services import agreements as agreement_services
+from . import services as agreement_services
 
 
 @shared_task(base=TenantTask, bind=True, name="agreements.expire_ended", acks_late=True)

@@ -95,14 +95,10 @@ def build_data():
         AgreementLine,
         AgreementState,
         CombineRule,
-        Customer,
-        CustomerSite,
         IntervalUnit,
-        Item,
-        ServiceObject,
-        ServiceTask,
         TimeWindow,
     )
+    from customers.models import Customer, CustomerSite, Item, ServiceObject, ServiceTask
     from sla.models import BusinessCalendar, Holiday
     from tenancy.context import platform_scope
     from tenancy.models import Tenant, User
@@ -234,7 +230,7 @@ def measured(step):
 
 
 def generate_all(tenants, period=PERIOD):
-    from agreements.models import GenerationTrigger
+    from service_orders.models import GenerationTrigger
     from service_orders.services.generation import generation_run
 
     totals = {"orders": 0, "lines": 0, "skipped": 0}

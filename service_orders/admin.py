@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from tenancy.admin import TenantOwnedAdmin
 from tenancy.models import TenantOwned
 
-from .models import ServiceOrder, ServiceOrderLine
+from .models import GenerationError, GenerationRun, ServiceOrder, ServiceOrderLine
 
 
 class ServiceOrderLineFormSet(forms.BaseInlineFormSet):
@@ -29,7 +29,7 @@ class ServiceOrderLineInline(admin.TabularInline):
     formset = ServiceOrderLineFormSet
     extra = 0
     fields = (
-        "line_type",
+        "kind",
         "description",
         "service_object",
         "task",
@@ -70,9 +70,32 @@ class ServiceOrderAdmin(TenantOwnedAdmin):
 
 @admin.register(ServiceOrderLine)
 class ServiceOrderLineAdmin(TenantOwnedAdmin):
-    list_display = ("order", "line_type", "description", "quantity", "unit_price", "status")
-    list_filter = ("tenant", "line_type", "status")
+    list_display = ("order", "kind", "description", "quantity", "unit_price", "status")
+    list_filter = ("tenant", "kind", "status")
     search_fields = ("order__number", "description")
     list_select_related = ("tenant", "order")
     raw_id_fields = ("order", "service_object", "task", "item", "technician", "agreement_line")
     readonly_fields = ("calculated_date",)
+
+
+@admin.register(GenerationRun)
+class GenerationRunAdmin(TenantOwnedAdmin):
+    list_display = (
+        "started_at",
+        "trigger",
+        "period_start",
+        "period_end",
+        "orders_created",
+        "occurrences_skipped",
+        "agreements_failed",
+    )
+    list_filter = ("tenant", "trigger")
+    raw_id_fields = ("requested_by",)
+
+
+@admin.register(GenerationError)
+class GenerationErrorAdmin(TenantOwnedAdmin):
+    list_display = ("created_at", "agreement", "period_start", "period_end", "resolved_at")
+    search_fields = ("agreement__number", "message")
+    raw_id_fields = ("run", "agreement")
+    list_select_related = ("agreement",)

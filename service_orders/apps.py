@@ -7,14 +7,19 @@ class ServiceOrdersConfig(AppConfig):
     verbose_name = _("Service orders")
 
     def ready(self) -> None:
-        from tenancy.navigation import NavItem, register
-        from tenancy.roles import Capability
+        from tenancy.sequences import register_sequence
+        from web.navigation import NavItem, register, register_group
 
+        from . import panels
+        from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
+
+        register_sequence("service_order", _("Service orders"), "SO-")
+        register_group("orders", _("Service orders"))
         register(
             NavItem(
                 "service_orders:order_list",
                 _("Service orders"),
-                Capability.VIEW_ORDERS,
+                VIEW_ORDERS,
                 300,
                 "/orders/",
                 group="orders",
@@ -22,9 +27,10 @@ class ServiceOrdersConfig(AppConfig):
             NavItem(
                 "service_orders:generation",
                 _("Generate orders"),
-                Capability.GENERATE_ORDERS,
+                GENERATE_ORDERS,
                 310,
                 "/orders/generate/",
                 group="orders",
             ),
         )
+        panels.register_all()

@@ -8,9 +8,9 @@ import datetime
 
 from django.utils import timezone
 
-from agreements.models import GenerationTrigger
 from tenancy.models import Tenant, User
 
+from .models import GenerationTrigger
 from .services.generation import generation_run
 
 

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement, Customer
+from agreements.models import Agreement
+from customers.models import Customer
 
 from . import selectors
 from .models import OrderState, Origin, Priority

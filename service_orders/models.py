@@ -13,20 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from agreements.models import (
-    MONEY,
-    QUANTITY,
-    Agreement,
-    AgreementLine,
-    Customer,
-    CustomerContact,
-    CustomerSite,
-    GenerationRun,
-    Item,
-    ServiceObject,
-    ServiceTask,
-    TransactionType,
-)
+from agreements.models import Agreement, AgreementLine
+from customers.models import MONEY, Customer, CustomerContact, CustomerSite, WorkLine
+from tenancy.fields import TenantForeignKey
 from tenancy.models import TenantOwned, tenant_key
 
 
@@ -56,28 +45,99 @@ class OrderState(models.TextChoices):
 OPEN_STATES = (OrderState.NEW, OrderState.SCHEDULED, OrderState.IN_PROGRESS, OrderState.ON_HOLD)
 
 
+# --- Generation bookkeeping ----------------------------------------------------------------------
+
+
+class GenerationTrigger(models.TextChoices):
+    MANUAL = "manual", _("Button")
+    SCHEDULE = "schedule", _("Daily job")
+    COMMAND = "command", _("Command line")
+
+
+class GenerationRun(TenantOwned):
+    """One run of "generate service orders" for one tenant and period."""
+
+    trigger = models.CharField(_("started by"), max_length=10, choices=GenerationTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    orders_created = models.PositiveIntegerField(_("orders created"), default=0)
+    lines_created = models.PositiveIntegerField(_("lines created"), default=0)
+    occurrences_skipped = models.PositiveIntegerField(_("already generated"), default=0)
+    agreements_failed = models.PositiveIntegerField(_("agreements failed"), default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("generation run")
+        verbose_name_plural = _("generation runs")
+        constraints = [tenant_key()]
+        indexes = [
+            models.Index(fields=["tenant", "trigger", "-started_at"], name="so_run_recent_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start}–{self.period_end}"
+
+
+class GenerationError(TenantOwned):
+    """An agreement that failed to generate, with its message; resolved by a later success."""
+
+    run = TenantForeignKey(GenerationRun, on_delete=models.CASCADE, related_name="errors")
+    agreement = TenantForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("generation error")
+        verbose_name_plural = _("generation errors")
+        constraints = [tenant_key()]
+        indexes = [
+            models.Index(
+                fields=["tenant", "agreement"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="so_generr_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message[:80]
+
+
 class ServiceOrder(FSMModelMixin, TenantOwned):
     number = models.CharField(_("number"), max_length=20)
-    customer = models.ForeignKey(
+    customer = TenantForeignKey(
         Customer,
         on_delete=models.PROTECT,
-        related_name="service_orders",
+        related_name="+",
         verbose_name=_("customer"),
     )
-    agreement = models.ForeignKey(
+    agreement = TenantForeignKey(
         Agreement,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="service_orders",
+        related_name="+",
         verbose_name=_("agreement"),
     )
-    site = models.ForeignKey(
+    site = TenantForeignKey(
         CustomerSite,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="service_orders",
+        related_name="+",
         verbose_name=_("service site"),
     )
     address = models.CharField(
@@ -86,12 +146,12 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
         blank=True,
         help_text=_("A one-off address; empty: the site's address."),
     )
-    contact = models.ForeignKey(
+    contact = TenantForeignKey(
         CustomerContact,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="service_orders",
+        related_name="+",
         verbose_name=_("contact"),
     )
     description = models.CharField(_("description"), max_length=300)
@@ -132,7 +192,7 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
     # concurrent or repeated runs find the same order instead of creating another.
     calculated_date = models.DateField(_("calculated date"), null=True, blank=True)
     generation_key = models.CharField(max_length=60, blank=True, editable=False)
-    generation_run = models.ForeignKey(
+    generation_run = TenantForeignKey(
         GenerationRun,
         on_delete=models.SET_NULL,
         null=True,
@@ -198,37 +258,9 @@ class LineStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("order line status", "Cancelled")
 
 
-class ServiceOrderLine(TenantOwned):
-    order = models.ForeignKey(
+class ServiceOrderLine(WorkLine):
+    order = TenantForeignKey(
         ServiceOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
-    )
-    line_type = models.CharField(
-        _("type"), max_length=10, choices=TransactionType.choices, default=TransactionType.HOUR
-    )
-    description = models.CharField(_("description"), max_length=200, blank=True)
-    service_object = models.ForeignKey(
-        ServiceObject,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="order_lines",
-        verbose_name=_("service object"),
-    )
-    task = models.ForeignKey(
-        ServiceTask,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="order_lines",
-        verbose_name=_("service task"),
-    )
-    item = models.ForeignKey(
-        Item,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="order_lines",
-        verbose_name=_("item"),
     )
     technician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -238,22 +270,16 @@ class ServiceOrderLine(TenantOwned):
         related_name="+",
         verbose_name=_("technician"),
     )
-    quantity = models.DecimalField(
-        _("quantity"), **QUANTITY, default=Decimal("1"), validators=[MinValueValidator(0)]
-    )
-    unit_price = models.DecimalField(
-        _("unit price"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
-    )
     cost_price = models.DecimalField(
         _("cost price"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
     price_overridden = models.BooleanField(_("price overridden"), default=False)
-    agreement_line = models.ForeignKey(
+    agreement_line = TenantForeignKey(
         AgreementLine,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="order_lines",
+        related_name="+",
         verbose_name=_("agreement line"),
     )
     calculated_date = models.DateField(_("calculated date"), null=True, blank=True)
@@ -279,7 +305,3 @@ class ServiceOrderLine(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.order.number}: {self.description}"
-
-    @property
-    def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))

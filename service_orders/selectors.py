@@ -2,12 +2,15 @@
 
 import datetime
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
-from agreements.models import Agreement, Customer, GenerationError, GenerationRun
+from agreements import selectors as agreement_selectors
+from agreements.models import Agreement
+from customers import selectors as customer_selectors
+from customers.models import Customer, ServiceObject
 from tenancy.models import AuditEvent, Tenant
 
-from .models import Priority, ServiceOrder, ServiceOrderLine
+from .models import GenerationError, GenerationRun, Priority, ServiceOrder, ServiceOrderLine
 
 # Sorting by priority means most urgent first, not alphabetical.
 PRIORITY_RANK = Case(
@@ -91,11 +94,23 @@ def order_events(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
 
 
 def agreement_get(*, tenant: Tenant, pk: int) -> Agreement:
-    return Agreement.objects.select_related("customer").get(tenant=tenant, pk=pk)
+    return agreement_selectors.agreement_get(tenant=tenant, pk=pk)
 
 
 def customer_get(*, tenant: Tenant, pk: int) -> Customer:
-    return Customer.objects.get(tenant=tenant, pk=pk)
+    return customer_selectors.customer_get(tenant=tenant, pk=pk)
+
+
+def customer_has_orders(*, tenant: Tenant, customer: Customer) -> bool:
+    return ServiceOrder.objects.for_tenant(tenant).filter(customer=customer).exists()
+
+
+def agreement_has_orders(*, tenant: Tenant, agreement: Agreement) -> bool:
+    return ServiceOrder.objects.for_tenant(tenant).filter(agreement=agreement).exists()
+
+
+def agreement_line_has_orders(*, tenant: Tenant, line) -> bool:
+    return ServiceOrderLine.objects.for_tenant(tenant).filter(agreement_line=line).exists()
 
 
 def recent_orders(*, tenant: Tenant, limit: int = 20, **filters) -> tuple[list[ServiceOrder], int]:
@@ -150,3 +165,25 @@ def agreement_choices(*, tenant: Tenant) -> QuerySet:
 
 def customer_choices(*, tenant: Tenant) -> QuerySet:
     return Customer.objects.for_tenant(tenant).order_by("name")
+
+
+OBJECT_HISTORY_LIMIT = 100  # order lines shown on an object's page (most recent first)
+
+
+def object_order_lines(*, tenant: Tenant, obj: ServiceObject) -> QuerySet:
+    """Order lines on the object, newest first."""
+    return (
+        ServiceOrderLine.objects.for_tenant(tenant)
+        .filter(service_object=obj)
+        .select_related("order", "task", "technician")
+        .order_by("-order__created_at", "-order_id", "id")
+    )
+
+
+def agreement_generation_errors(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
+    """This agreement's generation errors, unresolved first, newest first within each."""
+    return (
+        GenerationError.objects.for_tenant(tenant)
+        .filter(agreement=agreement)
+        .order_by(F("resolved_at").desc(nulls_first=True), "-created_at", "-pk")
+    )

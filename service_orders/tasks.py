@@ -9,10 +9,10 @@ import datetime
 
 from celery import shared_task
 
-from agreements.models import GenerationRun, GenerationTrigger
 from tenancy.models import User
 from tenancy.tasks import TenantTask
 
+from .models import GenerationRun, GenerationTrigger
 from .services.generation import catch_up_period, generation_run
 
 TIME_LIMITS = {"soft_time_limit": 25 * 60, "time_limit": 30 * 60}

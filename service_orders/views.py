@@ -15,16 +15,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_fsm import can_proceed
 
-from agreements.models import Agreement, Customer, GenerationRun, GenerationTrigger
-from tenancy.forms import attach_errors
-from tenancy.lists import Column, list_response
-from tenancy.permissions import capability_required, request_can
-from tenancy.roles import Capability
-from tenancy.submissions import submission_claim, submission_complete
+from agreements.capabilities import MANAGE_AGREEMENTS
+from agreements.models import Agreement
+from customers.models import Customer
+from web.forms import attach_errors
+from web.lists import Column, list_response
+from web.permissions import capability_required, request_can
+from web.submissions import submission_claim, submission_complete
 
 from . import selectors
+from .capabilities import DISPATCH, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import GenerationForm, OrderFilterForm
-from .models import Origin, ServiceOrder
+from .models import GenerationRun, GenerationTrigger, Origin, ServiceOrder
 from .services.generation import PlannedOrder, generation_plan, generation_run
 from .services.orders import OrderTransitionRefused, order_cancel
 
@@ -62,7 +64,7 @@ ORDER_COLUMNS = [
 ]
 
 
-@capability_required(Capability.VIEW_ORDERS)
+@capability_required(VIEW_ORDERS)
 def order_list(request):
     filters = OrderFilterForm(request.GET, tenant=request.tenant)
     qs = selectors.order_list(tenant=request.tenant, **filters.filters())
@@ -78,9 +80,7 @@ def order_list(request):
 
 
 def _may_cancel(request) -> bool:
-    return request_can(request, Capability.DISPATCH) or request_can(
-        request, Capability.MANAGE_AGREEMENTS
-    )
+    return request_can(request, DISPATCH) or request_can(request, MANAGE_AGREEMENTS)
 
 
 def _order_or_404(request, pk: int) -> ServiceOrder:
@@ -103,12 +103,12 @@ def _render_order(request, order: ServiceOrder, *, status: int = 200, refusal: s
     return render(request, "service_orders/order_detail.html", context, status=status)
 
 
-@capability_required(Capability.VIEW_ORDERS)
+@capability_required(VIEW_ORDERS)
 def order_detail(request, pk: int):
     return _render_order(request, _order_or_404(request, pk))
 
 
-@capability_required(Capability.VIEW_ORDERS)
+@capability_required(VIEW_ORDERS)
 def order_cancel_view(request, pk: int):
     order = _order_or_404(request, pk)  # another tenant's order: 404 whatever the method
     if request.method != "POST":
@@ -152,7 +152,7 @@ def _related_orders(request, *, heading: str, filter_key: str, record):
     return render(request, template, context)
 
 
-@capability_required(Capability.VIEW_ORDERS)
+@capability_required(VIEW_ORDERS)
 def agreement_orders(request):
     try:
         agreement = selectors.agreement_get(
@@ -168,7 +168,7 @@ def agreement_orders(request):
     )
 
 
-@capability_required(Capability.VIEW_ORDERS)
+@capability_required(VIEW_ORDERS)
 def customer_orders(request):
     try:
         customer = selectors.customer_get(tenant=request.tenant, pk=_id_param(request, "customer"))
@@ -200,7 +200,7 @@ def _generation_defaults(request) -> dict:
     return initial
 
 
-@capability_required(Capability.GENERATE_ORDERS)
+@capability_required(GENERATE_ORDERS)
 def generation(request):
     """From/To and an optional agreement; "Preview" shows the plan, "Generate" runs it."""
     if request.method == "POST":
@@ -284,7 +284,7 @@ RUN_COLUMNS = [
 ]
 
 
-@capability_required(Capability.GENERATE_ORDERS)
+@capability_required(GENERATE_ORDERS)
 def generation_runs(request):
     return list_response(
         request,
@@ -299,7 +299,7 @@ def generation_runs(request):
 RUN_ORDERS_SHOWN = 50
 
 
-@capability_required(Capability.GENERATE_ORDERS)
+@capability_required(GENERATE_ORDERS)
 def generation_run_detail(request, pk: int):
     try:
         run = selectors.generation_run_get(tenant=request.tenant, pk=pk)
@@ -339,7 +339,7 @@ ERROR_COLUMNS = [
 ]
 
 
-@capability_required(Capability.GENERATE_ORDERS)
+@capability_required(GENERATE_ORDERS)
 def generation_errors(request):
     return list_response(
         request,

@@ -7,14 +7,16 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from tenancy.navigation import NavItem, register
-        from tenancy.roles import Capability
+        from web.navigation import NavItem, register, register_group
 
+        from .capabilities import VIEW_SERVICE_LEVELS
+
+        register_group("agreements", _("Agreements"))
         register(
             NavItem(
                 "sla:sla_list",
                 _("SLAs"),
-                Capability.VIEW_AGREEMENTS,
+                VIEW_SERVICE_LEVELS,
                 220,
                 "/sla/levels/",
                 group="agreements",
@@ -22,7 +24,7 @@ class SlaConfig(AppConfig):
             NavItem(
                 "sla:calendar_list",
                 _("Calendars"),
-                Capability.VIEW_MASTER_DATA,
+                VIEW_SERVICE_LEVELS,
                 230,
                 "/sla/calendars/",
                 group="agreements",

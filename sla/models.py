@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenancy.fields import TenantForeignKey
 from tenancy.models import TenantOwned, tenant_key
 
 
@@ -77,7 +78,7 @@ class BusinessCalendar(TenantOwned):
 
 
 class Holiday(TenantOwned):
-    calendar = models.ForeignKey(
+    calendar = TenantForeignKey(
         BusinessCalendar,
         on_delete=models.CASCADE,
         related_name="holidays",

@@ -12,13 +12,13 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tenancy.forms import attach_errors
-from tenancy.lists import Column, list_response
-from tenancy.permissions import capability_required
-from tenancy.roles import Capability
-from tenancy.submissions import create_once, submission_complete
+from web.forms import attach_errors
+from web.lists import Column, list_response
+from web.permissions import capability_required
+from web.submissions import create_once, submission_complete
 
 from . import selectors, services
+from .capabilities import MANAGE_SERVICE_LEVELS, VIEW_SERVICE_LEVELS
 from .forms import CalendarForm, HolidayForm, SlaFilterForm, SlaForm
 from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
 
@@ -35,7 +35,7 @@ SLA_COLUMNS = [
 ]
 
 
-@capability_required(Capability.VIEW_AGREEMENTS)
+@capability_required(VIEW_SERVICE_LEVELS)
 def sla_list(request):
     filters = SlaFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -53,7 +53,7 @@ def sla_list(request):
     )
 
 
-@capability_required(Capability.MANAGE_AGREEMENTS)
+@capability_required(MANAGE_SERVICE_LEVELS)
 def sla_create(request):
     form = SlaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -74,7 +74,7 @@ def sla_create(request):
     return render(request, "sla/sla_form.html", {"form": form, "sla": None})
 
 
-@capability_required(Capability.MANAGE_AGREEMENTS)
+@capability_required(MANAGE_SERVICE_LEVELS)
 def sla_edit(request, pk: int):
     try:
         sla = selectors.sla_get(tenant=request.tenant, pk=pk)
@@ -110,7 +110,7 @@ CALENDAR_COLUMNS = [
 ]
 
 
-@capability_required(Capability.VIEW_MASTER_DATA)
+@capability_required(VIEW_SERVICE_LEVELS)
 def calendar_list(request):
     return list_response(
         request,
@@ -123,7 +123,7 @@ def calendar_list(request):
     )
 
 
-@capability_required(Capability.MANAGE_MASTER_DATA)
+@capability_required(MANAGE_SERVICE_LEVELS)
 def calendar_create(request):
     form = CalendarForm(request.POST or None, initial={"working_days": [0, 1, 2, 3, 4]})
     if request.method == "POST" and form.is_valid():
@@ -151,7 +151,7 @@ def _calendar_or_404(request, pk: int) -> BusinessCalendar:
         raise Http404 from exc
 
 
-@capability_required(Capability.MANAGE_MASTER_DATA)
+@capability_required(MANAGE_SERVICE_LEVELS)
 def calendar_edit(request, pk: int):
     calendar = _calendar_or_404(request, pk)
     form = CalendarForm(request.POST or None, instance=calendar)
@@ -197,13 +197,13 @@ def _calendar_page(request, calendar: BusinessCalendar, form: HolidayForm, year:
     )
 
 
-@capability_required(Capability.VIEW_MASTER_DATA)
+@capability_required(VIEW_SERVICE_LEVELS)
 def calendar_detail(request, pk: int):
     calendar = _calendar_or_404(request, pk)
     return _calendar_page(request, calendar, HolidayForm(), _shown_year(request))
 
 
-@capability_required(Capability.MANAGE_MASTER_DATA)
+@capability_required(MANAGE_SERVICE_LEVELS)
 def holiday_add(request, pk: int):
     calendar = _calendar_or_404(request, pk)
     if request.method != "POST":
@@ -231,7 +231,7 @@ def holiday_add(request, pk: int):
     return _calendar_page(request, calendar, form, year)
 
 
-@capability_required(Capability.MANAGE_MASTER_DATA)
+@capability_required(MANAGE_SERVICE_LEVELS)
 def holiday_delete(request, pk: int, holiday_pk: int):
     calendar = _calendar_or_404(request, pk)
     try:

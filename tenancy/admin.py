@@ -9,7 +9,6 @@ from .models import (
     Membership,
     NumberSequence,
     PlatformAccess,
-    SubmissionToken,
     Tenant,
     TenantOwned,
     User,
@@ -127,12 +126,3 @@ class PlatformAccessAdmin(admin.ModelAdmin):
 class NumberSequenceAdmin(TenantOwnedAdmin):
     list_display = ("key", "prefix", "padding", "next_value")
     search_fields = ("key",)
-
-
-@admin.register(SubmissionToken)
-class SubmissionTokenAdmin(TenantOwnedAdmin):
-    list_display = ("token", "result_url", "created_at")
-    readonly_fields = ("token", "result_url")
-
-    def has_add_permission(self, request) -> bool:
-        return False

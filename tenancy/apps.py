@@ -8,34 +8,6 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Tenancy")
 
     def ready(self) -> None:
-        from . import checks, navigation, rls  # noqa: F401  (checks registers the system checks)
-        from .roles import Capability
+        from . import checks, rls  # noqa: F401  (checks registers the system checks)
 
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="tenancy.rls")
-        navigation.register(
-            navigation.NavItem("home", _("Home"), None, order=0),
-            navigation.NavItem(
-                "tenancy:members",
-                _("Users"),
-                Capability.MANAGE_USERS,
-                900,
-                "/settings/users/",
-                group="admin",
-            ),
-            navigation.NavItem(
-                "tenancy:audit",
-                _("Activity"),
-                Capability.VIEW_AUDIT,
-                910,
-                "/settings/activity/",
-                group="admin",
-            ),
-            navigation.NavItem(
-                "tenancy:settings",
-                _("Settings"),
-                Capability.MANAGE_SETTINGS,
-                920,
-                "/settings/tenant/",
-                group="admin",
-            ),
-        )

@@ -21,6 +21,10 @@ from .models import Tenant
 current_tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "current_tenant_id", default=None
 )
+# True inside platform_scope(): the platform admin's explicit, cross-tenant bypass.
+platform_bypass: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "platform_bypass", default=False
+)
 
 _READ_SQL = "SELECT current_setting('app.tenant_id', true), current_setting('app.bypass_rls', true)"
 # What a setting may hold when we put it back: only values this module (or the test suite's
@@ -59,9 +63,11 @@ def _rls_scope(tenant_id: int | None, bypass: bool) -> Iterator[None]:
                 previous = [value or "" for value in cursor.fetchone()]
             cursor.execute(_set_local_sql(tenant_value, "on" if bypass else "off"))
         token = current_tenant_id.set(tenant_id)
+        bypass_token = platform_bypass.set(bypass)
         try:
             yield
         finally:
+            platform_bypass.reset(bypass_token)
             current_tenant_id.reset(token)
         # An outermost transaction drops the local settings at its end; a released savepoint
         # keeps them for the enclosing transaction, so put the old ones back. (On an exception

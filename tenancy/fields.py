@@ -20,6 +20,7 @@ Modelled on Citus's django-multitenant, which does not support current Django.
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import ResolvedOuterRef
 from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ForwardOneToOneDescriptor,
@@ -53,14 +54,17 @@ class _TenantJoinMixin:
     """The join condition and the descriptor filter shared by the FK and one-to-one fields."""
 
     def get_extra_restriction(self, alias, related_alias):
-        # alias is the referenced (parent) table's alias, related_alias this model's. Django
-        # passes alias=None when it pushes an exclude() down into a subquery and trims the
-        # parent away; the subquery keeps the child's own tenant filter (if the caller gave
-        # one) and is correlated on the relation column, so there is nothing to join.
-        if alias is None or related_alias is None:
-            return None
-        parent_tenant = self.remote_field.model._meta.get_field(TENANT_FIELD)
+        # alias is the referenced (parent) table's alias, related_alias this model's.
         child_tenant = self.model._meta.get_field(TENANT_FIELD)
+        if alias is None:
+            # exclude() across a multi-valued relation: Django pushes the condition into
+            # ``NOT EXISTS (SELECT ... FROM child U1 WHERE U1.parent_id = (outer.id))`` and
+            # trims the parent away. Tie the child to the outer query's tenant instead. The
+            # outer model is a tenant model: it reaches this field through tenant relations
+            # only (a global model may not refer to a tenant model, tenancy.E007).
+            condition = Exact(child_tenant.get_col(related_alias), ResolvedOuterRef(TENANT_COLUMN))
+            return WhereNode([condition], connector=AND)
+        parent_tenant = self.remote_field.model._meta.get_field(TENANT_FIELD)
         condition = Exact(parent_tenant.get_col(alias), child_tenant.get_col(related_alias))
         return WhereNode([condition], connector=AND)
 

@@ -372,21 +372,3 @@ class NumberSequence(TenantOwned):
 
     def format(self, value: int) -> str:
         return f"{self.prefix}{value:0{self.padding}d}"
-
-
-class SubmissionToken(TenantOwned):
-    """One use of a create form. The unique key makes a double submit (double click, retry,
-    two tabs) find the first submission's result instead of creating a second record."""
-
-    token = models.UUIDField()
-    result_url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            tenant_key(),
-            models.UniqueConstraint(fields=["tenant", "token"], name="tenancy_submission_once"),
-        ]
-
-    def __str__(self) -> str:
-        return str(self.token)

@@ -1,10 +1,16 @@
-"""Roles and what each may do.
+"""Roles, and the capabilities each role has.
 
 Views ask for a capability, never for a role, so that a later change of who may do what is one
-line here. The navigation reads the same table, so a role never sees a button it may not press.
+line where the capability is declared. Tenancy declares its own (users, settings, activity); each
+business app declares the capabilities it adds in its ``capabilities`` module with
+``capability(...)``, naming the roles that get it. The navigation reads the same registry, so a
+role never sees a button it may not press.
 """
 
+from dataclasses import dataclass
+
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,45 +21,51 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
 
 
-class Capability(models.TextChoices):
-    MANAGE_USERS = "manage_users", _("Manage users and roles")
-    MANAGE_SETTINGS = "manage_settings", _("Manage tenant settings")
-    VIEW_AUDIT = "view_audit", _("View the activity log")
-    MANAGE_MASTER_DATA = "manage_master_data", _("Manage customers, items and service objects")
-    VIEW_MASTER_DATA = "view_master_data", _("View customers, items and service objects")
-    MANAGE_AGREEMENTS = "manage_agreements", _("Manage service agreements")
-    VIEW_AGREEMENTS = "view_agreements", _("View service agreements")
-    GENERATE_ORDERS = "generate_orders", _("Generate service orders from agreements")
-    VIEW_ORDERS = "view_orders", _("View service orders")
-    DISPATCH = "dispatch", _("Plan and dispatch work")
-    WORK_ORDERS = "work_orders", _("Work on assigned orders")
+# Who does the office work of a service company: the manager, and the tenant admin above them.
+OFFICE = (Role.TENANT_ADMIN, Role.SERVICE_MANAGER)
 
 
-_MANAGER = {
-    Capability.MANAGE_MASTER_DATA,
-    Capability.VIEW_MASTER_DATA,
-    Capability.MANAGE_AGREEMENTS,
-    Capability.VIEW_AGREEMENTS,
-    Capability.GENERATE_ORDERS,
-    Capability.VIEW_ORDERS,
-}
-
-ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.TENANT_ADMIN: frozenset(
-        _MANAGER | {Capability.MANAGE_USERS, Capability.MANAGE_SETTINGS, Capability.VIEW_AUDIT}
-    ),
-    Role.SERVICE_MANAGER: frozenset(_MANAGER | {Capability.VIEW_AUDIT}),
-    Role.DISPATCHER: frozenset(
-        {
-            Capability.VIEW_MASTER_DATA,
-            Capability.VIEW_AGREEMENTS,
-            Capability.VIEW_ORDERS,
-            Capability.DISPATCH,
-        }
-    ),
-    Role.TECHNICIAN: frozenset({Capability.WORK_ORDERS}),
-}
+@dataclass(frozen=True)
+class CapabilityInfo:
+    code: str
+    label: str | Promise
+    roles: frozenset[str]
 
 
-def role_can(role: str | None, capability: str) -> bool:
-    return role is not None and capability in ROLE_CAPABILITIES.get(role, frozenset())
+_capabilities: dict[str, CapabilityInfo] = {}
+
+
+def capability(code: str, label: str | Promise, *roles: str) -> str:
+    """Declare a capability and the roles that have it; returns its code for views to ask for.
+    Declaring the same code twice with other roles is a programming error."""
+    info = CapabilityInfo(code, label, frozenset(str(role) for role in roles))
+    existing = _capabilities.get(code)
+    if existing is not None and existing.roles != info.roles:
+        raise ValueError(f"Capability {code!r} is declared twice with different roles.")
+    _capabilities[code] = info
+    return code
+
+
+def capabilities() -> list[CapabilityInfo]:
+    return list(_capabilities.values())
+
+
+def role_can(role: str | None, code: str) -> bool:
+    info = _capabilities.get(code)
+    return role is not None and info is not None and role in info.roles
+
+
+def roles_with(code: str) -> list[str]:
+    """The roles that have a capability, in the order of Role."""
+    info = _capabilities.get(code)
+    return [role for role in Role.values if info is not None and role in info.roles]
+
+
+class Capability:
+    """Tenancy's own capabilities."""
+
+    MANAGE_USERS = capability("manage_users", _("Manage users and roles"), Role.TENANT_ADMIN)
+    MANAGE_SETTINGS = capability("manage_settings", _("Manage tenant settings"), Role.TENANT_ADMIN)
+    VIEW_AUDIT = capability("view_audit", _("View the activity log"), *OFFICE)
+    # Who the field staff are: other apps list technicians by this capability.
+    WORK_ORDERS = capability("work_orders", _("Work on assigned orders"), Role.TECHNICIAN)

@@ -55,13 +55,14 @@ def number_sequence_rows(*, tenant: Tenant) -> list[dict]:
     """Every document sequence of the tenant with its next number (defaults where none was
     used yet)."""
     from .models import NumberSequence
-    from .services import DEFAULT_PREFIXES, SEQUENCE_LABELS
+    from .sequences import registered_sequences
 
     existing = {s.key: s for s in NumberSequence.objects.for_tenant(tenant)}
     rows = []
-    for key, label in SEQUENCE_LABELS.items():
+    for info in registered_sequences():
+        key, label = info.key, info.label
         sequence = existing.get(key) or NumberSequence(
-            tenant=tenant, key=key, prefix=DEFAULT_PREFIXES.get(key, "")
+            tenant=tenant, key=key, prefix=info.default_prefix
         )
         rows.append(
             {

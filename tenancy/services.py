@@ -7,10 +7,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from .models import AuditEvent, Membership, Tenant, User
 from .roles import Role
+from .sequences import default_prefix, sequence_info
 
 TENANT_SETTINGS_FIELDS = (
     "name",
@@ -177,22 +177,13 @@ def member_update(*, tenant: Tenant, by: User, membership_id: int, role: str, is
     return membership
 
 
-DEFAULT_PREFIXES = {
-    "customer": "C-",
-    "item": "I-",
-    "service_object": "OBJ-",
-    "agreement": "AG-",
-    "service_order": "SO-",
-}
-
-
 def sequence_next_numbers(*, tenant: Tenant, key: str, count: int = 1) -> list[str]:
     """Reserve ``count`` consecutive numbers of a per-tenant sequence (inside the caller's
     transaction: concurrent callers queue on the row lock)."""
     from .models import NumberSequence
 
     NumberSequence.objects.get_or_create(
-        tenant=tenant, key=key, defaults={"prefix": DEFAULT_PREFIXES.get(key, "")}
+        tenant=tenant, key=key, defaults={"prefix": default_prefix(key)}
     )
     sequence = NumberSequence.objects.select_for_update().get(tenant=tenant, key=key)
     first = sequence.next_value
@@ -205,13 +196,6 @@ def sequence_next_number(*, tenant: Tenant, key: str) -> str:
     return sequence_next_numbers(tenant=tenant, key=key, count=1)[0]
 
 
-SEQUENCE_LABELS = {
-    "customer": _lazy("Customers"),
-    "item": _lazy("Items"),
-    "service_object": _lazy("Service objects"),
-    "agreement": _lazy("Agreements"),
-    "service_order": _lazy("Service orders"),
-}
 SEQUENCE_PREFIX_PATTERN = r"^[A-Za-z0-9/_.-]*$"
 
 
@@ -222,7 +206,8 @@ def sequence_update(*, tenant: Tenant, by: User, key: str, prefix: str, padding:
 
     from .models import NumberSequence
 
-    if key not in SEQUENCE_LABELS:
+    info = sequence_info(key)
+    if info is None:
         raise ValidationError({"key": _("Unknown number sequence.")})
     if not re.match(SEQUENCE_PREFIX_PATTERN, prefix) or len(prefix) > 10:
         raise ValidationError(
@@ -231,7 +216,7 @@ def sequence_update(*, tenant: Tenant, by: User, key: str, prefix: str, padding:
     if not 1 <= padding <= 12:
         raise ValidationError({"padding": _("Choose between 1 and 12 digits.")})
     NumberSequence.objects.get_or_create(
-        tenant=tenant, key=key, defaults={"prefix": DEFAULT_PREFIXES.get(key, "")}
+        tenant=tenant, key=key, defaults={"prefix": default_prefix(key)}
     )
     sequence = NumberSequence.objects.select_for_update().get(tenant=tenant, key=key)
     before = {"prefix": sequence.prefix, "padding": sequence.padding}
@@ -245,7 +230,7 @@ def sequence_update(*, tenant: Tenant, by: User, key: str, prefix: str, padding:
             action="settings.numbers",
             target=sequence,
             summary=_("Numbering of %(what)s changed: next is %(next)s")
-            % {"what": SEQUENCE_LABELS[key], "next": sequence.format(sequence.next_value)},
+            % {"what": info.label, "next": sequence.format(sequence.next_value)},
             changes=changes,
         )
     return sequence

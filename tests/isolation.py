@@ -17,7 +17,7 @@ import tests
 from tests.factories import MembershipFactory
 
 ISOLATION_CASES: dict[str, Callable] = {
-    "tenancy:member_edit": lambda tenant: {"pk": MembershipFactory(tenant=tenant).pk},
+    "accounts:member_edit": lambda tenant: {"pk": MembershipFactory(tenant=tenant).pk},
 }
 
 for package in pkgutil.iter_modules(tests.__path__):

@@ -26,14 +26,20 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_filters",
-    # Fieldline, in dependency order (each imports only apps above it).
+    # Fieldline, in dependency order: each imports only apps above it (import-linter checks
+    # it, see [tool.importlinter] in pyproject.toml). Demo data is seeded in this order too.
     "tenancy",
+    "web",
+    "accounts",
     "sla",
+    "customers",
+    "invoicing",
     "agreements",
     "subscriptions",
     "service_orders",
     "repairs",
     "dispatch",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -65,12 +71,12 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tenancy.context_processors.tenancy",
+                "web.context_processors.tenancy",
             ],
         },
     },
 ]
-FORM_RENDERER = "tenancy.forms.FieldlineFormRenderer"
+FORM_RENDERER = "web.forms.FieldlineFormRenderer"
 
 # The embedded server started by `./dev run` listens here; any server via DATABASE_URL.
 DATABASES = {

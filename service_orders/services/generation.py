@@ -37,18 +37,24 @@ from agreements.models import (
     AgreementState,
     AgreementSuspension,
     CombineRule,
-    CustomerSite,
-    GenerationError,
-    GenerationRun,
-    GenerationTrigger,
 )
+from customers.models import CustomerSite
 from sla.models import BusinessCalendar
 from sla.selectors import calendar_default, calendar_is_open, holiday_dates
 from tenancy.context import tenant_scope
 from tenancy.models import Tenant, User
 from tenancy.services import audit_record, sequence_next_numbers
 
-from ..models import OPEN_STATES, Origin, Priority, ServiceOrder, ServiceOrderLine
+from ..models import (
+    OPEN_STATES,
+    GenerationError,
+    GenerationRun,
+    GenerationTrigger,
+    Origin,
+    Priority,
+    ServiceOrder,
+    ServiceOrderLine,
+)
 
 CHUNK_SIZE = 500  # agreements per transaction
 INSERT_BATCH_SIZE = 5000  # rows per INSERT statement
@@ -619,7 +625,7 @@ def _line_row(context: _Context, order_id: int, planned: PlannedLine) -> dict:
     return {
         "tenant_id": context.tenant.pk,
         "order_id": order_id,
-        "line_type": line.transaction_type,
+        "kind": line.kind,
         "description": _line_label(line)[:200],
         "service_object_id": line.service_object_id,
         "task_id": line.task_id,

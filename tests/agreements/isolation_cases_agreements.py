@@ -83,6 +83,6 @@ CASES = {
     "agreements:line_delete": lambda t: {"pk": _line(t).pk},
     "agreements:line_stop": lambda t: {"pk": _line(t).pk},
     "agreements:line_unstop": lambda t: {"pk": _line(t).pk},
-    "agreements:group_edit": lambda t: {"pk": AgreementGroupFactory(tenant=t).pk},
+    "customers:agreement_group_edit": lambda t: {"pk": AgreementGroupFactory(tenant=t).pk},
     "agreements:template_group_edit": lambda t: {"pk": TemplateGroupFactory(tenant=t).pk},
 }

@@ -10,13 +10,14 @@ import time_machine
 from agreements import demo
 from agreements.models import (
     Agreement,
-    AgreementGroup,
     AgreementLine,
     AgreementState,
     AgreementSuspension,
     IntervalUnit,
     TemplateGroup,
 )
+from customers import demo as customers_demo
+from customers.models import AgreementGroup
 from service_orders.services.generation import generation_plan
 from sla import demo as sla_demo
 from tenancy.context import tenant_scope
@@ -34,6 +35,7 @@ def _seed() -> dict:
         tenant = Tenant.objects.get(slug=slug)
         with tenant_scope(tenant):
             sla_demo.seed(tenant=tenant, people=tenant_people)
+            customers_demo.seed(tenant=tenant, people=tenant_people)
             demo.seed(tenant=tenant, people=tenant_people)
     return people
 

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from agreements import services
 from agreements.models import Agreement, AgreementState, AgreementSuspension
-from agreements.services import agreements as services
 from agreements.tasks import expire_ended
 from tenancy.models import AuditEvent
 from tests.factories import AgreementFactory

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from agreements import services
 from agreements.models import Agreement, AgreementState, IntervalUnit
-from agreements.services import agreements as services
 from tests.factories import (
     AgreementFactory,
     AgreementLineFactory,

@@ -8,18 +8,17 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from agreements import services
 from agreements.models import (
     Agreement,
-    AgreementGroup,
     AgreementLine,
     AgreementObject,
     AgreementState,
     IntervalUnit,
     TemplateGroup,
     TimeWindow,
-    TransactionType,
 )
-from agreements.services import agreements as services
+from customers.models import AgreementGroup, LineKind
 from tenancy.models import AuditEvent
 from tenancy.roles import Role
 from tests.factories import (
@@ -61,17 +60,19 @@ def test_manager_creates_and_edits_a_group_with_a_default_sla(tenant_a, manager_
     sla = ServiceLevelAgreementFactory(tenant=tenant_a, code="GOLD")
     client.force_login(manager_a)
     response = client.post(
-        reverse("agreements:group_create"), {"code": "GOLD", "name": "Gold", "default_sla": sla.pk}
+        reverse("customers:agreement_group_create"),
+        {"code": "GOLD", "name": "Gold", "default_sla": sla.pk},
     )
     assert response.status_code == 302
     group = AgreementGroup.objects.get(tenant=tenant_a, code="GOLD")
     assert group.default_sla == sla
     client.post(
-        reverse("agreements:group_edit", args=[group.pk]), {"code": "GOLD", "name": "Gold plus"}
+        reverse("customers:agreement_group_edit", args=[group.pk]),
+        {"code": "GOLD", "name": "Gold plus"},
     )
     group.refresh_from_db()
     assert (group.name, group.default_sla) == ("Gold plus", None)
-    listing = client.get(reverse("agreements:group_list")).content.decode()
+    listing = client.get(reverse("customers:agreement_group_list")).content.decode()
     assert "Gold plus" in listing
 
 
@@ -79,7 +80,8 @@ def test_a_group_cannot_use_another_tenants_sla(tenant_a, tenant_b, manager_a, c
     foreign = ServiceLevelAgreementFactory(tenant=tenant_b)
     client.force_login(manager_a)
     response = client.post(
-        reverse("agreements:group_create"), {"code": "X", "name": "X", "default_sla": foreign.pk}
+        reverse("customers:agreement_group_create"),
+        {"code": "X", "name": "X", "default_sla": foreign.pk},
     )
     _refused_beside(response, "default_sla", "valid choice")
     assert not AgreementGroup.objects.filter(tenant=tenant_a).exists()
@@ -88,7 +90,9 @@ def test_a_group_cannot_use_another_tenants_sla(tenant_a, tenant_b, manager_a, c
 def test_a_duplicate_group_code_is_refused(tenant_a, manager_a, client):
     AgreementGroupFactory(tenant=tenant_a, code="GOLD")
     client.force_login(manager_a)
-    response = client.post(reverse("agreements:group_create"), {"code": "GOLD", "name": "Again"})
+    response = client.post(
+        reverse("customers:agreement_group_create"), {"code": "GOLD", "name": "Again"}
+    )
     _refused_beside(response, "code", "already has this code")
     assert AgreementGroup.objects.filter(tenant=tenant_a).count() == 1
 
@@ -317,7 +321,7 @@ def test_tasks_are_added_and_removed(tenant_a, manager_a, client):
 
 def _line_data(agreement, **overrides):
     data = {
-        "transaction_type": TransactionType.HOUR,
+        "kind": LineKind.HOUR,
         "description": "Inspection",
         "service_object": agreement.object_links.get().service_object_id,
         "task": agreement.task_links.get().task_id,
@@ -370,7 +374,7 @@ def _another_customers_object(agreement):
         ),
         ({"start_date": "2025-12-31"}, "start_date", "cannot start before the agreement"),
         ({"service_object": _another_customers_object}, "service_object", "another customer"),
-        ({"transaction_type": "item"}, "item", "needs an item"),
+        ({"kind": "item"}, "item", "needs an item"),
         ({"excluded_months": [str(m) for m in range(1, 13)]}, "excluded_months", "no visits"),
     ],
     ids=[
@@ -419,7 +423,7 @@ def test_an_item_line_and_a_technician(tenant_a, manager_a, technician_a, dispat
     item = ItemFactory(tenant=tenant_a)
     client.force_login(manager_a)
     url = reverse("agreements:line_create", args=[agreement.pk])
-    data = _line_data(agreement, transaction_type="item", item=item.pk)
+    data = _line_data(agreement, kind="item", item=item.pk)
     _refused_beside(
         client.post(url, {**data, "technician": dispatcher_a.pk}), "technician", "valid choice"
     )
@@ -570,14 +574,14 @@ def test_role_access(role, tenant_a, make_member, client):
     pages = {
         reverse("agreements:agreement_list"): READ,
         _detail(agreement): READ,
-        reverse("agreements:group_list"): READ,
+        reverse("customers:agreement_group_list"): READ,
         reverse("agreements:template_group_list"): READ,
         reverse("agreements:agreement_create"): WRITE,
         reverse("agreements:agreement_from_template"): WRITE,
         reverse("agreements:agreement_edit", args=[agreement.pk]): WRITE,
         reverse("agreements:line_create", args=[agreement.pk]): WRITE,
-        reverse("agreements:group_create"): WRITE,
-        reverse("agreements:group_edit", args=[group.pk]): WRITE,
+        reverse("customers:agreement_group_create"): WRITE,
+        reverse("customers:agreement_group_edit", args=[group.pk]): WRITE,
         reverse("agreements:template_group_create"): WRITE,
         reverse("agreements:agreement_mark_template", args=[agreement.pk]): WRITE,
     }

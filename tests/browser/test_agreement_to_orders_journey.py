@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from agreements.models import Agreement, Customer, ServiceObject
+from agreements.models import Agreement
+from customers.models import Customer, ServiceObject
 from service_orders.models import ServiceOrder
 from tenancy.models import User
 

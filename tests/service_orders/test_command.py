@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from agreements.models import Agreement, AgreementLine, AgreementState, GenerationRun
-from service_orders.models import ServiceOrder
+from agreements.models import Agreement, AgreementLine, AgreementState
+from service_orders.models import GenerationRun, ServiceOrder
 from tests.factories import AgreementFactory, AgreementLineFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db

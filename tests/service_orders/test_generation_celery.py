@@ -16,17 +16,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from agreements.models import (
-    Agreement,
-    AgreementLine,
-    AgreementState,
-    CombineRule,
-    Customer,
-    GenerationRun,
-    IntervalUnit,
-)
+from agreements.models import Agreement, AgreementLine, AgreementState, CombineRule, IntervalUnit
 from config.celery import app as celery_app
-from service_orders.models import ServiceOrder, ServiceOrderLine
+from customers.models import Customer
+from service_orders.models import GenerationRun, ServiceOrder, ServiceOrderLine
 from service_orders.tasks import generate_orders_for_period, generate_orders_for_tenant
 from tenancy.tasks import fan_out
 from tests.factories import AgreementFactory, AgreementLineFactory, CustomerFactory, UserFactory

@@ -7,14 +7,14 @@ import pytest
 import time_machine
 from django.db import OperationalError
 
-from agreements.models import (
-    Agreement,
-    AgreementLine,
-    AgreementState,
+from agreements.models import Agreement, AgreementLine, AgreementState
+from service_orders.models import (
+    GenerationError,
     GenerationRun,
     GenerationTrigger,
+    ServiceOrder,
+    ServiceOrderLine,
 )
-from service_orders.models import ServiceOrder, ServiceOrderLine
 from service_orders.services import generation
 from service_orders.services.generation import catch_up_period, generation_run
 from service_orders.tasks import generate_orders_for_tenant
@@ -165,7 +165,7 @@ def test_the_daily_job_retries_the_period_of_an_unresolved_error(tenant_a):
 
     assert result["period_start"] == "2026-03-01"
     assert order_dates(agreement) == mondays(d(2026, 3, 2), d(2026, 5, 4))
-    assert agreement.generation_errors.get().resolved_at is not None
+    assert GenerationError.objects.get(agreement=agreement).resolved_at is not None
 
 
 @pytest.mark.django_db

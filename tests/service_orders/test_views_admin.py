@@ -35,7 +35,7 @@ def _inline_form(order, **line) -> dict:
         "lines-MIN_NUM_FORMS": "0",
         "lines-MAX_NUM_FORMS": "1000",
     }
-    defaults = {"line_type": "item", "quantity": "2", "unit_price": "15.00", "cost_price": "9"}
+    defaults = {"kind": "item", "quantity": "2", "unit_price": "15.00", "cost_price": "9"}
     data.update({f"lines-0-{key}": value for key, value in {**defaults, **line}.items()})
     data["lines-0-status"] = "created"
     return data

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from agreements.models import Agreement, AgreementState, GenerationRun
-from service_orders.models import Origin, ServiceOrder, ServiceOrderLine
+from agreements.models import Agreement, AgreementState
+from service_orders.models import GenerationRun, Origin, ServiceOrder, ServiceOrderLine
 from tenancy.roles import Role
 from tests.factories import (
     AgreementFactory,

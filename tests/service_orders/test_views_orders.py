@@ -233,7 +233,7 @@ def full_order(tenant_a, customer, manager_a, technician_a):
     )
     ServiceOrderLineFactory(
         order=order,
-        line_type="item",
+        kind="item",
         description="Filter",
         item=ItemFactory(tenant=tenant_a, name="Burner filter"),
         quantity=Decimal("3"),
@@ -263,7 +263,7 @@ def test_detail_shows_header_lines_totals_and_conflict(client_for, manager_a, fu
     ):
         assert text in html, text
     assert 'data-testid="conflict-warning"' in html
-    assert reverse("agreements:customer_detail", args=[full_order.customer_id]) in html
+    assert reverse("customers:customer_detail", args=[full_order.customer_id]) in html
     assert reverse("agreements:agreement_detail", args=[full_order.agreement_id]) in html
     planned = html.split('data-testid="planned-start">')[1].split("</dd>")[0]
     assert "8 a.m." in planned and "Europe/Warsaw" in planned

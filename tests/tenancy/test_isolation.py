@@ -48,9 +48,9 @@ def test_member_and_activity_lists_show_only_own_tenant(
     AuditEventFactory(tenant=tenant_a, summary="alpha secret event")
     AuditEventFactory(tenant=tenant_b, summary="beta own event")
     client.force_login(intruder)
-    members = client.get(reverse("tenancy:members")).content.decode()
+    members = client.get(reverse("accounts:members")).content.decode()
     assert admin_a.email not in members and intruder.email in members
-    activity = client.get(reverse("tenancy:audit")).content.decode()
+    activity = client.get(reverse("accounts:audit")).content.decode()
     assert "alpha secret event" not in activity and "beta own event" in activity
-    csv = client.get(reverse("tenancy:audit") + "?format=csv").content.decode()
+    csv = client.get(reverse("accounts:audit") + "?format=csv").content.decode()
     assert "alpha secret event" not in csv and "beta own event" in csv

@@ -14,11 +14,11 @@ MANAGERS = {Role.TENANT_ADMIN, Role.SERVICE_MANAGER}
 # url name -> roles that may open it (everyone else: 403)
 ACCESS = {
     "home": ALL,
-    "tenancy:members": ADMIN,
-    "tenancy:member_add": ADMIN,
-    "tenancy:settings": ADMIN,
-    "tenancy:numbers": ADMIN,
-    "tenancy:audit": MANAGERS,
+    "accounts:members": ADMIN,
+    "accounts:member_add": ADMIN,
+    "accounts:settings": ADMIN,
+    "accounts:numbers": ADMIN,
+    "accounts:audit": MANAGERS,
 }
 
 
@@ -35,20 +35,20 @@ def test_role_access(url_name, role, tenant_a, make_member, client):
 def test_navigation_shows_only_what_the_role_may_open(role, tenant_a, make_member, client):
     client.force_login(make_member(tenant_a, role))
     page = client.get(reverse("home")).content.decode()
-    for url_name in ("tenancy:members", "tenancy:settings", "tenancy:audit"):
+    for url_name in ("accounts:members", "accounts:settings", "accounts:audit"):
         link = f'href="{reverse(url_name)}"'
         assert (link in page) == (role in ACCESS[url_name]), url_name
 
 
 def test_refused_page_is_the_styled_403(tenant_a, technician_a, client):
     client.force_login(technician_a)
-    response = client.get(reverse("tenancy:settings"))
+    response = client.get(reverse("accounts:settings"))
     assert response.status_code == 403
     assert "You may not open this page" in response.content.decode()
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):
-    response = client.get(reverse("tenancy:members"))
+    response = client.get(reverse("accounts:members"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
@@ -80,7 +80,7 @@ def test_django_admin_is_for_platform_admins_only(tenant_a, admin_a, client):
 def test_every_navigation_entry_has_a_url():
     from django.urls import NoReverseMatch
 
-    from tenancy.navigation import registered
+    from web.navigation import registered
 
     broken = []
     for item in registered():

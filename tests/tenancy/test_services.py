@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_admin_creates_a_new_user_who_can_sign_in(admin_a, tenant_a, client):
     client.force_login(admin_a)
     response = client.post(
-        reverse("tenancy:member_add"),
+        reverse("accounts:member_add"),
         {
             "email": "New.Person@Example.test",
             "role": Role.TECHNICIAN,
@@ -33,7 +33,7 @@ def test_admin_creates_a_new_user_who_can_sign_in(admin_a, tenant_a, client):
 def test_existing_login_gains_access_without_a_password(admin_a, tenant_a, manager_b, client):
     client.force_login(admin_a)
     response = client.post(
-        reverse("tenancy:member_add"), {"email": manager_b.email, "role": Role.DISPATCHER}
+        reverse("accounts:member_add"), {"email": manager_b.email, "role": Role.DISPATCHER}
     )
     assert response.status_code == 302
     assert Membership.objects.filter(user=manager_b).count() == 2
@@ -55,7 +55,7 @@ def test_existing_login_gains_access_without_a_password(admin_a, tenant_a, manag
 def test_bad_member_input_is_refused_beside_the_field(admin_a, client, data, field, message):
     client.force_login(admin_a)
     before = (User.objects.count(), Membership.objects.count())
-    response = client.post(reverse("tenancy:member_add"), data)
+    response = client.post(reverse("accounts:member_add"), data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert f'data-field="{field}"' in response.content.decode()
@@ -65,8 +65,8 @@ def test_bad_member_input_is_refused_beside_the_field(admin_a, client, data, fie
 def test_adding_the_same_person_twice_creates_one_membership(admin_a, tenant_a, manager_b, client):
     client.force_login(admin_a)
     data = {"email": manager_b.email, "role": Role.DISPATCHER}
-    client.post(reverse("tenancy:member_add"), data)
-    second = client.post(reverse("tenancy:member_add"), data)
+    client.post(reverse("accounts:member_add"), data)
+    second = client.post(reverse("accounts:member_add"), data)
     assert "already a member" in second.content.decode()
     assert Membership.objects.filter(tenant=tenant_a, user=manager_b).count() == 1
 
@@ -74,7 +74,7 @@ def test_adding_the_same_person_twice_creates_one_membership(admin_a, tenant_a, 
 def test_change_role_and_deactivate(admin_a, tenant_a, technician_a, client):
     client.force_login(admin_a)
     membership = Membership.objects.get(tenant=tenant_a, user=technician_a)
-    url = reverse("tenancy:member_edit", args=[membership.pk])
+    url = reverse("accounts:member_edit", args=[membership.pk])
     assert client.post(url, {"role": Role.DISPATCHER}).status_code == 302
     membership.refresh_from_db()
     assert (membership.role, membership.is_active) == (Role.DISPATCHER, False)
@@ -84,13 +84,13 @@ def test_the_last_admin_cannot_be_demoted(admin_a, tenant_a, client, make_member
     other_admin = make_member(tenant_a, Role.TENANT_ADMIN)
     client.force_login(other_admin)
     membership = Membership.objects.get(tenant=tenant_a, user=admin_a)
-    url = reverse("tenancy:member_edit", args=[membership.pk])
+    url = reverse("accounts:member_edit", args=[membership.pk])
     # Two admins: demoting one is fine.
     assert client.post(url, {"role": Role.SERVICE_MANAGER, "is_active": "on"}).status_code == 302
     # Now other_admin is the last one and may not demote themselves.
     own = Membership.objects.get(tenant=tenant_a, user=other_admin)
     response = client.post(
-        reverse("tenancy:member_edit", args=[own.pk]), {"role": Role.TECHNICIAN, "is_active": "on"}
+        reverse("accounts:member_edit", args=[own.pk]), {"role": Role.TECHNICIAN, "is_active": "on"}
     )
     assert response.status_code == 200
     own.refresh_from_db()
@@ -107,7 +107,7 @@ def test_settings_are_saved_and_audited(admin_a, tenant_a, client):
         "country": "EE",
         "order_generation_horizon_days": 45,
     }
-    assert client.post(reverse("tenancy:settings"), data).status_code == 302
+    assert client.post(reverse("accounts:settings"), data).status_code == 302
     tenant_a.refresh_from_db()
     assert (tenant_a.name, tenant_a.time_zone, tenant_a.currency) == (
         "Alpha Renamed",
@@ -129,7 +129,7 @@ def test_invalid_time_zone_is_refused(admin_a, tenant_a, client):
         "country": "EE",
         "order_generation_horizon_days": 45,
     }
-    response = client.post(reverse("tenancy:settings"), data)
+    response = client.post(reverse("accounts:settings"), data)
     assert response.status_code == 200
     assert "time_zone" in response.context["form"].errors
     tenant_a.refresh_from_db()
@@ -141,11 +141,11 @@ def test_member_list_filters_sorts_and_exports(admin_a, tenant_a, make_member, c
         make_member(tenant_a, Role.TECHNICIAN)
     client.force_login(admin_a)
     response = client.get(
-        reverse("tenancy:members"), {"role": Role.TECHNICIAN, "sort": "-user.email"}
+        reverse("accounts:members"), {"role": Role.TECHNICIAN, "sort": "-user.email"}
     )
     emails = [m.user.email for m in response.context["rows"]]
     assert len(emails) == 3 and emails == sorted(emails, reverse=True)
-    csv = client.get(reverse("tenancy:members"), {"format": "csv"})
+    csv = client.get(reverse("accounts:members"), {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
     assert csv.content.decode().count("\n") == 5  # header + 4 members
 
@@ -154,11 +154,11 @@ def test_member_list_runs_a_constant_number_of_queries(
     admin_a, tenant_a, make_member, client, django_assert_max_num_queries
 ):
     client.force_login(admin_a)
-    client.get(reverse("tenancy:members"))  # warm up
+    client.get(reverse("accounts:members"))  # warm up
     for _ in range(30):
         make_member(tenant_a, Role.TECHNICIAN)
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("tenancy:members")).status_code == 200
+        assert client.get(reverse("accounts:members")).status_code == 200
 
 
 def test_a_double_submit_creates_one_user(admin_a, tenant_a, client):
@@ -169,8 +169,8 @@ def test_a_double_submit_creates_one_user(admin_a, tenant_a, client):
         "password": "a-Strong-pass-42",
         "submission_token": "5d0c5a4e9b1f4c2a8e7d6f5a4b3c2d1e",
     }
-    first = client.post(reverse("tenancy:member_add"), data)
-    second = client.post(reverse("tenancy:member_add"), data)
+    first = client.post(reverse("accounts:member_add"), data)
+    second = client.post(reverse("accounts:member_add"), data)
     assert first.status_code == second.status_code == 302
     assert second.url == first.url
     assert Membership.objects.filter(tenant=tenant_a, user__email="twice@example.test").count() == 1
@@ -200,10 +200,10 @@ def test_admin_changes_how_order_numbers_look(admin_a, tenant_a, client):
     from tenancy.services import sequence_next_number
 
     client.force_login(admin_a)
-    page = client.get(reverse("tenancy:numbers")).content.decode()
+    page = client.get(reverse("accounts:numbers")).content.decode()
     assert "SO-000001" in page  # the next number, before any order exists
     rows = {**DEFAULT_NUMBERING, "service_order": ("ZS/2026/", 4)}
-    assert client.post(reverse("tenancy:numbers"), _numbers_payload(rows)).status_code == 302
+    assert client.post(reverse("accounts:numbers"), _numbers_payload(rows)).status_code == 302
     assert sequence_next_number(tenant=tenant_a, key="service_order") == "ZS/2026/0001"
     event = AuditEvent.objects.get(tenant=tenant_a, action="settings.numbers")
     assert event.changes == {"prefix": ["SO-", "ZS/2026/"], "padding": [6, 4]}
@@ -214,7 +214,7 @@ def test_a_bad_prefix_is_refused_beside_the_field(admin_a, tenant_a, client):
 
     client.force_login(admin_a)
     rows = {**DEFAULT_NUMBERING, "agreement": ("AG #", 0)}
-    response = client.post(reverse("tenancy:numbers"), _numbers_payload(rows))
+    response = client.post(reverse("accounts:numbers"), _numbers_payload(rows))
     assert response.status_code == 200
     html = response.content.decode()
     assert "letters, digits" in html and "greater than or equal to 1" in html

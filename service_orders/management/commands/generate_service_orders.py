@@ -11,9 +11,9 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from agreements.models import GenerationTrigger
 from tenancy.models import Tenant
 
+from ...models import GenerationTrigger
 from ...services.generation import catch_up_period, generation_run
 
 

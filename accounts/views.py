@@ -1,0 +1,211 @@
+"""Sign-in, tenant switching, members, tenant settings, numbering and the activity log."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenancy import selectors, services
+from tenancy.middleware import SESSION_TENANT_KEY
+from tenancy.models import Membership
+from tenancy.roles import Capability
+from web.forms import attach_errors
+from web.lists import Column, list_response
+from web.permissions import capability_required
+from web.submissions import submission_claim, submission_complete
+
+from .forms import (
+    MemberAddForm,
+    MemberFilterForm,
+    MemberUpdateForm,
+    NumberSequenceFormSet,
+    SignInForm,
+    TenantSettingsForm,
+)
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/sign_in.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def no_tenant(request):
+    if request.tenant is not None:
+        return redirect("home")
+    return render(request, "accounts/no_tenant.html")
+
+
+@login_required
+@require_POST
+def switch_tenant(request):
+    try:
+        tenant_id = int(request.POST.get("tenant", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Choose a tenant."))
+    membership = next((m for m in request.memberships if m.tenant_id == tenant_id), None)
+    if membership is None:
+        raise Http404
+    request.session[SESSION_TENANT_KEY] = tenant_id
+    messages.success(
+        request, _("You are now working in %(tenant)s.") % {"tenant": membership.tenant}
+    )
+    return redirect("home")
+
+
+MEMBER_COLUMNS = [
+    Column("user.email", _("E-mail"), "user__email"),
+    Column("user.get_full_name", _("Name"), "user__last_name"),
+    Column("get_role_display", _("Role"), "role"),
+    Column("is_active", _("Active"), "is_active"),
+    Column("created_at", _("Member since"), "created_at"),
+]
+
+
+@capability_required(Capability.MANAGE_USERS)
+def member_list(request):
+    filters = MemberFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    qs = selectors.membership_list(
+        tenant=request.tenant,
+        search=data.get("q", ""),
+        role=data.get("role", ""),
+        status=data.get("status", ""),
+    )
+    return list_response(
+        request,
+        qs,
+        template="accounts/member_list.html",
+        columns=MEMBER_COLUMNS,
+        default_sort="user.email",
+        csv_filename="users",
+        context={"filters": filters},
+    )
+
+
+@capability_required(Capability.MANAGE_USERS)
+def member_add(request):
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        earlier = submission_claim(request)
+        if earlier:
+            return redirect(earlier)
+        try:
+            membership, created = services.member_add(
+                tenant=request.tenant, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+            transaction.set_rollback(True)  # give the submission token back
+        else:
+            submission_complete(request, reverse("accounts:members"))
+            if created:
+                messages.success(
+                    request, _("%(email)s can now sign in.") % {"email": membership.user.email}
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(email)s already had a Fieldline login and now has access to this tenant.")
+                    % {"email": membership.user.email},
+                )
+            return redirect("accounts:members")
+    return render(request, "accounts/member_form.html", {"form": form, "membership": None})
+
+
+@capability_required(Capability.MANAGE_USERS)
+def member_edit(request, pk: int):
+    try:
+        membership = selectors.membership_get(tenant=request.tenant, pk=pk)
+    except Membership.DoesNotExist as exc:
+        raise Http404 from exc
+    initial = {"role": membership.role, "is_active": membership.is_active}
+    form = MemberUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(
+                tenant=request.tenant,
+                by=request.user,
+                membership_id=membership.pk,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Changes to %(email)s saved.") % {"email": membership.user.email}
+            )
+            return redirect("accounts:members")
+    return render(request, "accounts/member_form.html", {"form": form, "membership": membership})
+
+
+@capability_required(Capability.MANAGE_SETTINGS)
+def tenant_settings(request):
+    form = TenantSettingsForm(request.POST or None, instance=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tenant_settings_update(
+                tenant=request.tenant, by=request.user, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+@capability_required(Capability.MANAGE_SETTINGS)
+def number_sequences(request):
+    """How document numbers look (prefix and digits) and which number comes next."""
+    rows = selectors.number_sequence_rows(tenant=request.tenant)
+    initial = [{"key": r["key"], "prefix": r["prefix"], "padding": r["padding"]} for r in rows]
+    formset = NumberSequenceFormSet(request.POST or None, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        for form in formset:
+            try:
+                services.sequence_update(
+                    tenant=request.tenant, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                attach_errors(form, exc)
+        if not any(form.errors for form in formset):
+            messages.success(request, _("Numbering saved."))
+            return redirect("accounts:numbers")
+        transaction.set_rollback(True)  # all rows or none
+    labelled = [(form, row) for form, row in zip(formset, rows, strict=True)]
+    return render(request, "accounts/numbers.html", {"formset": formset, "labelled": labelled})
+
+
+AUDIT_COLUMNS = [
+    Column("created_at", _("When"), "created_at"),
+    Column("actor", _("By"), "actor__email"),
+    Column("action", _("Action"), "action"),
+    Column("summary", _("Summary")),
+]
+
+
+@capability_required(Capability.VIEW_AUDIT)
+def audit_list(request):
+    qs = selectors.audit_event_list(tenant=request.tenant)
+    action = request.GET.get("action", "")
+    if action:
+        qs = qs.filter(action=action)
+    return list_response(
+        request,
+        qs,
+        template="accounts/audit_list.html",
+        columns=AUDIT_COLUMNS,
+        default_sort="-created_at",
+        csv_filename="activity",
+        context={"action": action},
+    )

@@ -1,0 +1,272 @@
+"""Forms for agreement groups, template groups, agreements and their lines.
+
+The forms parse input and limit every choice to the tenant; the rules themselves live in
+``agreements.services.agreements``, whose ValidationError the views put beside the fields.
+"""
+
+from django import forms
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.models import CURRENCY_CHOICES
+from web.forms import ServiceCheckedModelForm
+
+from . import selectors
+from .models import (
+    Agreement,
+    AgreementLine,
+    AgreementState,
+    IntervalUnit,
+    TemplateGroup,
+    TimeWindow,
+)
+from .services import LINE_FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _people_label(user) -> str:
+    return user.get_full_name() or user.email
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return _people_label(obj)
+
+
+def _offer_only(field: forms.ModelChoiceField, offered, current=None) -> None:
+    """Accept any of the field's (tenant-limited) queryset, but list only ``offered`` (plus the
+    current value), so that a choice outside it reaches the service and gets its clear message
+    instead of a bare "Select a valid choice"."""
+    options = list(offered)
+    if current is not None and current not in options:
+        options.insert(0, current)
+    field.widget.choices = [("", field.empty_label or "---------")] + [
+        (obj.pk, field.label_from_instance(obj)) for obj in options
+    ]
+
+
+# --- Groups ------------------------------------------------------------------------------------
+
+
+class TemplateGroupForm(ServiceCheckedModelForm):
+    class Meta:
+        model = TemplateGroup
+        fields = ("name", "parent")
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        parents = TemplateGroup.objects.for_tenant(tenant).order_by("name")
+        if self.instance.pk:
+            excluded = selectors.template_group_descendant_ids(
+                tenant=tenant, group_id=self.instance.pk
+            )
+            parents = parents.exclude(pk__in=excluded | {self.instance.pk})
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].empty_label = _("(top level)")
+
+
+# --- Agreements --------------------------------------------------------------------------------
+
+
+class AgreementForm(ServiceCheckedModelForm):
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
+    responsible = PersonChoiceField(label=_("Responsible manager"), queryset=None, required=False)
+    preferred_technician = PersonChoiceField(
+        label=_("Preferred technician"), queryset=None, required=False
+    )
+
+    class Meta:
+        model = Agreement
+        fields = (
+            "is_template",
+            "template_group",
+            "customer",
+            "description",
+            "group",
+            "start_date",
+            "end_date",
+            "responsible",
+            "preferred_technician",
+            "sla",
+            "currency",
+            "combine_rule",
+        )
+        widgets = {"start_date": DATE, "end_date": DATE}
+        help_texts = {
+            "is_template": _("A template never generates orders; new agreements copy it."),
+            "end_date": _("Empty: open-ended."),
+        }
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        editing = self.instance.pk is not None
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
+        self.fields["customer"].help_text = _("Required unless this is a template.")
+        self.fields["group"].queryset = selectors.agreement_group_list(tenant=tenant)
+        self.fields["template_group"].queryset = TemplateGroup.objects.for_tenant(tenant)
+        self.fields["sla"].queryset = selectors.sla_choices(tenant=tenant)
+        self.fields["responsible"].queryset = selectors.responsible_manager_choices(tenant=tenant)
+        self.fields["preferred_technician"].queryset = selectors.technician_choices(tenant=tenant)
+        if not editing:
+            self.initial.setdefault("currency", tenant.currency)
+            return
+        # Marking as a template has its own action (it checks for orders); on edit the flag
+        # only decides whether the template group applies.
+        del self.fields["is_template"]
+        if not self.instance.is_template:
+            del self.fields["template_group"]
+        if self.instance.state != AgreementState.DRAFT:
+            self.fields["customer"].disabled = True
+            self.fields["customer"].help_text = _("Only a draft agreement can change customer.")
+
+
+class AgreementFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All states")), *AgreementState.choices]
+    )
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=None, required=False, empty_label=_("All customers")
+    )
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=None, required=False, empty_label=_("All groups")
+    )
+    templates = forms.ChoiceField(
+        label=_("Templates"),
+        required=False,
+        choices=[
+            ("", _("Agreements and templates")),
+            ("exclude", _("Agreements only")),
+            ("only", _("Templates only")),
+        ],
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
+        self.fields["group"].queryset = selectors.agreement_group_list(tenant=tenant)
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class ResumeForm(forms.Form):
+    backfill = forms.BooleanField(
+        label=_("Back-fill the suspended period"),
+        required=False,
+        help_text=_("Generate the visits that fell inside the suspension as well."),
+    )
+
+
+class MarkTemplateForm(forms.Form):
+    template_group = forms.ModelChoiceField(label=_("Template group"), queryset=None)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template_group"].queryset = TemplateGroup.objects.for_tenant(tenant)
+
+
+class FromTemplateForm(forms.Form):
+    template = forms.ModelChoiceField(label=_("Template"), queryset=None)
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    start_date = forms.DateField(label=_("Start date"), widget=DATE)
+    end_date = forms.DateField(
+        label=_("End date"), required=False, widget=DATE, help_text=_("Empty: open-ended.")
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = selectors.template_list(tenant=tenant)
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
+
+
+class RenewForm(forms.Form):
+    end_date = forms.DateField(
+        label=_("End date"),
+        required=False,
+        widget=DATE,
+        help_text=_("Empty: the same duration as this agreement."),
+    )
+
+
+class ObjectAddForm(forms.Form):
+    service_object = forms.ModelChoiceField(label=_("Service object"), queryset=None)
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["service_object"]
+        field.queryset = selectors.service_object_choices(tenant=tenant)
+        _offer_only(field, selectors.unrelated_objects(tenant=tenant, agreement=agreement))
+
+
+class TaskAddForm(forms.Form):
+    task = forms.ModelChoiceField(label=_("Service task"), queryset=None)
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["task"]
+        field.queryset = selectors.service_task_choices(tenant=tenant)
+        _offer_only(field, selectors.unrelated_tasks(tenant=tenant, agreement=agreement))
+
+
+# --- Lines -------------------------------------------------------------------------------------
+
+
+class AgreementLineForm(ServiceCheckedModelForm):
+    technician = PersonChoiceField(label=_("Technician"), queryset=None, required=False)
+    excluded_months = forms.TypedMultipleChoiceField(
+        label=_("No visits in"),
+        required=False,
+        coerce=int,
+        choices=list(MONTHS.items()),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "fl-month-choice"}),
+    )
+
+    class Meta:
+        model = AgreementLine
+        fields = LINE_FIELDS
+        widgets = {"start_date": DATE, "end_date": DATE, "preferred_time": TIME}
+        help_texts = {
+            "interval_count": _('With the unit: "every 3 weeks".'),
+            "window_days_before": _("Only for the time window “a number of days”."),
+            "start_date": _("Empty: from the agreement's start."),
+            "end_date": _("Empty: until the agreement ends."),
+        }
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        objects = self.fields["service_object"]
+        objects.queryset = selectors.service_object_choices(tenant=tenant)
+        _offer_only(
+            objects,
+            selectors.related_objects(tenant=tenant, agreement=agreement),
+            current=self.instance.service_object if self.instance.service_object_id else None,
+        )
+        objects.help_text = _("One of the objects this agreement covers.")
+        tasks = self.fields["task"]
+        tasks.queryset = selectors.service_task_choices(tenant=tenant)
+        _offer_only(
+            tasks,
+            selectors.related_tasks(tenant=tenant, agreement=agreement),
+            current=self.instance.task if self.instance.task_id else None,
+        )
+        tasks.help_text = _("One of the tasks this agreement includes.")
+        self.fields["item"].queryset = selectors.item_choices(tenant=tenant)
+        self.fields["item"].help_text = _("Required for item lines.")
+        self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
+        self.fields["interval_unit"].choices = [("", _("Not recurring")), *IntervalUnit.choices]
+        self.fields["excluded_months"].initial = self.instance.excluded_months
+        for name in ("window_days_before", "window_days_after"):
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        # Days before/after belong to one time window only; switching away clears them, and an
+        # empty box means none.
+        for name in ("window_days_before", "window_days_after"):
+            if data.get("time_window") != TimeWindow.DAYS_AROUND or data.get(name) is None:
+                data[name] = 0
+        return data

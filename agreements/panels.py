@@ -1,0 +1,60 @@
+"""What agreements add to the pages and rules of the customers app (see web.registry)."""
+
+from django.utils.translation import gettext as _
+
+from web.registry import Panel, register_panel, register_usage_check
+
+from . import selectors
+from .capabilities import VIEW_AGREEMENTS
+
+
+def _customer_agreements(request, customer) -> dict:
+    return {
+        "customer": customer,
+        "agreements": selectors.customer_agreements(tenant=request.tenant, customer=customer),
+    }
+
+
+def _object_agreements(request, obj) -> dict:
+    return {
+        "obj": obj,
+        "agreement_links": selectors.object_agreements(tenant=request.tenant, obj=obj),
+        "agreement_lines": selectors.object_agreement_lines(tenant=request.tenant, obj=obj),
+    }
+
+
+def _customer_in_use(tenant, customer) -> str | None:
+    if selectors.customer_has_agreements(tenant=tenant, customer=customer):
+        return _("The customer has agreements.")
+    return None
+
+
+def _object_in_use(tenant, obj) -> str | None:
+    if selectors.object_in_agreements(tenant=tenant, obj=obj):
+        return _("The object is covered by agreements of its customer.")
+    return None
+
+
+def register_all() -> None:
+    register_panel(
+        Panel(
+            "customer",
+            "agreements",
+            "agreements/panels/customer_agreements.html",
+            _customer_agreements,
+            VIEW_AGREEMENTS,
+            order=100,
+        )
+    )
+    register_panel(
+        Panel(
+            "service_object",
+            "agreements",
+            "agreements/panels/object_agreements.html",
+            _object_agreements,
+            VIEW_AGREEMENTS,
+            order=100,
+        )
+    )
+    register_usage_check("customers.customer", _customer_in_use)
+    register_usage_check("customers.serviceobject", _object_in_use)

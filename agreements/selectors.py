@@ -1,0 +1,386 @@
+"""Reads for agreement groups, template groups, agreements and their lines.
+
+Every function takes the tenant and applies it; lookups by id raise ``DoesNotExist`` for another
+tenant's record exactly as for a missing one (the views turn that into 404).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from customers import selectors as customer_selectors
+from customers.models import Customer, ServiceObject, ServiceTask
+from tenancy.models import Membership, Tenant, User
+from tenancy.roles import Capability, roles_with
+
+from .capabilities import MANAGE_AGREEMENTS
+from .models import (
+    Agreement,
+    AgreementLine,
+    AgreementObject,
+    AgreementState,
+    AgreementSuspension,
+    AgreementTask,
+    IntervalUnit,
+    TemplateGroup,
+    TimeWindow,
+)
+
+# --- People ------------------------------------------------------------------------------------
+
+
+def _active_members(tenant: Tenant, roles: list[str]) -> QuerySet:
+    member = Membership.objects.filter(
+        tenant=tenant, user=OuterRef("pk"), role__in=roles, is_active=True
+    )
+    return User.objects.filter(Exists(member), is_active=True).order_by("first_name", "email")
+
+
+def responsible_manager_choices(*, tenant: Tenant) -> QuerySet:
+    """People who may be responsible for an agreement: the tenant's members who manage them."""
+    return _active_members(tenant, roles_with(MANAGE_AGREEMENTS))
+
+
+def technician_choices(*, tenant: Tenant) -> QuerySet:
+    """The tenant's technicians (members whose role works on orders)."""
+    return _active_members(tenant, roles_with(Capability.WORK_ORDERS))
+
+
+# --- Reference data for forms ----------------------------------------------------------------
+
+
+# Choices from the apps below, through their selectors (forms import only this module).
+sla_choices = customer_selectors.sla_choices
+customer_choices = customer_selectors.customer_choices
+item_choices = customer_selectors.item_choices
+agreement_group_list = customer_selectors.agreement_group_list
+
+
+service_object_choices = customer_selectors.service_object_choices
+service_task_choices = customer_selectors.task_choices
+
+
+# --- Template groups ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    group: TemplateGroup
+    depth: int
+
+
+def template_group_tree(*, tenant: Tenant) -> list[TreeRow]:
+    """Every template group of the tenant in tree order (parents before their children, siblings
+    by name), each with its depth. One query; a damaged cycle is shown once and not followed."""
+    groups = list(
+        TemplateGroup.objects.for_tenant(tenant)
+        .annotate(template_count=Count("templates"))
+        .order_by("name", "pk")
+    )
+    children: dict[int | None, list[TemplateGroup]] = {}
+    for group in groups:
+        children.setdefault(group.parent_id, []).append(group)
+    rows: list[TreeRow] = []
+    seen: set[int] = set()
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for group in children.get(parent_id, []):
+            if group.pk in seen:
+                continue
+            seen.add(group.pk)
+            rows.append(TreeRow(group, depth))
+            walk(group.pk, depth + 1)
+
+    walk(None, 0)
+    # Groups whose parent is missing from the list (cannot happen with intact data) go last.
+    rows.extend(TreeRow(group, 0) for group in groups if group.pk not in seen)
+    return rows
+
+
+def template_group_get(*, tenant: Tenant, pk: int) -> TemplateGroup:
+    return TemplateGroup.objects.for_tenant(tenant).get(pk=pk)
+
+
+def template_group_descendant_ids(*, tenant: Tenant, group_id: int) -> set[int]:
+    """The ids of a group's children, grandchildren and so on (not the group itself)."""
+    parents = dict(TemplateGroup.objects.for_tenant(tenant).values_list("pk", "parent_id"))
+    found: set[int] = set()
+    frontier = {group_id}
+    while frontier:
+        frontier = {pk for pk, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+# --- Agreements --------------------------------------------------------------------------------
+
+EDITABLE_STATES = (AgreementState.DRAFT, AgreementState.ACTIVE, AgreementState.SUSPENDED)
+
+
+def agreement_list(
+    *,
+    tenant: Tenant,
+    search: str = "",
+    state: str = "",
+    customer_id: int | None = None,
+    group_id: int | None = None,
+    templates: str = "",
+) -> QuerySet:
+    """``templates``: "only" for templates, "exclude" for real agreements, "" for both."""
+    qs = Agreement.objects.for_tenant(tenant).select_related("customer", "group")
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(description__icontains=search))
+    if state:
+        qs = qs.filter(state=state)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if group_id:
+        qs = qs.filter(group_id=group_id)
+    if templates == "only":
+        qs = qs.filter(is_template=True)
+    elif templates == "exclude":
+        qs = qs.filter(is_template=False)
+    return qs
+
+
+def agreement_get(*, tenant: Tenant, pk: int) -> Agreement:
+    return (
+        Agreement.objects.for_tenant(tenant)
+        .select_related(
+            "customer",
+            "group",
+            "sla",
+            "responsible",
+            "preferred_technician",
+            "template_group",
+            "created_from",
+            "renewed_from",
+        )
+        .get(pk=pk)
+    )
+
+
+def agreement_detail(*, tenant: Tenant, pk: int) -> Agreement:
+    """An agreement with everything its page shows, in a fixed number of queries."""
+    agreement = (
+        Agreement.objects.for_tenant(tenant)
+        .select_related(
+            "customer",
+            "group",
+            "sla",
+            "responsible",
+            "preferred_technician",
+            "template_group",
+            "created_from",
+            "renewed_from",
+        )
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=AgreementLine.objects.for_tenant(tenant).select_related(
+                    "service_object", "task", "item", "technician"
+                ),
+            ),
+            Prefetch(
+                "object_links",
+                queryset=AgreementObject.objects.for_tenant(tenant)
+                .select_related("service_object", "service_object__site")
+                .order_by("service_object__number"),
+            ),
+            Prefetch(
+                "task_links",
+                queryset=AgreementTask.objects.for_tenant(tenant)
+                .select_related("task")
+                .order_by("task__code"),
+            ),
+            Prefetch(
+                "suspensions",
+                queryset=AgreementSuspension.objects.for_tenant(tenant).order_by(
+                    "-suspended_from", "-pk"
+                ),
+            ),
+            Prefetch(
+                "renewals",
+                queryset=Agreement.objects.for_tenant(tenant).order_by("pk"),
+            ),
+        )
+        .get(pk=pk)
+    )
+    for line in agreement.lines.all():
+        line.schedule_text = line_schedule_text(line)
+    return agreement
+
+
+def agreement_renewal(*, tenant: Tenant, agreement: Agreement) -> Agreement | None:
+    return Agreement.objects.for_tenant(tenant).filter(renewed_from=agreement).first()
+
+
+def template_list(*, tenant: Tenant) -> QuerySet:
+    return (
+        Agreement.objects.for_tenant(tenant)
+        .filter(is_template=True)
+        .select_related("template_group")
+        .order_by("description", "number")
+    )
+
+
+def unrelated_objects(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
+    """The agreement customer's service objects not yet related to it."""
+    if not agreement.customer_id:
+        return ServiceObject.objects.none()
+    return (
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(customer_id=agreement.customer_id, is_active=True)
+        .exclude(agreement_links__agreement=agreement)
+        .order_by("number")
+    )
+
+
+def unrelated_tasks(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
+    return (
+        ServiceTask.objects.for_tenant(tenant)
+        .filter(is_active=True)
+        .exclude(agreement_links__agreement=agreement)
+        .order_by("code")
+    )
+
+
+def related_objects(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
+    return (
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(agreement_links__agreement=agreement)
+        .order_by("number")
+    )
+
+
+def related_tasks(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
+    return (
+        ServiceTask.objects.for_tenant(tenant)
+        .filter(agreement_links__agreement=agreement)
+        .order_by("code")
+    )
+
+
+def agreement_line_get(*, tenant: Tenant, pk: int) -> AgreementLine:
+    return (
+        AgreementLine.objects.for_tenant(tenant)
+        .select_related("agreement", "agreement__customer")
+        .get(pk=pk)
+    )
+
+
+def agreement_object_link_get(*, tenant: Tenant, agreement: Agreement, pk: int) -> AgreementObject:
+    return (
+        AgreementObject.objects.for_tenant(tenant)
+        .select_related("service_object")
+        .get(agreement=agreement, pk=pk)
+    )
+
+
+def agreement_task_link_get(*, tenant: Tenant, agreement: Agreement, pk: int) -> AgreementTask:
+    return (
+        AgreementTask.objects.for_tenant(tenant)
+        .select_related("task")
+        .get(agreement=agreement, pk=pk)
+    )
+
+
+def agreements_to_expire(*, tenant: Tenant, today) -> QuerySet:
+    """Active or suspended agreements whose end date has passed (``today`` in the tenant zone)."""
+    return (
+        Agreement.objects.for_tenant(tenant)
+        .filter(
+            is_template=False,
+            state__in=[AgreementState.ACTIVE, AgreementState.SUSPENDED],
+            end_date__lt=today,
+        )
+        .order_by("pk")
+    )
+
+
+# --- Describing a line's schedule --------------------------------------------------------------
+
+_EVERY = {
+    IntervalUnit.DAY: lambda n: ngettext("Every day", "Every %(count)d days", n),
+    IntervalUnit.WEEK: lambda n: ngettext("Every week", "Every %(count)d weeks", n),
+    IntervalUnit.MONTH: lambda n: ngettext("Every month", "Every %(count)d months", n),
+    IntervalUnit.QUARTER: lambda n: ngettext("Every quarter", "Every %(count)d quarters", n),
+    IntervalUnit.YEAR: lambda n: ngettext("Every year", "Every %(count)d years", n),
+}
+
+
+def _window_text(line: AgreementLine) -> str:
+    if line.time_window == TimeWindow.SAME_WEEK:
+        return _("window: same week")
+    if line.time_window == TimeWindow.SAME_MONTH:
+        return _("window: same month")
+    if line.time_window == TimeWindow.DAYS_AROUND:
+        before, after = line.window_days_before, line.window_days_after
+        if before == after:
+            return ngettext("window ±%(days)d day", "window ±%(days)d days", before) % {
+                "days": before
+            }
+        return _("window −%(before)d/+%(after)d days") % {"before": before, "after": after}
+    return ""
+
+
+def line_schedule_text(line: AgreementLine) -> str:
+    """The line's interval in words: "Every 3 weeks, not in August, not on holidays; window ±2
+    days"."""
+    if not line.interval_unit:
+        return _("Not recurring")
+    count = line.interval_count or 1
+    parts = [_EVERY[line.interval_unit](count) % {"count": count}]
+    if line.excluded_months:
+        months = ", ".join(str(MONTHS[m]) for m in sorted(line.excluded_months))
+        parts.append(_("not in %(months)s") % {"months": months})
+    if line.exclude_holidays:
+        parts.append(_("not on holidays"))
+    text = ", ".join(parts)
+    window = _window_text(line)
+    return f"{text}; {window}" if window else text
+
+
+# --- For the pages of customers and service objects (see agreements.panels) ----------------
+
+
+def customer_agreements(*, tenant: Tenant, customer: Customer) -> QuerySet:
+    return (
+        Agreement.objects.for_tenant(tenant)
+        .filter(customer=customer)
+        .select_related("group")
+        .order_by("-start_date", "number")
+    )
+
+
+def object_agreements(*, tenant: Tenant, obj: ServiceObject) -> QuerySet:
+    return (
+        AgreementObject.objects.for_tenant(tenant)
+        .filter(service_object=obj)
+        .select_related("agreement", "agreement__customer")
+        .order_by("-agreement__start_date")
+    )
+
+
+def object_agreement_lines(*, tenant: Tenant, obj: ServiceObject) -> QuerySet:
+    return (
+        AgreementLine.objects.for_tenant(tenant)
+        .filter(service_object=obj)
+        .select_related("agreement", "task", "technician")
+        .order_by("agreement__number", "position")
+    )
+
+
+def customer_has_agreements(*, tenant: Tenant, customer) -> bool:
+    return Agreement.objects.for_tenant(tenant).filter(customer=customer).exists()
+
+
+def object_in_agreements(*, tenant: Tenant, obj) -> bool:
+    """Whether an agreement covers the object or has a line on it."""
+    return (
+        AgreementObject.objects.for_tenant(tenant).filter(service_object=obj).exists()
+        or AgreementLine.objects.for_tenant(tenant).filter(service_object=obj).exists()
+    )

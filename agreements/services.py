@@ -1,0 +1,966 @@
+"""Writes for agreement groups, template groups, agreements, their relations and lines.
+
+State changes lock the agreement row, re-check the transition with django-fsm's ``can_proceed``
+after the lock and raise ``TransitionRefused`` when it no longer applies (the view answers 409
+with the current state). Every change to an agreement is audited.
+"""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed
+
+from customers.models import Customer, ServiceObject, ServiceTask
+from tenancy.models import Tenant, User
+from tenancy.services import (
+    audit_changes,
+    audit_record,
+    audit_snapshot,
+    sequence_next_number,
+)
+from web.registry import usage_of
+
+from . import selectors
+from .models import (
+    Agreement,
+    AgreementLine,
+    AgreementObject,
+    AgreementState,
+    AgreementSuspension,
+    AgreementTask,
+    TemplateGroup,
+)
+
+
+class TransitionRefused(Exception):
+    """A state change that does not apply to the agreement as it is now (lost race, wrong
+    state, missing prerequisite). Views answer 409 and show the current state."""
+
+    def __init__(self, agreement: Agreement, message: str):
+        super().__init__(message)
+        self.agreement = agreement
+        self.message = message
+
+
+def tenant_today(tenant: Tenant) -> datetime.date:
+    return timezone.now().astimezone(tenant.zone).date()
+
+
+def _refuse(field: str | None, message: str) -> ValidationError:
+    return ValidationError({field or NON_FIELD_ERRORS: message})
+
+
+def _merge_clean(instance, errors: dict, exclude: list[str] | None = None) -> None:
+    """Add the model's own validation messages to ``errors``.
+
+    Where ``clean()`` or the service already speaks about a field, its message is the clearer
+    one and replaces the field validator's generic "Ensure this value is…". Check constraints
+    repeat clean()'s rules and are not run here; uniqueness is checked by the services.
+    """
+    found: dict = {}
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        found.update(exc.message_dict)
+    try:
+        instance.clean()
+    except ValidationError as exc:
+        found.update(exc.message_dict)
+    for field, messages in found.items():
+        errors.setdefault(field, messages)
+
+
+def _raise_if(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _belongs(tenant: Tenant, obj) -> bool:
+    return obj is None or obj.tenant_id == tenant.pk
+
+
+# --- Template groups ---------------------------------------------------------------------------
+
+
+def _save_template_group(tenant: Tenant, group: TemplateGroup, data: dict) -> None:
+    group.name = data.get("name", group.name)
+    parent = data.get("parent")
+    if not _belongs(tenant, parent):
+        raise _refuse("parent", _("Choose one of this tenant's template groups."))
+    if parent is not None and group.pk is not None:
+        descendants = selectors.template_group_descendant_ids(tenant=tenant, group_id=group.pk)
+        if parent.pk == group.pk or parent.pk in descendants:
+            raise _refuse("parent", _("A group cannot be placed inside itself or its subgroups."))
+    group.parent = parent
+    errors: dict = {}
+    _merge_clean(group, errors, exclude=["tenant"])
+    _raise_if(errors)
+    group.save()
+
+
+@transaction.atomic
+def template_group_create(*, tenant: Tenant, by: User, data: dict) -> TemplateGroup:
+    group = TemplateGroup(tenant=tenant)
+    _save_template_group(tenant, group, data)
+    return group
+
+
+@transaction.atomic
+def template_group_update(*, tenant: Tenant, by: User, group_id: int, data: dict):
+    # Locking every group of the tenant would be excessive; locking this one row serialises
+    # concurrent moves of the same group, and the database keeps parents within the tenant.
+    group = TemplateGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
+    _save_template_group(tenant, group, data)
+    return group
+
+
+# --- Agreements --------------------------------------------------------------------------------
+
+AGREEMENT_FIELDS = (
+    "customer",
+    "description",
+    "group",
+    "template_group",
+    "start_date",
+    "end_date",
+    "responsible",
+    "preferred_technician",
+    "sla",
+    "currency",
+    "combine_rule",
+)
+
+
+def _lock(tenant: Tenant, agreement_id: int) -> Agreement:
+    return Agreement.objects.for_tenant(tenant).select_for_update().get(pk=agreement_id)
+
+
+def _require_editable(agreement: Agreement) -> None:
+    if agreement.state not in selectors.EDITABLE_STATES:
+        raise _refuse(
+            None,
+            _("A %(state)s agreement can no longer be changed.")
+            % {"state": agreement.get_state_display().lower()},
+        )
+
+
+def _validate_agreement(tenant: Tenant, agreement: Agreement) -> None:
+    errors: dict = {}
+    for field in ("customer", "group", "template_group", "sla"):
+        if not _belongs(tenant, getattr(agreement, field)):
+            errors[field] = [_("Choose one of this tenant's records.")]
+    if agreement.responsible_id and not (
+        selectors.responsible_manager_choices(tenant=tenant)
+        .filter(pk=agreement.responsible_id)
+        .exists()
+    ):
+        errors["responsible"] = [_("Choose a service manager of this tenant.")]
+    if agreement.preferred_technician_id and not (
+        selectors.technician_choices(tenant=tenant)
+        .filter(pk=agreement.preferred_technician_id)
+        .exists()
+    ):
+        errors["preferred_technician"] = [_("Choose a technician of this tenant.")]
+    if not agreement.is_template:
+        agreement.template_group = None
+    elif agreement.template_group_id is None:
+        errors["template_group"] = [_("A template belongs to a template group; choose one.")]
+    _merge_clean(agreement, errors, exclude=["tenant", "number", "state"])
+    _raise_if(errors)
+
+
+def _lines_outside(agreement: Agreement) -> list[int]:
+    """Positions of lines whose own dates fall outside the agreement's dates."""
+    outside = []
+    for line in agreement.lines.all():
+        if (line.start_date and line.start_date < agreement.start_date) or (
+            agreement.end_date
+            and (
+                (line.end_date and line.end_date > agreement.end_date)
+                or (line.start_date and line.start_date > agreement.end_date)
+            )
+        ):
+            outside.append(line.position)
+    return outside
+
+
+@transaction.atomic
+def agreement_create(*, tenant: Tenant, by: User, data: dict) -> Agreement:
+    agreement = Agreement(tenant=tenant, is_template=bool(data.get("is_template")))
+    for field in AGREEMENT_FIELDS:
+        if field in data:
+            setattr(agreement, field, data[field])
+    agreement.currency = agreement.currency or tenant.currency
+    _validate_agreement(tenant, agreement)
+    agreement.number = sequence_next_number(tenant=tenant, key="agreement")
+    agreement.save()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.create",
+        target=agreement,
+        summary=(
+            _("Template %(number)s created") if agreement.is_template else _("%(number)s created")
+        )
+        % {"number": agreement.number},
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(*, tenant: Tenant, by: User, agreement_id: int, data: dict) -> Agreement:
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    before = audit_snapshot(agreement, AGREEMENT_FIELDS)
+    for field in AGREEMENT_FIELDS:
+        if field in data:
+            setattr(agreement, field, data[field])
+    errors: dict = {}
+    if agreement.customer_id != before["customer"] and agreement.object_links.exists():
+        errors["customer"] = [
+            _("Remove the service objects of the current customer before changing the customer.")
+        ]
+    if agreement.state != AgreementState.DRAFT and agreement.customer_id != before["customer"]:
+        errors["customer"] = [_("Only a draft agreement can change its customer.")]
+    _raise_if(errors)
+    _validate_agreement(tenant, agreement)
+    outside = _lines_outside(agreement)
+    if outside:
+        raise _refuse(
+            "end_date" if agreement.end_date else "start_date",
+            _("Lines %(positions)s fall outside these dates; change their dates first.")
+            % {"positions": ", ".join(str(p) for p in outside)},
+        )
+    agreement.save()
+    changes = audit_changes(before, audit_snapshot(agreement, AGREEMENT_FIELDS))
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="agreement.update",
+            target=agreement,
+            summary=_("%(number)s changed: %(fields)s")
+            % {"number": agreement.number, "fields": ", ".join(sorted(changes))},
+            changes=changes,
+        )
+    return agreement
+
+
+# --- State transitions -------------------------------------------------------------------------
+
+_REFUSED = {
+    "activate": gettext_lazy("Only a draft agreement can be activated; this one is %(state)s."),
+    "suspend": gettext_lazy("Only an active agreement can be suspended; this one is %(state)s."),
+    "resume": gettext_lazy("Only a suspended agreement can be resumed; this one is %(state)s."),
+    "expire": gettext_lazy(
+        "Only an active or suspended agreement can expire; this one is %(state)s."
+    ),
+    "cancel": gettext_lazy("This agreement is %(state)s and can no longer be cancelled."),
+}
+
+_DONE = {
+    "activate": gettext_lazy("%(number)s activated"),
+    "suspend": gettext_lazy("%(number)s suspended"),
+    "resume": gettext_lazy("%(number)s resumed"),
+    "expire": gettext_lazy("%(number)s expired"),
+    "cancel": gettext_lazy("%(number)s cancelled"),
+}
+
+
+def _lock_for(tenant: Tenant, agreement_id: int, transition: str) -> Agreement:
+    """The agreement, locked, when ``transition`` still applies to it after the lock."""
+    agreement = _lock(tenant, agreement_id)
+    if not can_proceed(getattr(agreement, transition)):
+        raise TransitionRefused(
+            agreement,
+            str(_REFUSED[transition]) % {"state": agreement.get_state_display().lower()},
+        )
+    return agreement
+
+
+def _apply(tenant: Tenant, by: User | None, agreement: Agreement, transition: str, **extra):
+    before = agreement.state
+    getattr(agreement, transition)()
+    agreement.save(update_fields=["state"])
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action=f"agreement.{transition}",
+        target=agreement,
+        summary=str(_DONE[transition]) % {"number": agreement.number},
+        changes={"state": [before, agreement.state], **extra},
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_activate(*, tenant: Tenant, agreement_id: int, by: User | None) -> Agreement:
+    agreement = _lock_for(tenant, agreement_id, "activate")
+    if agreement.is_template:
+        raise TransitionRefused(
+            agreement, _("A template never generates orders and cannot be activated.")
+        )
+    if not agreement.customer_id:
+        raise TransitionRefused(agreement, _("Choose a customer before activating."))
+    if not agreement.start_date:
+        raise TransitionRefused(agreement, _("Set a start date before activating."))
+    if not agreement.lines.exists():
+        raise TransitionRefused(agreement, _("Add at least one line before activating."))
+    if agreement.end_date and agreement.end_date < tenant_today(tenant):
+        raise TransitionRefused(
+            agreement,
+            _("This agreement ended on %(date)s; change its end date or renew it.")
+            % {"date": agreement.end_date.isoformat()},
+        )
+    return _apply(tenant, by, agreement, "activate")
+
+
+@transaction.atomic
+def agreement_suspend(
+    *, tenant: Tenant, agreement_id: int, by: User | None, reason: str = ""
+) -> Agreement:
+    agreement = _lock_for(tenant, agreement_id, "suspend")
+    suspension = AgreementSuspension.objects.create(
+        tenant=tenant,
+        agreement=agreement,
+        suspended_from=tenant_today(tenant),
+        reason=reason.strip()[:200],
+    )
+    return _apply(
+        tenant, by, agreement, "suspend", suspended_from=suspension.suspended_from.isoformat()
+    )
+
+
+@transaction.atomic
+def agreement_resume(
+    *, tenant: Tenant, agreement_id: int, by: User | None, backfill: bool = False
+) -> Agreement:
+    agreement = _lock_for(tenant, agreement_id, "resume")
+    suspension = (
+        AgreementSuspension.objects.for_tenant(tenant)
+        .filter(agreement=agreement, resumed_on__isnull=True)
+        .order_by("-suspended_from", "-pk")
+        .first()
+    )
+    if suspension is not None:
+        suspension.resumed_on = max(tenant_today(tenant), suspension.suspended_from)
+        suspension.backfill = backfill
+        suspension.save(update_fields=["resumed_on", "backfill"])
+    return _apply(tenant, by, agreement, "resume", backfill=backfill)
+
+
+@transaction.atomic
+def agreement_expire(*, tenant: Tenant, agreement_id: int, by: User | None) -> Agreement:
+    agreement = _lock_for(tenant, agreement_id, "expire")
+    return _apply(tenant, by, agreement, "expire")
+
+
+@transaction.atomic
+def agreement_cancel(*, tenant: Tenant, agreement_id: int, by: User | None) -> Agreement:
+    agreement = _lock_for(tenant, agreement_id, "cancel")
+    return _apply(tenant, by, agreement, "cancel")
+
+
+TRANSITIONS = {
+    "activate": agreement_activate,
+    "suspend": agreement_suspend,
+    "resume": agreement_resume,
+    "expire": agreement_expire,
+    "cancel": agreement_cancel,
+}
+
+
+def agreements_expire_ended(*, tenant: Tenant) -> int:
+    """Expire the tenant's active and suspended agreements whose end date is before today (in
+    the tenant's zone). Each in its own savepoint; one that changed meanwhile is left alone.
+    Running it again expires nothing twice."""
+    today = tenant_today(tenant)
+    expired = 0
+    for agreement_id in selectors.agreements_to_expire(tenant=tenant, today=today).values_list(
+        "pk", flat=True
+    ):
+        try:
+            agreement_expire(tenant=tenant, agreement_id=agreement_id, by=None)
+        except TransitionRefused:
+            continue
+        expired += 1
+    return expired
+
+
+# --- Templates ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_mark_template(
+    *, tenant: Tenant, by: User, agreement_id: int, template_group: TemplateGroup
+) -> Agreement:
+    """Turn a draft without service orders into a template (which never generates orders)."""
+    agreement = _lock(tenant, agreement_id)
+    if agreement.is_template:
+        raise _refuse(None, _("This agreement is already a template."))
+    if agreement.state != AgreementState.DRAFT:
+        raise _refuse(
+            None,
+            _("Only a draft agreement can become a template; this one is %(state)s.")
+            % {"state": agreement.get_state_display().lower()},
+        )
+    if usage_of(tenant, agreement):
+        raise _refuse(
+            None,
+            _("This agreement already has service orders, so it cannot become a template."),
+        )
+    if template_group is None or not _belongs(tenant, template_group):
+        raise _refuse("template_group", _("A template belongs to a template group; choose one."))
+    agreement.is_template = True
+    agreement.template_group = template_group
+    agreement.save(update_fields=["is_template", "template_group"])
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.mark_template",
+        target=agreement,
+        summary=_("%(number)s marked as a template") % {"number": agreement.number},
+    )
+    return agreement
+
+
+def _copy_relations(
+    tenant: Tenant, source: Agreement, target: Agreement, customer_object_ids: set[int]
+) -> None:
+    AgreementObject.objects.bulk_create(
+        AgreementObject(tenant=tenant, agreement=target, service_object_id=link.service_object_id)
+        for link in source.object_links.all()
+        if link.service_object_id in customer_object_ids
+    )
+    AgreementTask.objects.bulk_create(
+        AgreementTask(tenant=tenant, agreement=target, task_id=link.task_id)
+        for link in source.task_links.all()
+    )
+
+
+LINE_COPY_FIELDS = (
+    "position",
+    "kind",
+    "description",
+    "service_object_id",
+    "task_id",
+    "item_id",
+    "technician_id",
+    "interval_unit",
+    "interval_count",
+    "excluded_months",
+    "exclude_holidays",
+    "time_window",
+    "window_days_before",
+    "window_days_after",
+    "preferred_time",
+    "quantity",
+    "unit_price",
+    "is_stopped",
+)
+
+
+def _shifted_dates(
+    line: AgreementLine, source: Agreement, target: Agreement
+) -> tuple[datetime.date | None, datetime.date | None] | None:
+    """The line's dates moved by the offset between the two agreements' starts (in calendar
+    months and days: 1 Feb moves to 1 May when the agreement moves from 1 Jan to 1 Apr) and kept
+    within the target's dates; None when nothing of the line is left inside them."""
+    offset = relativedelta(target.start_date, source.start_date)
+
+    def shift(day: datetime.date | None) -> datetime.date | None:
+        if day is None:
+            return None
+        if source.end_date and day == source.end_date and target.end_date:
+            return target.end_date  # a line running to the end keeps running to the end
+        return day + offset
+
+    start, end = shift(line.start_date), shift(line.end_date)
+    if start is not None and start < target.start_date:
+        start = target.start_date
+    if target.end_date and end is not None and end > target.end_date:
+        end = target.end_date
+    if target.end_date and start is not None and start > target.end_date:
+        return None
+    if start and end and end < start:
+        return None
+    return start, end
+
+
+def _copy_lines(
+    tenant: Tenant, source: Agreement, target: Agreement, customer_object_ids: set[int] | None
+) -> int:
+    """Copy the source's lines onto the target; returns how many were left out (their object
+    belongs to another customer, or their dates fall outside the target's)."""
+    copies, left_out = [], 0
+    for line in source.lines.all():
+        dates = _shifted_dates(line, source, target)
+        foreign_object = (
+            customer_object_ids is not None
+            and line.service_object_id is not None
+            and line.service_object_id not in customer_object_ids
+        )
+        if dates is None or foreign_object:
+            left_out += 1
+            continue
+        copy = AgreementLine(tenant=tenant, agreement=target)
+        for field in LINE_COPY_FIELDS:
+            setattr(copy, field, getattr(line, field))
+        copy.excluded_months = list(line.excluded_months)
+        copy.start_date, copy.end_date = dates
+        copies.append(copy)
+    AgreementLine.objects.bulk_create(copies)
+    return left_out
+
+
+def _source_with_relations(tenant: Tenant, pk: int, **filters) -> Agreement:
+    return (
+        Agreement.objects.for_tenant(tenant)
+        .prefetch_related("lines", "object_links", "task_links")
+        .get(pk=pk, **filters)
+    )
+
+
+@transaction.atomic
+def agreement_create_from_template(
+    *,
+    tenant: Tenant,
+    by: User,
+    template_id: int,
+    customer: Customer,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+) -> tuple[Agreement, int]:
+    """A new draft agreement for ``customer`` copied from a template (lines, object and task
+    relations). Objects of other customers are left out; returns (agreement, lines left out)."""
+    try:
+        template = _source_with_relations(tenant, template_id, is_template=True)
+    except Agreement.DoesNotExist as exc:
+        raise _refuse("template", _("Choose one of this tenant's templates.")) from exc
+    if customer is None or not _belongs(tenant, customer):
+        raise _refuse("customer", _("Choose a customer."))
+    if end_date and end_date < start_date:
+        raise _refuse("end_date", _("The end date cannot be before the start date."))
+    agreement = Agreement(
+        tenant=tenant,
+        customer=customer,
+        description=template.description,
+        group_id=template.group_id,
+        sla_id=template.sla_id,
+        combine_rule=template.combine_rule,
+        currency=template.currency or tenant.currency,
+        responsible_id=template.responsible_id,
+        preferred_technician_id=template.preferred_technician_id,
+        start_date=start_date,
+        end_date=end_date,
+        created_from=template,
+    )
+    _validate_agreement(tenant, agreement)
+    agreement.number = sequence_next_number(tenant=tenant, key="agreement")
+    agreement.save()
+    customer_object_ids = set(
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(customer=customer)
+        .values_list("pk", flat=True)
+    )
+    _copy_relations(tenant, template, agreement, customer_object_ids)
+    left_out = _copy_lines(tenant, template, agreement, customer_object_ids)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.create_from_template",
+        target=agreement,
+        summary=_("%(number)s created from template %(template)s")
+        % {"number": agreement.number, "template": template.number},
+        changes={"lines_left_out": left_out},
+    )
+    return agreement, left_out
+
+
+# --- Renewal -----------------------------------------------------------------------------------
+
+RENEWABLE_STATES = (AgreementState.ACTIVE, AgreementState.SUSPENDED, AgreementState.EXPIRED)
+
+
+def renewal_start_date(agreement: Agreement) -> datetime.date:
+    return agreement.end_date + datetime.timedelta(days=1)
+
+
+def renewal_end_date(agreement: Agreement) -> datetime.date:
+    """The end of a renewal with the same duration: a year from 1 Jan to 31 Dec renews to the
+    next 1 Jan–31 Dec (calendar months, never "a month is 30 days")."""
+    start = renewal_start_date(agreement)
+    duration = relativedelta(start, agreement.start_date)
+    return start + duration - datetime.timedelta(days=1)
+
+
+class AlreadyRenewed(ValidationError):
+    def __init__(self, renewal: Agreement):
+        super().__init__(
+            {
+                NON_FIELD_ERRORS: _("This agreement was already renewed as %(number)s.")
+                % {"number": renewal.number}
+            }
+        )
+        self.renewal = renewal
+
+
+@transaction.atomic
+def agreement_renew(
+    *, tenant: Tenant, by: User, agreement_id: int, end_date: datetime.date | None = None
+) -> tuple[Agreement, int]:
+    """A new draft agreement starting the day after this one ends, for the same duration (or
+    until ``end_date``), with the lines (dates shifted) and relations copied. The renewed
+    agreement itself is not changed; renewing it twice is refused. Returns (renewal, lines
+    left out because they would start after the chosen end date)."""
+    _lock(tenant, agreement_id)  # serialises two renewals of the same agreement
+    old = _source_with_relations(tenant, agreement_id)
+    renewal = selectors.agreement_renewal(tenant=tenant, agreement=old)
+    if renewal is not None:
+        raise AlreadyRenewed(renewal)
+    if old.is_template:
+        raise _refuse(None, _("A template is not renewed; create an agreement from it."))
+    if old.state not in RENEWABLE_STATES:
+        raise _refuse(
+            None,
+            _("A %(state)s agreement cannot be renewed.")
+            % {"state": old.get_state_display().lower()},
+        )
+    if old.end_date is None:
+        raise _refuse(None, _("Only an agreement with an end date can be renewed."))
+    start = renewal_start_date(old)
+    if end_date is not None and end_date < start:
+        raise _refuse(
+            "end_date",
+            _("The renewal starts on %(date)s; it cannot end before that.")
+            % {"date": start.isoformat()},
+        )
+    new = Agreement(
+        tenant=tenant,
+        customer_id=old.customer_id,
+        description=old.description,
+        group_id=old.group_id,
+        sla_id=old.sla_id,
+        combine_rule=old.combine_rule,
+        currency=old.currency,
+        responsible_id=old.responsible_id,
+        preferred_technician_id=old.preferred_technician_id,
+        start_date=start,
+        end_date=end_date or renewal_end_date(old),
+        renewed_from=old,
+    )
+    new.number = sequence_next_number(tenant=tenant, key="agreement")
+    new.save()
+    _copy_relations(tenant, old, new, {link.service_object_id for link in old.object_links.all()})
+    left_out = _copy_lines(tenant, old, new, customer_object_ids=None)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.renew",
+        target=new,
+        summary=_("%(number)s renews %(old)s") % {"number": new.number, "old": old.number},
+        changes={"lines_left_out": left_out},
+    )
+    return new, left_out
+
+
+# --- Object and task relations -----------------------------------------------------------------
+
+
+@transaction.atomic
+def agreement_object_add(
+    *, tenant: Tenant, by: User, agreement_id: int, service_object: ServiceObject
+) -> AgreementObject:
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    if not agreement.customer_id:
+        raise _refuse("service_object", _("Choose the agreement's customer first."))
+    if not _belongs(tenant, service_object) or service_object.customer_id != agreement.customer_id:
+        raise _refuse("service_object", _("Choose a service object of the agreement's customer."))
+    if agreement.object_links.filter(service_object=service_object).exists():
+        raise _refuse("service_object", _("This object is already covered by the agreement."))
+    link = AgreementObject.objects.create(
+        tenant=tenant, agreement=agreement, service_object=service_object
+    )
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.object_add",
+        target=agreement,
+        summary=_("%(number)s now covers %(object)s")
+        % {"number": agreement.number, "object": service_object},
+    )
+    return link
+
+
+@transaction.atomic
+def agreement_object_remove(*, tenant: Tenant, by: User, agreement_id: int, link_id: int):
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    link = selectors.agreement_object_link_get(tenant=tenant, agreement=agreement, pk=link_id)
+    used = agreement.lines.filter(service_object_id=link.service_object_id)
+    if used.exists():
+        raise _refuse(
+            None,
+            _("Lines %(positions)s use %(object)s; change or delete them first.")
+            % {
+                "positions": ", ".join(str(p) for p in used.values_list("position", flat=True)),
+                "object": link.service_object,
+            },
+        )
+    link.delete()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.object_remove",
+        target=agreement,
+        summary=_("%(number)s no longer covers %(object)s")
+        % {"number": agreement.number, "object": link.service_object},
+    )
+
+
+@transaction.atomic
+def agreement_task_add(
+    *, tenant: Tenant, by: User, agreement_id: int, task: ServiceTask
+) -> AgreementTask:
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    if not _belongs(tenant, task):
+        raise _refuse("task", _("Choose one of this tenant's service tasks."))
+    if agreement.task_links.filter(task=task).exists():
+        raise _refuse("task", _("This task is already part of the agreement."))
+    link = AgreementTask.objects.create(tenant=tenant, agreement=agreement, task=task)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.task_add",
+        target=agreement,
+        summary=_("%(number)s now includes %(task)s") % {"number": agreement.number, "task": task},
+    )
+    return link
+
+
+@transaction.atomic
+def agreement_task_remove(*, tenant: Tenant, by: User, agreement_id: int, link_id: int):
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    link = selectors.agreement_task_link_get(tenant=tenant, agreement=agreement, pk=link_id)
+    used = agreement.lines.filter(task_id=link.task_id)
+    if used.exists():
+        raise _refuse(
+            None,
+            _("Lines %(positions)s use %(task)s; change or delete them first.")
+            % {
+                "positions": ", ".join(str(p) for p in used.values_list("position", flat=True)),
+                "task": link.task,
+            },
+        )
+    link.delete()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.task_remove",
+        target=agreement,
+        summary=_("%(number)s no longer includes %(task)s")
+        % {"number": agreement.number, "task": link.task},
+    )
+
+
+# --- Lines -------------------------------------------------------------------------------------
+
+LINE_FIELDS = (
+    "kind",
+    "description",
+    "service_object",
+    "task",
+    "item",
+    "technician",
+    "interval_unit",
+    "interval_count",
+    "excluded_months",
+    "exclude_holidays",
+    "time_window",
+    "window_days_before",
+    "window_days_after",
+    "preferred_time",
+    "start_date",
+    "end_date",
+    "quantity",
+    "unit_price",
+    "is_stopped",
+)
+
+
+def _line_reference_errors(tenant: Tenant, agreement: Agreement, line: AgreementLine) -> dict:
+    errors: dict = {}
+    obj = line.service_object
+    if obj is not None:
+        if obj.tenant_id != tenant.pk or obj.customer_id != agreement.customer_id:
+            errors["service_object"] = [
+                _("This object belongs to another customer; choose one of the agreement's.")
+            ]
+        elif not agreement.object_links.filter(service_object=obj).exists():
+            errors["service_object"] = [
+                _("This object is not covered by the agreement; add it under Service objects.")
+            ]
+    if line.task is not None and not agreement.task_links.filter(task=line.task).exists():
+        errors["task"] = [_("This task is not part of the agreement; add it under Service tasks.")]
+    if not _belongs(tenant, line.item):
+        errors["item"] = [_("Choose one of this tenant's items.")]
+    if line.technician_id and not (
+        selectors.technician_choices(tenant=tenant).filter(pk=line.technician_id).exists()
+    ):
+        errors["technician"] = [_("Choose a technician of this tenant.")]
+    return errors
+
+
+def _line_date_errors(agreement: Agreement, line: AgreementLine) -> dict:
+    errors: dict = {}
+    start, end = agreement.start_date, agreement.end_date
+    if line.start_date and line.start_date < start:
+        errors["start_date"] = [
+            _("The line cannot start before the agreement (%(date)s).")
+            % {"date": start.isoformat()}
+        ]
+    if end and line.start_date and line.start_date > end:
+        errors["start_date"] = [
+            _("The line cannot start after the agreement ends (%(date)s).")
+            % {"date": end.isoformat()}
+        ]
+    if end and line.end_date and line.end_date > end:
+        errors["end_date"] = [
+            _("The line cannot end after the agreement (%(date)s).") % {"date": end.isoformat()}
+        ]
+    return errors
+
+
+def _validate_line(tenant: Tenant, agreement: Agreement, line: AgreementLine) -> None:
+    errors = _line_reference_errors(tenant, agreement, line)
+    for field, messages in _line_date_errors(agreement, line).items():
+        errors.setdefault(field, []).extend(messages)
+    if line.quantity is not None and line.quantity < 0:
+        errors.setdefault("quantity", []).append(_("The quantity cannot be negative."))
+    if line.excluded_months and len(set(line.excluded_months)) >= 12:
+        errors.setdefault("excluded_months", []).append(
+            _("Excluding every month leaves no visits.")
+        )
+    _merge_clean(line, errors, exclude=["tenant", "agreement"])
+    # Model validators and our checks may say the same thing twice.
+    _raise_if({field: list(dict.fromkeys(messages)) for field, messages in errors.items()})
+
+
+def _assign_line(line: AgreementLine, data: dict) -> None:
+    for field in LINE_FIELDS:
+        if field in data:
+            setattr(line, field, data[field])
+    line.excluded_months = sorted({int(m) for m in line.excluded_months or []})
+
+
+def _line_summary(line: AgreementLine) -> str:
+    return line.description or (str(line.task) if line.task_id else line.get_kind_display())
+
+
+@transaction.atomic
+def agreement_line_create(
+    *, tenant: Tenant, by: User, agreement_id: int, data: dict
+) -> AgreementLine:
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    last = agreement.lines.aggregate(last=Max("position"))["last"] or 0
+    line = AgreementLine(tenant=tenant, agreement=agreement, position=last + 10)
+    _assign_line(line, data)
+    _validate_line(tenant, agreement, line)
+    line.save()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.line_add",
+        target=agreement,
+        summary=_("%(number)s: line %(position)s added (%(line)s)")
+        % {"number": agreement.number, "position": line.position, "line": _line_summary(line)},
+    )
+    return line
+
+
+def _lock_line(tenant: Tenant, line_id: int) -> tuple[Agreement, AgreementLine]:
+    agreement_id = AgreementLine.objects.for_tenant(tenant).values_list("agreement_id", flat=True)
+    agreement = _lock(tenant, agreement_id.get(pk=line_id))
+    _require_editable(agreement)
+    line = AgreementLine.objects.for_tenant(tenant).select_for_update().get(pk=line_id)
+    return agreement, line
+
+
+@transaction.atomic
+def agreement_line_update(*, tenant: Tenant, by: User, line_id: int, data: dict) -> AgreementLine:
+    agreement, line = _lock_line(tenant, line_id)
+    before = audit_snapshot(line, LINE_FIELDS)
+    _assign_line(line, data)
+    _validate_line(tenant, agreement, line)
+    line.save()
+    changes = audit_changes(before, audit_snapshot(line, LINE_FIELDS))
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="agreement.line_update",
+            target=agreement,
+            summary=_("%(number)s: line %(position)s changed: %(fields)s")
+            % {
+                "number": agreement.number,
+                "position": line.position,
+                "fields": ", ".join(sorted(changes)),
+            },
+            changes=changes,
+        )
+    return line
+
+
+@transaction.atomic
+def agreement_line_set_stopped(
+    *, tenant: Tenant, by: User, line_id: int, stopped: bool
+) -> AgreementLine:
+    agreement, line = _lock_line(tenant, line_id)
+    if line.is_stopped != stopped:
+        line.is_stopped = stopped
+        line.save(update_fields=["is_stopped"])
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="agreement.line_stop" if stopped else "agreement.line_unstop",
+            target=agreement,
+            summary=(
+                _("%(number)s: line %(position)s stopped")
+                if stopped
+                else _("%(number)s: line %(position)s runs again")
+            )
+            % {"number": agreement.number, "position": line.position},
+        )
+    return line
+
+
+@transaction.atomic
+def agreement_line_delete(*, tenant: Tenant, by: User, line_id: int) -> Agreement:
+    agreement, line = _lock_line(tenant, line_id)
+    if usage_of(tenant, line):
+        raise _refuse(
+            None,
+            _("Line %(position)s already produced service orders; stop it instead.")
+            % {"position": line.position},
+        )
+    position = line.position
+    line.delete()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.line_delete",
+        target=agreement,
+        summary=_("%(number)s: line %(position)s deleted")
+        % {"number": agreement.number, "position": position},
+    )
+    return agreement

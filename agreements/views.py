@@ -1,0 +1,558 @@
+"""Agreement groups, template groups, agreements, their states, relations and lines."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from web.forms import attach_errors
+from web.lists import Column, list_response
+from web.lookups import get_or_404
+from web.permissions import capability_required, request_can
+from web.registry import usage_of
+from web.submissions import create_once_url
+
+from . import forms, selectors, services
+from .capabilities import MANAGE_AGREEMENTS, VIEW_AGREEMENTS
+from .models import (
+    Agreement,
+    AgreementObject,
+    AgreementState,
+    AgreementTask,
+)
+
+VIEW = VIEW_AGREEMENTS
+MANAGE = MANAGE_AGREEMENTS
+
+
+def _detail_url(agreement_id: int) -> str:
+    return reverse("agreements:agreement_detail", args=[agreement_id])
+
+
+def _posted(request):
+    """The submitted data for a bound form; an empty POST (all optional fields left blank, as in
+    "Renew" with the proposed end date) is still a submission."""
+    return request.POST if request.method == "POST" else None
+
+
+def _post_only(request):
+    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
+
+
+# --- Template groups ---------------------------------------------------------------------------
+
+
+@capability_required(VIEW)
+def template_group_list(request):
+    return render(
+        request,
+        "agreements/template_group_list.html",
+        {"rows": selectors.template_group_tree(tenant=request.tenant)},
+    )
+
+
+def _template_group_form_page(request, form, group=None):
+    return render(
+        request,
+        "agreements/template_group_form.html",
+        {"form": form, "group": group},
+    )
+
+
+@capability_required(MANAGE)
+def template_group_create(request):
+    form = forms.TemplateGroupForm(_posted(request), tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            services.template_group_create(
+                tenant=request.tenant, by=request.user, data=form.cleaned_data
+            )
+            messages.success(request, _("Template group saved."))
+            return reverse("agreements:template_group_list")
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
+    return _template_group_form_page(request, form)
+
+
+@capability_required(MANAGE)
+def template_group_edit(request, pk: int):
+    group = get_or_404(selectors.template_group_get, tenant=request.tenant, pk=pk)
+    form = forms.TemplateGroupForm(_posted(request), instance=group, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.template_group_update(
+                tenant=request.tenant, by=request.user, group_id=group.pk, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Template group saved."))
+            return redirect("agreements:template_group_list")
+    return _template_group_form_page(request, form, group)
+
+
+# --- Agreement list ----------------------------------------------------------------------------
+
+AGREEMENT_COLUMNS = [
+    Column("number", gettext_lazy("Number"), "number"),
+    Column("description", gettext_lazy("Description"), "description"),
+    Column("customer.name", gettext_lazy("Customer"), "customer__name"),
+    Column("group.code", gettext_lazy("Group"), "group__code"),
+    Column("get_state_display", gettext_lazy("State"), "state"),
+    Column("start_date", gettext_lazy("Start"), "start_date"),
+    Column("end_date", gettext_lazy("End"), "end_date"),
+    Column("is_template", gettext_lazy("Template"), "is_template"),
+]
+
+
+@capability_required(VIEW)
+def agreement_list(request):
+    filters = forms.AgreementFilterForm(request.GET, tenant=request.tenant)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    qs = selectors.agreement_list(
+        tenant=request.tenant,
+        search=data.get("q", ""),
+        state=data.get("state", ""),
+        customer_id=data["customer"].pk if data.get("customer") else None,
+        group_id=data["group"].pk if data.get("group") else None,
+        templates=data.get("templates", ""),
+    )
+    return list_response(
+        request,
+        qs,
+        template="agreements/agreement_list.html",
+        columns=AGREEMENT_COLUMNS,
+        default_sort="number",
+        csv_filename="agreements",
+        context={"filters": filters},
+    )
+
+
+# --- Create and edit ---------------------------------------------------------------------------
+
+
+@capability_required(MANAGE)
+def agreement_create(request):
+    initial = {"customer": request.GET.get("customer")}
+    form = forms.AgreementForm(_posted(request), initial=initial, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            agreement = services.agreement_create(
+                tenant=request.tenant, by=request.user, data=form.cleaned_data
+            )
+            messages.success(request, _("%(number)s created.") % {"number": agreement.number})
+            return _detail_url(agreement.pk)
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
+    return render(request, "agreements/agreement_form.html", {"form": form, "agreement": None})
+
+
+@capability_required(MANAGE)
+def agreement_edit(request, pk: int):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    form = forms.AgreementForm(_posted(request), instance=agreement, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_update(
+                tenant=request.tenant,
+                by=request.user,
+                agreement_id=agreement.pk,
+                data=form.cleaned_data,
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("%(number)s saved.") % {"number": agreement.number})
+            return redirect(_detail_url(agreement.pk))
+    return render(
+        request,
+        "agreements/agreement_form.html",
+        {"form": form, "agreement": agreement},
+    )
+
+
+# --- Detail ------------------------------------------------------------------------------------
+
+TRANSITION_BUTTONS = {
+    "activate": (gettext_lazy("Activate"), "btn-success"),
+    "suspend": (gettext_lazy("Suspend"), "btn-outline-warning"),
+    "resume": (gettext_lazy("Resume"), "btn-success"),
+    "expire": (gettext_lazy("Expire"), "btn-outline-secondary"),
+    "cancel": (gettext_lazy("Cancel agreement"), "btn-outline-danger"),
+}
+
+
+def _available_transitions(agreement: Agreement) -> list[dict]:
+    names = {t.name for t in agreement.get_available_state_transitions()}
+    if agreement.is_template:
+        names.discard("activate")  # templates never generate; the service refuses it as well
+    return [
+        {"name": name, "label": label, "css": css, "url": f"agreements:agreement_{name}"}
+        for name, (label, css) in TRANSITION_BUTTONS.items()
+        if name in names
+    ]
+
+
+def _detail_page(request, pk: int, *, status: int = 200, refusal: str = "", **forms_in_use):
+    agreement = get_or_404(selectors.agreement_detail, tenant=request.tenant, pk=pk)
+    can_manage = request_can(request, MANAGE)
+    editable = agreement.state in selectors.EDITABLE_STATES
+    renewals = list(agreement.renewals.all())
+    context = {
+        "agreement": agreement,
+        "lines": agreement.lines.all(),
+        "object_links": agreement.object_links.all(),
+        "task_links": agreement.task_links.all(),
+        "suspensions": agreement.suspensions.all(),
+        "renewal": renewals[0] if renewals else None,
+        "transitions": _available_transitions(agreement) if can_manage else [],
+        "can_manage": can_manage,
+        "editable": can_manage and editable,
+        "renewable": (
+            can_manage
+            and not renewals
+            and not agreement.is_template
+            and agreement.end_date is not None
+            and agreement.state in services.RENEWABLE_STATES
+        ),
+        "can_mark_template": (
+            can_manage and not agreement.is_template and agreement.state == AgreementState.DRAFT
+        ),
+        "refusal": refusal,
+    }
+    if context["editable"]:
+        context["object_form"] = forms_in_use.get("object_form") or forms.ObjectAddForm(
+            tenant=request.tenant, agreement=agreement
+        )
+        context["task_form"] = forms_in_use.get("task_form") or forms.TaskAddForm(
+            tenant=request.tenant, agreement=agreement
+        )
+    context["suspend_form"] = forms_in_use.get("suspend_form") or forms.SuspendForm()
+    context["resume_form"] = forms_in_use.get("resume_form") or forms.ResumeForm()
+    return render(request, "agreements/agreement_detail.html", context, status=status)
+
+
+@capability_required(VIEW)
+def agreement_detail(request, pk: int):
+    return _detail_page(request, pk)
+
+
+# --- State transitions -------------------------------------------------------------------------
+
+TRANSITION_FORMS = {"suspend": forms.SuspendForm, "resume": forms.ResumeForm}
+TRANSITION_DONE = {
+    "activate": gettext_lazy("%(number)s is active."),
+    "suspend": gettext_lazy("%(number)s is suspended."),
+    "resume": gettext_lazy("%(number)s is active again."),
+    "expire": gettext_lazy("%(number)s has expired."),
+    "cancel": gettext_lazy("%(number)s is cancelled."),
+}
+
+
+@capability_required(MANAGE)
+def agreement_transition(request, pk: int, transition: str):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    if refused := _post_only(request):
+        return refused
+    extra = {}
+    form_class = TRANSITION_FORMS.get(transition)
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            return _detail_page(request, pk, **{f"{transition}_form": form})
+        extra = form.cleaned_data
+    try:
+        services.TRANSITIONS[transition](
+            tenant=request.tenant, agreement_id=agreement.pk, by=request.user, **extra
+        )
+    except services.TransitionRefused as exc:
+        # Someone else changed it first, or it is not ready: show the state as it is now.
+        return _detail_page(request, pk, status=409, refusal=exc.message)
+    messages.success(request, str(TRANSITION_DONE[transition]) % {"number": agreement.number})
+    return redirect(_detail_url(agreement.pk))
+
+
+# --- Templates and renewal ---------------------------------------------------------------------
+
+
+@capability_required(MANAGE)
+def agreement_mark_template(request, pk: int):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    form = forms.MarkTemplateForm(_posted(request), tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_mark_template(
+                tenant=request.tenant,
+                by=request.user,
+                agreement_id=agreement.pk,
+                template_group=form.cleaned_data["template_group"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(
+                request, _("%(number)s is now a template.") % {"number": agreement.number}
+            )
+            return redirect(_detail_url(agreement.pk))
+    return render(
+        request,
+        "agreements/mark_template_form.html",
+        {
+            "form": form,
+            "agreement": agreement,
+            "has_orders": bool(usage_of(request.tenant, agreement)),
+        },
+    )
+
+
+@capability_required(MANAGE)
+def agreement_from_template(request):
+    initial = {"template": request.GET.get("template"), "customer": request.GET.get("customer")}
+    form = forms.FromTemplateForm(_posted(request), initial=initial, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def create() -> str:
+            agreement, left_out = services.agreement_create_from_template(
+                tenant=request.tenant,
+                by=request.user,
+                template_id=data["template"].pk,
+                customer=data["customer"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+            )
+            messages.success(
+                request,
+                _("%(number)s created from the template.") % {"number": agreement.number},
+            )
+            if left_out:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)d line was left out: its object belongs to another customer "
+                        "or its dates fall outside the agreement.",
+                        "%(count)d lines were left out: their objects belong to another customer "
+                        "or their dates fall outside the agreement.",
+                        left_out,
+                    )
+                    % {"count": left_out},
+                )
+            return _detail_url(agreement.pk)
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
+    return render(request, "agreements/from_template_form.html", {"form": form})
+
+
+@capability_required(MANAGE)
+def agreement_renew(request, pk: int):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    renewal = selectors.agreement_renewal(tenant=request.tenant, agreement=agreement)
+    form = forms.RenewForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            new, left_out = services.agreement_renew(
+                tenant=request.tenant,
+                by=request.user,
+                agreement_id=agreement.pk,
+                end_date=form.cleaned_data["end_date"],
+            )
+            messages.success(
+                request,
+                _("%(number)s renews %(old)s; check it and activate it.")
+                % {"number": new.number, "old": agreement.number},
+            )
+            if left_out:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)d line was left out: it would start after the end date.",
+                        "%(count)d lines were left out: they would start after the end date.",
+                        left_out,
+                    )
+                    % {"count": left_out},
+                )
+            return _detail_url(new.pk)
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
+        renewal = selectors.agreement_renewal(tenant=request.tenant, agreement=agreement)
+    proposed_end = services.renewal_end_date(agreement) if agreement.end_date else None
+    return render(
+        request,
+        "agreements/renew_form.html",
+        {
+            "form": form,
+            "agreement": agreement,
+            "renewal": renewal,
+            "proposed_start": agreement.end_date and services.renewal_start_date(agreement),
+            "proposed_end": proposed_end,
+        },
+    )
+
+
+# --- Object and task relations -----------------------------------------------------------------
+
+
+@capability_required(MANAGE)
+def agreement_object_add(request, pk: int):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    if refused := _post_only(request):
+        return refused
+    form = forms.ObjectAddForm(request.POST, tenant=request.tenant, agreement=agreement)
+    if form.is_valid():
+        try:
+            services.agreement_object_add(
+                tenant=request.tenant,
+                by=request.user,
+                agreement_id=agreement.pk,
+                service_object=form.cleaned_data["service_object"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return redirect(_detail_url(agreement.pk) + "#objects")
+    return _detail_page(request, pk, object_form=form)
+
+
+@capability_required(MANAGE)
+def agreement_task_add(request, pk: int):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    if refused := _post_only(request):
+        return refused
+    form = forms.TaskAddForm(request.POST, tenant=request.tenant, agreement=agreement)
+    if form.is_valid():
+        try:
+            services.agreement_task_add(
+                tenant=request.tenant,
+                by=request.user,
+                agreement_id=agreement.pk,
+                task=form.cleaned_data["task"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return redirect(_detail_url(agreement.pk) + "#tasks")
+    return _detail_page(request, pk, task_form=form)
+
+
+def _remove(request, pk: int, link_id: int, remove, anchor: str):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    if refused := _post_only(request):
+        return refused
+    try:
+        remove(tenant=request.tenant, by=request.user, agreement_id=agreement.pk, link_id=link_id)
+    except (AgreementObject.DoesNotExist, AgreementTask.DoesNotExist) as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_detail_url(agreement.pk) + anchor)
+
+
+@capability_required(MANAGE)
+def agreement_object_remove(request, pk: int, link_pk: int):
+    return _remove(request, pk, link_pk, services.agreement_object_remove, "#objects")
+
+
+@capability_required(MANAGE)
+def agreement_task_remove(request, pk: int, link_pk: int):
+    return _remove(request, pk, link_pk, services.agreement_task_remove, "#tasks")
+
+
+# --- Lines -------------------------------------------------------------------------------------
+
+
+def _line_form_page(request, form, agreement, line=None):
+    return render(
+        request,
+        "agreements/line_form.html",
+        {"form": form, "agreement": agreement, "line": line},
+    )
+
+
+@capability_required(MANAGE)
+def line_create(request, pk: int):
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    form = forms.AgreementLineForm(_posted(request), tenant=request.tenant, agreement=agreement)
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            services.agreement_line_create(
+                tenant=request.tenant,
+                by=request.user,
+                agreement_id=agreement.pk,
+                data=form.cleaned_data,
+            )
+            messages.success(request, _("Line added."))
+            return _detail_url(agreement.pk) + "#lines"
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
+    return _line_form_page(request, form, agreement)
+
+
+@capability_required(MANAGE)
+def line_edit(request, pk: int):
+    line = get_or_404(selectors.agreement_line_get, tenant=request.tenant, pk=pk)
+    form = forms.AgreementLineForm(
+        _posted(request), instance=line, tenant=request.tenant, agreement=line.agreement
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_line_update(
+                tenant=request.tenant, by=request.user, line_id=line.pk, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Line %(position)s saved.") % {"position": line.position})
+            return redirect(_detail_url(line.agreement_id) + "#lines")
+    return _line_form_page(request, form, line.agreement, line)
+
+
+def _line_action(request, pk: int, action) -> object:
+    line = get_or_404(selectors.agreement_line_get, tenant=request.tenant, pk=pk)
+    if refused := _post_only(request):
+        return refused
+    try:
+        action(line)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_detail_url(line.agreement_id) + "#lines")
+
+
+@capability_required(MANAGE)
+def line_delete(request, pk: int):
+    def delete(line):
+        services.agreement_line_delete(tenant=request.tenant, by=request.user, line_id=line.pk)
+        messages.success(request, _("Line %(position)s deleted.") % {"position": line.position})
+
+    return _line_action(request, pk, delete)
+
+
+@capability_required(MANAGE)
+def line_stop(request, pk: int):
+    def stop(line):
+        services.agreement_line_set_stopped(
+            tenant=request.tenant, by=request.user, line_id=line.pk, stopped=True
+        )
+
+    return _line_action(request, pk, stop)
+
+
+@capability_required(MANAGE)
+def line_unstop(request, pk: int):
+    def unstop(line):
+        services.agreement_line_set_stopped(
+            tenant=request.tenant, by=request.user, line_id=line.pk, stopped=False
+        )
+
+    return _line_action(request, pk, unstop)

@@ -1,0 +1,600 @@
+"""Writes for master data: customers with their sites and contacts, items, object groups,
+service objects and service tasks.
+
+Each write validates the rules a user can break (unique numbers and codes, a serial number
+registered twice for an item, negative prices, a site or parent of another customer, a tree
+cycle) and raises ``ValidationError({field: message})``; unique constraints the database holds
+anyway are caught too, so a race between two requests ends in the same message.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+
+from tenancy.models import Tenant, TenantOwned, User
+from tenancy.services import audit_record, sequence_next_number
+from web.registry import usage_of
+
+from .models import (
+    AgreementGroup,
+    Customer,
+    CustomerContact,
+    CustomerSite,
+    Item,
+    ServiceObject,
+    ServiceObjectGroup,
+    ServiceTask,
+)
+
+CUSTOMER_FIELDS = (
+    "name",
+    "language",
+    "default_agreement_group",
+    "email",
+    "phone",
+    "notes",
+    "is_active",
+)
+SITE_FIELDS = ("name", "street", "postal_code", "city", "country", "is_default")
+CONTACT_FIELDS = ("name", "role", "email", "phone", "is_primary")
+ITEM_FIELDS = (
+    "number",
+    "name",
+    "unit",
+    "is_serial_tracked",
+    "cost_price",
+    "sales_price",
+    "is_active",
+)
+OBJECT_GROUP_FIELDS = ("code", "name")
+SERVICE_OBJECT_FIELDS = (
+    "name",
+    "customer",
+    "site",
+    "item",
+    "serial_number",
+    "group",
+    "install_date",
+    "warranty_end",
+    "parent",
+    "notes",
+    "is_active",
+)
+TASK_FIELDS = (
+    "code",
+    "name",
+    "default_duration_minutes",
+    "required_skill",
+    "checklist",
+    "customer_note",
+    "is_active",
+)
+
+
+# --- Shared steps --------------------------------------------------------------------------------
+
+
+def _assign(obj, data: dict, fields) -> None:
+    for field in fields:
+        if field in data:
+            value = data[field]
+            setattr(obj, field, value.strip() if isinstance(value, str) else value)
+
+
+def _same_tenant(tenant: Tenant, errors: dict, **related: TenantOwned | None) -> None:
+    """Forms offer only the tenant's records; refuse anything else that reaches a service."""
+    for field, value in related.items():
+        if value is not None and value.tenant_id != tenant.pk:
+            errors[field] = _("Choose a value from the list.")
+
+
+def _save(obj, conflicts: dict[str, tuple[str, str]] | None = None) -> None:
+    """Validate the fields and save; a unique constraint named in ``conflicts`` that a
+    concurrent request won becomes (field, message) like the check that ran before it."""
+    obj.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if conflicts and constraint in conflicts:
+            field, message = conflicts[constraint]
+            raise ValidationError({field: message}) from exc
+        raise
+
+
+def _next_free_number(tenant: Tenant, model, key: str) -> str:
+    """The sequence's next number that no record holds yet (records imported or created in the
+    admin may carry numbers the sequence has not handed out)."""
+    while True:
+        number = sequence_next_number(tenant=tenant, key=key)
+        if not model.objects.for_tenant(tenant).filter(number=number).exists():
+            return number
+
+
+def _snapshot(obj, fields) -> dict:
+    return {field: getattr(obj, field) for field in fields}
+
+
+def _audit_change(*, tenant, by, obj, before: dict, action: str, label: str) -> None:
+    changes = {
+        field: [str(value), str(getattr(obj, field))]
+        for field, value in before.items()
+        if value != getattr(obj, field)
+    }
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action=action,
+            target=obj,
+            summary=_("%(record)s changed: %(fields)s")
+            % {"record": label, "fields": ", ".join(sorted(changes))},
+            changes=changes,
+        )
+
+
+def _audit_create(*, tenant, by, obj, action: str, label: str) -> None:
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action=action,
+        target=obj,
+        summary=_("%(record)s created") % {"record": label},
+    )
+
+
+# --- Customers -----------------------------------------------------------------------------------
+
+
+def _customer_apply(customer: Customer, *, tenant: Tenant, data: dict) -> None:
+    _assign(customer, data, CUSTOMER_FIELDS)
+    errors: dict = {}
+    _same_tenant(tenant, errors, default_agreement_group=customer.default_agreement_group)
+    if errors:
+        raise ValidationError(errors)
+    _save(customer)
+
+
+@transaction.atomic
+def customer_create(*, tenant: Tenant, by: User | None, data: dict) -> Customer:
+    customer = Customer(tenant=tenant, number=_next_free_number(tenant, Customer, "customer"))
+    _customer_apply(customer, tenant=tenant, data=data)
+    _audit_create(
+        tenant=tenant,
+        by=by,
+        obj=customer,
+        action="customer.create",
+        label=_("Customer %(customer)s") % {"customer": customer},
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, tenant: Tenant, by: User | None, customer_id: int, data: dict) -> Customer:
+    customer = Customer.objects.for_tenant(tenant).select_for_update().get(pk=customer_id)
+    before = _snapshot(customer, CUSTOMER_FIELDS)
+    _customer_apply(customer, tenant=tenant, data=data)
+    _audit_change(
+        tenant=tenant,
+        by=by,
+        obj=customer,
+        before=before,
+        action="customer.update",
+        label=_("Customer %(customer)s") % {"customer": customer},
+    )
+    return customer
+
+
+def _customer_in_use_message() -> str:
+    return _(
+        "This customer has service objects, agreements or service orders and cannot be "
+        "deleted. Deactivate it instead."
+    )
+
+
+@transaction.atomic
+def customer_delete(*, tenant: Tenant, by: User | None, customer_id: int) -> None:
+    customer = Customer.objects.for_tenant(tenant).select_for_update().get(pk=customer_id)
+    if customer.service_objects.exists() or usage_of(tenant, customer):
+        raise ValidationError(_customer_in_use_message())
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="customer.delete",
+        target=customer,
+        summary=_("Customer %(customer)s deleted") % {"customer": customer},
+    )
+    try:
+        with transaction.atomic():
+            customer.delete()
+    except (ProtectedError, RestrictedError) as exc:  # something newer still points at it
+        raise ValidationError(_customer_in_use_message()) from exc
+
+
+# --- Sites and contacts --------------------------------------------------------------------------
+
+
+def _customer_for_update(tenant: Tenant, customer_id: int) -> Customer:
+    # Locking the customer serialises changes to its default site and primary contact.
+    return Customer.objects.for_tenant(tenant).select_for_update().get(pk=customer_id)
+
+
+def _site_apply(site: CustomerSite, *, data: dict) -> None:
+    _assign(site, data, SITE_FIELDS)
+    siblings = CustomerSite.objects.filter(tenant=site.tenant, customer=site.customer).exclude(
+        pk=site.pk
+    )
+    if site.pk is None and not siblings.filter(is_default=True).exists():
+        site.is_default = True  # a customer's first site is where orders go by default
+    if site.is_default:
+        # One default site per customer: the new default takes over from the old one.
+        siblings.filter(is_default=True).update(is_default=False)
+    _save(site)
+
+
+@transaction.atomic
+def site_create(*, tenant: Tenant, by: User | None, customer_id: int, data: dict) -> CustomerSite:
+    customer = _customer_for_update(tenant, customer_id)
+    site = CustomerSite(tenant=tenant, customer=customer)
+    _site_apply(site, data=data)
+    return site
+
+
+@transaction.atomic
+def site_update(
+    *, tenant: Tenant, by: User | None, customer_id: int, site_id: int, data: dict
+) -> CustomerSite:
+    customer = _customer_for_update(tenant, customer_id)
+    site = CustomerSite.objects.for_tenant(tenant).get(customer=customer, pk=site_id)
+    _site_apply(site, data=data)
+    return site
+
+
+@transaction.atomic
+def site_delete(*, tenant: Tenant, by: User | None, customer_id: int, site_id: int) -> None:
+    customer = _customer_for_update(tenant, customer_id)
+    CustomerSite.objects.for_tenant(tenant).get(customer=customer, pk=site_id).delete()
+
+
+def _contact_apply(contact: CustomerContact, *, data: dict) -> None:
+    _assign(contact, data, CONTACT_FIELDS)
+    siblings = CustomerContact.objects.filter(
+        tenant=contact.tenant, customer=contact.customer
+    ).exclude(pk=contact.pk)
+    if contact.pk is None and not siblings.filter(is_primary=True).exists():
+        contact.is_primary = True
+    if contact.is_primary:
+        siblings.filter(is_primary=True).update(is_primary=False)
+    _save(contact)
+
+
+@transaction.atomic
+def contact_create(
+    *, tenant: Tenant, by: User | None, customer_id: int, data: dict
+) -> CustomerContact:
+    customer = _customer_for_update(tenant, customer_id)
+    contact = CustomerContact(tenant=tenant, customer=customer)
+    _contact_apply(contact, data=data)
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, tenant: Tenant, by: User | None, customer_id: int, contact_id: int, data: dict
+) -> CustomerContact:
+    customer = _customer_for_update(tenant, customer_id)
+    contact = CustomerContact.objects.for_tenant(tenant).get(customer=customer, pk=contact_id)
+    _contact_apply(contact, data=data)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, tenant: Tenant, by: User | None, customer_id: int, contact_id: int) -> None:
+    customer = _customer_for_update(tenant, customer_id)
+    CustomerContact.objects.for_tenant(tenant).get(customer=customer, pk=contact_id).delete()
+
+
+# --- Items ---------------------------------------------------------------------------------------
+
+
+def _item_number_message() -> str:
+    return _("An item with this number already exists.")
+
+
+def _item_apply(item: Item, *, tenant: Tenant, data: dict) -> None:
+    _assign(item, data, ITEM_FIELDS)
+    errors = {}
+    for field in ("cost_price", "sales_price"):
+        price = getattr(item, field)
+        if price is not None and price < 0:
+            errors[field] = _("The price cannot be negative.")
+    if not item.number:
+        if item.pk is not None:
+            errors["number"] = _("An item needs a number.")
+        else:
+            item.number = _next_free_number(tenant, Item, "item")
+    taken = Item.objects.for_tenant(tenant).filter(number__iexact=item.number)
+    if item.number and taken.exclude(pk=item.pk).exists():
+        errors["number"] = _item_number_message()
+    if errors:
+        raise ValidationError(errors)
+    _save(item, {"customers_item_number": ("number", _item_number_message())})
+
+
+@transaction.atomic
+def item_create(*, tenant: Tenant, by: User | None, data: dict) -> Item:
+    item = Item(tenant=tenant)
+    _item_apply(item, tenant=tenant, data=data)
+    _audit_create(
+        tenant=tenant,
+        by=by,
+        obj=item,
+        action="item.create",
+        label=_("Item %(item)s") % {"item": item},
+    )
+    return item
+
+
+@transaction.atomic
+def item_update(*, tenant: Tenant, by: User | None, item_id: int, data: dict) -> Item:
+    item = Item.objects.for_tenant(tenant).select_for_update().get(pk=item_id)
+    before = _snapshot(item, ITEM_FIELDS)
+    _item_apply(item, tenant=tenant, data=data)
+    _audit_change(
+        tenant=tenant,
+        by=by,
+        obj=item,
+        before=before,
+        action="item.update",
+        label=_("Item %(item)s") % {"item": item},
+    )
+    return item
+
+
+# --- Object groups -------------------------------------------------------------------------------
+
+
+def _group_code_message() -> str:
+    return _("An object group with this code already exists.")
+
+
+def _group_apply(group: ServiceObjectGroup, *, tenant: Tenant, data: dict) -> None:
+    _assign(group, data, OBJECT_GROUP_FIELDS)
+    taken = ServiceObjectGroup.objects.for_tenant(tenant).filter(code__iexact=group.code)
+    if taken.exclude(pk=group.pk).exists():
+        raise ValidationError({"code": _group_code_message()})
+    _save(group, {"customers_objgroup_code": ("code", _group_code_message())})
+
+
+@transaction.atomic
+def object_group_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceObjectGroup:
+    group = ServiceObjectGroup(tenant=tenant)
+    _group_apply(group, tenant=tenant, data=data)
+    return group
+
+
+@transaction.atomic
+def object_group_update(
+    *, tenant: Tenant, by: User | None, group_id: int, data: dict
+) -> ServiceObjectGroup:
+    group = ServiceObjectGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
+    _group_apply(group, tenant=tenant, data=data)
+    return group
+
+
+# --- Service objects -----------------------------------------------------------------------------
+
+
+def _serial_message() -> str:
+    return _("This serial number is already registered for this item.")
+
+
+def _parent_errors(tenant: Tenant, obj: ServiceObject) -> str | None:
+    parent = obj.parent
+    if parent is None:
+        return None
+    if parent.customer_id != obj.customer_id:
+        return _("A part must belong to the same customer as its parent.")
+    # Walk up from the chosen parent: meeting the object itself means a cycle.
+    ancestors = dict(
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(customer_id=obj.customer_id)
+        .values_list("pk", "parent_id")
+    )
+    ancestors[parent.pk] = parent.parent_id
+    current, seen = parent.pk, set()
+    while current is not None and current not in seen:
+        if obj.pk is not None and current == obj.pk:
+            return _("An object cannot be part of itself or of one of its own parts.")
+        seen.add(current)
+        current = ancestors.get(current)
+    return None
+
+
+def _service_object_errors(tenant: Tenant, obj: ServiceObject, before: dict | None) -> dict:
+    if obj.customer_id is None:
+        return {"customer": _("Choose a customer.")}
+    errors: dict = {}
+    _same_tenant(
+        tenant,
+        errors,
+        customer=obj.customer,
+        site=obj.site,
+        item=obj.item,
+        group=obj.group,
+        parent=obj.parent,
+    )
+    if errors:
+        return errors
+    if obj.site is not None and obj.site.customer_id != obj.customer_id:
+        errors["site"] = _("Choose a site of this object's customer.")
+    if parent_error := _parent_errors(tenant, obj):
+        errors["parent"] = parent_error
+    if before is not None and before["customer"] != obj.customer:
+        if obj.children.exists():
+            errors["customer"] = _(
+                "This object has parts; move or detach them before changing the customer."
+            )
+        elif usage_of(tenant, obj):
+            errors["customer"] = _(
+                "This object is covered by agreements of its customer; the customer cannot change."
+            )
+    if obj.install_date and obj.warranty_end and obj.warranty_end < obj.install_date:
+        errors["warranty_end"] = _("The warranty cannot end before the installation date.")
+    if obj.item is not None and obj.item.is_serial_tracked and not obj.serial_number:
+        errors["serial_number"] = _("This item is serial-tracked: enter the serial number.")
+    if obj.item is not None and obj.serial_number:
+        taken = ServiceObject.objects.for_tenant(tenant).filter(
+            item=obj.item, serial_number=obj.serial_number
+        )
+        if taken.exclude(pk=obj.pk).exists():
+            errors["serial_number"] = _serial_message()
+    return errors
+
+
+def _service_object_save(obj: ServiceObject, *, tenant: Tenant, before: dict | None) -> None:
+    if errors := _service_object_errors(tenant, obj, before):
+        raise ValidationError(errors)
+    if not obj.number:
+        obj.number = _next_free_number(tenant, ServiceObject, "service_object")
+    _save(obj, {"customers_object_unique_serial": ("serial_number", _serial_message())})
+
+
+@transaction.atomic
+def service_object_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceObject:
+    obj = ServiceObject(tenant=tenant)
+    _assign(obj, data, SERVICE_OBJECT_FIELDS)
+    _service_object_save(obj, tenant=tenant, before=None)
+    _audit_create(
+        tenant=tenant,
+        by=by,
+        obj=obj,
+        action="service_object.create",
+        label=_("Service object %(object)s") % {"object": obj},
+    )
+    return obj
+
+
+@transaction.atomic
+def service_object_update(
+    *, tenant: Tenant, by: User | None, object_id: int, data: dict
+) -> ServiceObject:
+    obj = ServiceObject.objects.for_tenant(tenant).select_for_update().get(pk=object_id)
+    before = _snapshot(obj, SERVICE_OBJECT_FIELDS)
+    _assign(obj, data, SERVICE_OBJECT_FIELDS)
+    _service_object_save(obj, tenant=tenant, before=before)
+    _audit_change(
+        tenant=tenant,
+        by=by,
+        obj=obj,
+        before=before,
+        action="service_object.update",
+        label=_("Service object %(object)s") % {"object": obj},
+    )
+    return obj
+
+
+# --- Service tasks -------------------------------------------------------------------------------
+
+
+def _task_code_message() -> str:
+    return _("A service task with this code already exists.")
+
+
+def _task_apply(task: ServiceTask, *, tenant: Tenant, data: dict) -> None:
+    _assign(task, data, TASK_FIELDS)
+    errors = {}
+    if task.default_duration_minutes is None or task.default_duration_minutes < 1:
+        errors["default_duration_minutes"] = _("The duration must be at least 1 minute.")
+    taken = ServiceTask.objects.for_tenant(tenant).filter(code__iexact=task.code)
+    if taken.exclude(pk=task.pk).exists():
+        errors["code"] = _task_code_message()
+    if errors:
+        raise ValidationError(errors)
+    _save(task, {"customers_task_code": ("code", _task_code_message())})
+
+
+@transaction.atomic
+def task_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceTask:
+    task = ServiceTask(tenant=tenant)
+    _task_apply(task, tenant=tenant, data=data)
+    _audit_create(
+        tenant=tenant,
+        by=by,
+        obj=task,
+        action="service_task.create",
+        label=_("Service task %(task)s") % {"task": task},
+    )
+    return task
+
+
+@transaction.atomic
+def task_update(*, tenant: Tenant, by: User | None, task_id: int, data: dict) -> ServiceTask:
+    task = ServiceTask.objects.for_tenant(tenant).select_for_update().get(pk=task_id)
+    before = _snapshot(task, TASK_FIELDS)
+    _task_apply(task, tenant=tenant, data=data)
+    _audit_change(
+        tenant=tenant,
+        by=by,
+        obj=task,
+        before=before,
+        action="service_task.update",
+        label=_("Service task %(task)s") % {"task": task},
+    )
+    return task
+
+
+# --- Agreement groups ----------------------------------------------------------------------------
+
+AGREEMENT_GROUP_FIELDS = ("code", "name", "default_sla")
+
+
+def _agreement_group_code_message() -> str:
+    return _("Another agreement group already has this code.")
+
+
+def _agreement_group_apply(group: AgreementGroup, *, tenant: Tenant, data: dict) -> None:
+    _assign(group, data, AGREEMENT_GROUP_FIELDS)
+    errors: dict = {}
+    if group.default_sla is not None and group.default_sla.tenant_id != tenant.pk:
+        errors["default_sla"] = _("Choose one of this tenant's SLAs.")
+    taken = AgreementGroup.objects.for_tenant(tenant).filter(code=group.code)
+    if taken.exclude(pk=group.pk).exists():
+        errors["code"] = _agreement_group_code_message()
+    if errors:
+        raise ValidationError(errors)
+    _save(group, {"customers_agreementgroup_code": ("code", _agreement_group_code_message())})
+
+
+@transaction.atomic
+def agreement_group_create(*, tenant: Tenant, by: User | None, data: dict) -> AgreementGroup:
+    group = AgreementGroup(tenant=tenant)
+    _agreement_group_apply(group, tenant=tenant, data=data)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement_group.create",
+        target=group,
+        summary=_("Agreement group %(code)s created") % {"code": group.code},
+    )
+    return group
+
+
+@transaction.atomic
+def agreement_group_update(
+    *, tenant: Tenant, by: User | None, group_id: int, data: dict
+) -> AgreementGroup:
+    group = AgreementGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
+    before = _snapshot(group, AGREEMENT_GROUP_FIELDS)
+    _agreement_group_apply(group, tenant=tenant, data=data)
+    _audit_change(
+        tenant=tenant,
+        by=by,
+        obj=group,
+        before=before,
+        action="agreement_group.update",
+        label=_("Agreement group %(code)s") % {"code": group.code},
+    )
+    return group

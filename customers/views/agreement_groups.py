@@ -1,0 +1,78 @@
+"""Agreement groups (Gold, Silver, Bronze…): a customer's service tier with its default SLA."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from web.forms import attach_errors
+from web.lists import Column, list_response
+from web.lookups import get_or_404
+from web.permissions import capability_required
+from web.submissions import create_once_url
+
+from .. import selectors, services
+from ..capabilities import MANAGE_MASTER_DATA, VIEW_MASTER_DATA
+from ..forms import AgreementGroupForm
+
+GROUP_COLUMNS = [
+    Column("code", gettext_lazy("Code"), "code"),
+    Column("name", gettext_lazy("Name"), "name"),
+    Column("default_sla", gettext_lazy("Default SLA"), "default_sla__code"),
+]
+
+
+@capability_required(VIEW_MASTER_DATA)
+def group_list(request):
+    search = request.GET.get("q", "").strip()
+    return list_response(
+        request,
+        selectors.agreement_group_list(tenant=request.tenant, search=search),
+        template="customers/agreement_groups/group_list.html",
+        columns=GROUP_COLUMNS,
+        default_sort="code",
+        csv_filename="agreement-groups",
+        context={"search": search},
+    )
+
+
+def _group_form_page(request, form, group=None):
+    return render(
+        request, "customers/agreement_groups/group_form.html", {"form": form, "group": group}
+    )
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def group_create(request):
+    form = AgreementGroupForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            group = services.agreement_group_create(
+                tenant=request.tenant, by=request.user, data=form.cleaned_data
+            )
+            messages.success(request, _("Agreement group %(code)s saved.") % {"code": group.code})
+            return reverse("customers:agreement_group_list")
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
+    return _group_form_page(request, form)
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def group_edit(request, pk: int):
+    group = get_or_404(selectors.agreement_group_get, tenant=request.tenant, pk=pk)
+    form = AgreementGroupForm(request.POST or None, instance=group, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_group_update(
+                tenant=request.tenant, by=request.user, group_id=group.pk, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Agreement group %(code)s saved.") % {"code": group.code})
+            return redirect("customers:agreement_group_list")
+    return _group_form_page(request, form, group)

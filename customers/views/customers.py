@@ -1,0 +1,305 @@
+"""Customers: list, create, edit, delete and the detail page with sites, contacts, the object
+tree, agreements and (from service_orders, loaded with htmx) recent orders.
+
+Sites and contacts are edited in place on the customer page when htmx is there: the add/edit
+form loads into the page, and a successful save swaps the whole section. Without JavaScript the
+same URLs are ordinary pages that redirect back to the customer.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_htmx.http import reswap, retarget
+
+from web.forms import attach_errors
+from web.lists import Column, list_response
+from web.permissions import capability_required
+from web.submissions import create_once, submission_complete
+
+from .. import selectors, services
+from ..capabilities import MANAGE_MASTER_DATA, VIEW_MASTER_DATA
+from ..forms import ContactForm, CustomerFilterForm, CustomerForm, SiteForm
+from ..models import Customer, CustomerContact, CustomerSite
+
+
+def customer_or_404(request, pk: int) -> Customer:
+    try:
+        return selectors.customer_get(tenant=request.tenant, pk=pk)
+    except Customer.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- List, create, edit, delete ------------------------------------------------------------------
+
+CUSTOMER_COLUMNS = [
+    Column("number", gettext_lazy("Number"), "number"),
+    Column("name", gettext_lazy("Name"), "name"),
+    Column("city", gettext_lazy("City"), "city"),
+    Column("phone", gettext_lazy("Phone")),
+    Column("email", gettext_lazy("E-mail")),
+    Column("object_count", gettext_lazy("Objects"), "object_count"),
+    Column("is_active", gettext_lazy("Active"), "is_active"),
+]
+
+
+@capability_required(VIEW_MASTER_DATA)
+def customer_list(request):
+    filters = CustomerFilterForm(request.GET)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    qs = selectors.customer_list(
+        tenant=request.tenant, search=data.get("q", ""), status=data.get("status", "")
+    )
+    return list_response(
+        request,
+        qs,
+        template="customers/customers/customer_list.html",
+        columns=CUSTOMER_COLUMNS,
+        default_sort="name",
+        csv_filename="customers",
+        context={"filters": filters},
+    )
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def customer_create(request):
+    form = CustomerForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        customer, earlier = create_once(
+            request,
+            form,
+            lambda: services.customer_create(
+                tenant=request.tenant, by=request.user, data=form.cleaned_data
+            ),
+        )
+        if earlier:
+            return redirect(earlier)
+        if customer is not None:
+            url = reverse("customers:customer_detail", args=[customer.pk])
+            submission_complete(request, url)
+            messages.success(
+                request,
+                _("Customer %(name)s created with number %(number)s.")
+                % {"name": customer.name, "number": customer.number},
+            )
+            return redirect(url)
+    return render(
+        request, "customers/customers/customer_form.html", {"form": form, "customer": None}
+    )
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def customer_edit(request, pk: int):
+    customer = customer_or_404(request, pk)
+    form = CustomerForm(request.POST or None, instance=customer, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(
+                tenant=request.tenant,
+                by=request.user,
+                customer_id=customer.pk,
+                data=form.cleaned_data,
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("customers:customer_detail", pk=customer.pk)
+    return render(
+        request, "customers/customers/customer_form.html", {"form": form, "customer": customer}
+    )
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def customer_delete(request, pk: int):
+    customer = customer_or_404(request, pk)
+    if request.method == "POST":
+        try:
+            services.customer_delete(
+                tenant=request.tenant, by=request.user, customer_id=customer.pk
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("customers:customer_detail", pk=customer.pk)
+        messages.success(request, _("Customer %(name)s deleted.") % {"name": customer.name})
+        return redirect("customers:customer_list")
+    return render(request, "customers/customers/customer_delete.html", {"customer": customer})
+
+
+# --- Detail --------------------------------------------------------------------------------------
+
+
+@capability_required(VIEW_MASTER_DATA)
+def customer_detail(request, pk: int):
+    customer = customer_or_404(request, pk)
+    context = {
+        "customer": customer,
+        "sites": customer.sites.all(),
+        "contacts": customer.contacts.all(),
+        "tree": selectors.customer_object_tree(tenant=request.tenant, customer=customer),
+    }
+    return render(request, "customers/customers/customer_detail.html", context)
+
+
+# --- Sites and contacts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubRecord:
+    """What differs between a customer's sites and contacts on the shared views below."""
+
+    kind: str  # "site" or "contact"
+    section: str  # the customer page's section (and its context name)
+    model: type
+    form_class: type
+    id_arg: str  # the services' keyword for the record's id
+    records: Callable
+    lookup: Callable
+    create: Callable
+    update: Callable
+    delete: Callable
+
+
+SITE = SubRecord(
+    kind="site",
+    section="sites",
+    model=CustomerSite,
+    form_class=SiteForm,
+    id_arg="site_id",
+    records=selectors.customer_sites,
+    lookup=selectors.site_get,
+    create=services.site_create,
+    update=services.site_update,
+    delete=services.site_delete,
+)
+CONTACT = SubRecord(
+    kind="contact",
+    section="contacts",
+    model=CustomerContact,
+    form_class=ContactForm,
+    id_arg="contact_id",
+    records=selectors.customer_contacts,
+    lookup=selectors.contact_get,
+    create=services.contact_create,
+    update=services.contact_update,
+    delete=services.contact_delete,
+)
+TITLES = {
+    ("site", False): gettext_lazy("Add a service site"),
+    ("site", True): gettext_lazy("Edit service site"),
+    ("contact", False): gettext_lazy("Add a contact"),
+    ("contact", True): gettext_lazy("Edit contact"),
+}
+
+
+def _section(request, customer: Customer, spec: SubRecord):
+    """The customer page's sites or contacts section, swapped in place of the old one."""
+    records = spec.records(tenant=request.tenant, customer=customer)
+    response = render(
+        request,
+        f"customers/customers/customer_detail.html#{spec.section}",
+        {"customer": customer, spec.section: records},
+    )
+    return reswap(retarget(response, f"#customer-{spec.section}"), "outerHTML")
+
+
+def _record_or_404(request, spec: SubRecord, customer: Customer, record_pk: int):
+    try:
+        return spec.lookup(tenant=request.tenant, customer=customer, pk=record_pk)
+    except spec.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _saved(request, customer: Customer, spec: SubRecord, message: str):
+    if request.htmx:
+        return _section(request, customer, spec)
+    messages.success(request, message)
+    return redirect("customers:customer_detail", pk=customer.pk)
+
+
+def _record_form(request, customer: Customer, spec: SubRecord, record=None):
+    form = spec.form_class(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        common = {"tenant": request.tenant, "by": request.user, "customer_id": customer.pk}
+        if record is None:
+            created, earlier = create_once(
+                request, form, lambda: spec.create(**common, data=form.cleaned_data)
+            )
+            if earlier:
+                return redirect(earlier)
+            if created is not None:
+                submission_complete(
+                    request, reverse("customers:customer_detail", args=[customer.pk])
+                )
+                return _saved(request, customer, spec, _("%(name)s added.") % {"name": created})
+        else:
+            try:
+                spec.update(**common, **{spec.id_arg: record.pk}, data=form.cleaned_data)
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                return _saved(request, customer, spec, _("Changes saved."))
+    template = "customers/customers/subrecord_form.html"
+    if request.htmx:
+        template += "#form"
+    context = {
+        "customer": customer,
+        "form": form,
+        "record": record,
+        "kind": spec.kind,
+        "title": TITLES[(spec.kind, record is not None)],
+        "action": request.path,
+    }
+    return render(request, template, context)
+
+
+def _record_delete(request, customer: Customer, spec: SubRecord, record):
+    if request.method != "POST":  # after the lookups: another tenant's id is a 404 either way
+        return HttpResponseNotAllowed(["POST"])
+    spec.delete(
+        tenant=request.tenant, by=request.user, customer_id=customer.pk, **{spec.id_arg: record.pk}
+    )
+    return _saved(request, customer, spec, _("%(name)s removed.") % {"name": record})
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def site_add(request, pk: int):
+    return _record_form(request, customer_or_404(request, pk), SITE)
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def site_edit(request, pk: int, site_pk: int):
+    customer = customer_or_404(request, pk)
+    return _record_form(request, customer, SITE, _record_or_404(request, SITE, customer, site_pk))
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def site_delete(request, pk: int, site_pk: int):
+    customer = customer_or_404(request, pk)
+    site = _record_or_404(request, SITE, customer, site_pk)
+    return _record_delete(request, customer, SITE, site)
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def contact_add(request, pk: int):
+    return _record_form(request, customer_or_404(request, pk), CONTACT)
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def contact_edit(request, pk: int, contact_pk: int):
+    customer = customer_or_404(request, pk)
+    contact = _record_or_404(request, CONTACT, customer, contact_pk)
+    return _record_form(request, customer, CONTACT, contact)
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def contact_delete(request, pk: int, contact_pk: int):
+    customer = customer_or_404(request, pk)
+    contact = _record_or_404(request, CONTACT, customer, contact_pk)
+    return _record_delete(request, customer, CONTACT, contact)

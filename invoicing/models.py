@@ -1,0 +1,1 @@
+"""Invoices, their lines, gapless numbers and credit notes (to come: see the invoicing issue)."""

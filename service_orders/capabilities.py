@@ -1,0 +1,11 @@
+"""What the service order pages ask for."""
+
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.roles import OFFICE, Role, capability
+
+VIEW_ORDERS = capability("view_orders", _("View service orders"), *OFFICE, Role.DISPATCHER)
+GENERATE_ORDERS = capability(
+    "generate_orders", _("Generate service orders from agreements"), *OFFICE
+)
+DISPATCH = capability("dispatch", _("Plan and dispatch work"), Role.DISPATCHER)

@@ -1,0 +1,95 @@
+"""What service orders add to the pages and rules of lower apps (see web.registry): the orders
+and generation errors on agreement, customer and object pages, and "still in use" checks."""
+
+from django.utils.translation import gettext as _
+
+from web.permissions import request_can
+from web.registry import Panel, register_panel, register_usage_check
+
+from . import selectors
+from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
+
+
+def _agreement_generate_button(request, agreement) -> dict | None:
+    return None if agreement.is_template else {"agreement": agreement}
+
+
+def _agreement_orders(request, agreement) -> dict:
+    errors = selectors.agreement_generation_errors(tenant=request.tenant, agreement=agreement)
+    return {"agreement": agreement, "generation_errors": errors[:50]}
+
+
+def _customer_orders(request, customer) -> dict:
+    return {"customer": customer}
+
+
+def _object_order_lines(request, obj) -> dict:
+    limit = selectors.OBJECT_HISTORY_LIMIT
+    lines = selectors.object_order_lines(tenant=request.tenant, obj=obj)[:limit]
+    return {
+        "obj": obj,
+        "order_lines": lines,
+        "history_limit": limit,
+        "can_view_orders": request_can(request, VIEW_ORDERS),
+    }
+
+
+def _customer_in_use(tenant, customer) -> str | None:
+    if selectors.customer_has_orders(tenant=tenant, customer=customer):
+        return _("The customer has service orders.")
+    return None
+
+
+def _agreement_in_use(tenant, agreement) -> str | None:
+    if selectors.agreement_has_orders(tenant=tenant, agreement=agreement):
+        return _("The agreement has service orders.")
+    return None
+
+
+def _agreement_line_in_use(tenant, line) -> str | None:
+    if selectors.agreement_line_has_orders(tenant=tenant, line=line):
+        return _("Service orders were generated from this line.")
+    return None
+
+
+def register_all() -> None:
+    register_panel(
+        Panel(
+            "agreement_actions",
+            "generate",
+            "service_orders/panels/agreement_generate_button.html",
+            _agreement_generate_button,
+            GENERATE_ORDERS,
+        )
+    )
+    register_panel(
+        Panel(
+            "agreement",
+            "orders",
+            "service_orders/panels/agreement_orders.html",
+            _agreement_orders,
+            order=100,
+        )
+    )
+    register_panel(
+        Panel(
+            "customer",
+            "orders",
+            "service_orders/panels/customer_orders.html",
+            _customer_orders,
+            VIEW_ORDERS,
+            order=200,
+        )
+    )
+    register_panel(
+        Panel(
+            "service_object",
+            "order_lines",
+            "service_orders/panels/object_order_lines.html",
+            _object_order_lines,
+            order=200,
+        )
+    )
+    register_usage_check("customers.customer", _customer_in_use)
+    register_usage_check("agreements.agreement", _agreement_in_use)
+    register_usage_check("agreements.agreementline", _agreement_line_in_use)

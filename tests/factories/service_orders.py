@@ -1,0 +1,57 @@
+"""Factories for service_orders models."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+
+from service_orders import models as so
+
+from .agreements import AgreementFactory
+from .customers import CustomerFactory
+from .tenancy import TenantFactory
+
+
+class ServiceOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.ServiceOrder
+
+    customer = factory.SubFactory(CustomerFactory)
+    tenant = factory.LazyAttribute(lambda o: o.customer.tenant)
+    number = factory.Sequence(lambda n: f"SO-{n:06d}")
+    description = factory.Sequence(lambda n: f"Repair {n}")
+
+
+class ServiceOrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.ServiceOrderLine
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    tenant = factory.LazyAttribute(lambda o: o.order.tenant)
+    description = "Work"
+    quantity = Decimal("1")
+    unit_price = Decimal("50.00")
+
+
+class GenerationRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.GenerationRun
+
+    tenant = factory.SubFactory(TenantFactory)
+    trigger = so.GenerationTrigger.MANUAL
+    period_start = datetime.date(2026, 1, 1)
+    period_end = datetime.date(2026, 1, 31)
+
+
+class GenerationErrorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.GenerationError
+
+    run = factory.SubFactory(GenerationRunFactory)
+    tenant = factory.LazyAttribute(lambda o: o.run.tenant)
+    agreement = factory.LazyAttribute(
+        lambda o: AgreementFactory(customer=CustomerFactory(tenant=o.tenant))
+    )
+    period_start = datetime.date(2026, 1, 1)
+    period_end = datetime.date(2026, 1, 31)
+    message = "Boom"

@@ -1,0 +1,59 @@
+"""Pages every user reaches whatever their role: language choice and the health check."""
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+def set_language(request):
+    language = request.POST.get("language", "")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return HttpResponseBadRequest(_("Unknown language."))
+    response = redirect(_safe_next(request, "/"))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    if request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Database and Redis status as JSON: 200 when both answer, 503 otherwise."""
+    status = {"database": "ok", "redis": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer here
+        status["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        status["redis"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in status.values())
+    status["status"] = "ok" if healthy else "degraded"
+    return JsonResponse(status, status=200 if healthy else 503)
