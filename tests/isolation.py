@@ -14,11 +14,8 @@ import pkgutil
 from collections.abc import Callable
 
 import tests
-from tests.factories import MembershipFactory
 
-ISOLATION_CASES: dict[str, Callable] = {
-    "accounts:member_edit": lambda tenant: {"pk": MembershipFactory(tenant=tenant).pk},
-}
+ISOLATION_CASES: dict[str, Callable] = {}
 
 for package in pkgutil.iter_modules(tests.__path__):
     if not package.ispkg:

@@ -52,7 +52,7 @@ def nav_for(request) -> list[dict]:
         if item.capability is None or request_can(request, item.capability):
             try:
                 url = reverse(item.url_name)
-            except NoReverseMatch:  # tests/tenancy/test_roles.py fails on this; pages don't
+            except NoReverseMatch:  # tests/web/test_navigation.py fails on this; pages don't
                 logger.error("Navigation entry %s has no URL", item.url_name)
                 continue
             entries.append(

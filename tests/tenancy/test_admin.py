@@ -61,3 +61,10 @@ def test_every_admin_visit_is_logged(root):
         reverse("admin:tenancy_tenant_changelist"),
         reverse("admin:index"),
     ]
+
+
+def test_django_admin_is_for_platform_admins_only(tenant_a, admin_a, client):
+    client.force_login(admin_a)
+    response = client.get("/admin/")
+    assert response.status_code == 302  # to the admin's own sign-in, not the index
+    assert "/admin/login/" in response.url

@@ -2,6 +2,7 @@
 
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +14,13 @@ def test_unknown_address_is_the_styled_404(client, manager_a):
     html = response.content.decode()
     assert "This page does not exist" in html
     assert 'class="navbar' in html  # the normal layout, menu included
+
+
+def test_refused_page_is_the_styled_403(tenant_a, technician_a, client):
+    client.force_login(technician_a)
+    response = client.get(reverse("accounts:settings"))
+    assert response.status_code == 403
+    assert "You may not open this page" in response.content.decode()
 
 
 def test_server_error_page_renders_without_any_request_context():

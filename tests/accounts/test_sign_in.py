@@ -1,4 +1,4 @@
-"""Signing in and out, throttling, switching tenant and language."""
+"""Signing in and out, throttling, switching tenant."""
 
 import pytest
 from django.conf import settings
@@ -61,31 +61,3 @@ def test_switching_to_a_tenant_one_is_not_member_of_is_404(tenant_a, tenant_b, m
     client.force_login(manager_a)
     assert client.post(reverse("switch_tenant"), {"tenant": tenant_b.pk}).status_code == 404
     assert client.get(reverse("home")).context["current_tenant"] == tenant_a
-
-
-def test_tenant_default_language_then_personal_choice(tenant_a, manager_a, client):
-    tenant_a.default_language = "pl"
-    tenant_a.save()
-    client.force_login(manager_a)
-    assert client.get(reverse("home")).headers["Content-Language"] == "pl"
-    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
-    manager_a.refresh_from_db()
-    assert manager_a.language == "fr"
-    assert client.get(reverse("home")).headers["Content-Language"] == "fr"
-
-
-def test_unknown_language_is_refused(client, db):
-    assert client.post(reverse("set_language"), {"language": "xx"}).status_code == 400
-
-
-def test_language_switch_does_not_redirect_off_site(client, db):
-    response = client.post(
-        reverse("set_language"), {"language": "et", "next": "https://evil.test/"}
-    )
-    assert response.url == "/"
-
-
-def test_times_are_shown_in_the_tenant_zone(tenant_a, tenant_b, make_member, client):
-    client.force_login(make_member(tenant_b, Role.TECHNICIAN))
-    response = client.get(reverse("home"))
-    assert str(response.context["local_now"].tzinfo) == "America/Sao_Paulo"

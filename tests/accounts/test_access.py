@@ -1,4 +1,5 @@
-"""Each role reaches what it should, gets 403 elsewhere, and sees only its own menu entries."""
+"""Each role reaches the account pages it should, gets 403 elsewhere, and sees only its own menu
+entries; who is signed out or has no tenant goes where they can act."""
 
 import pytest
 from django.urls import reverse
@@ -40,13 +41,6 @@ def test_navigation_shows_only_what_the_role_may_open(role, tenant_a, make_membe
         assert (link in page) == (role in ACCESS[url_name]), url_name
 
 
-def test_refused_page_is_the_styled_403(tenant_a, technician_a, client):
-    client.force_login(technician_a)
-    response = client.get(reverse("accounts:settings"))
-    assert response.status_code == 403
-    assert "You may not open this page" in response.content.decode()
-
-
 def test_anonymous_is_sent_to_sign_in(client, db):
     response = client.get(reverse("accounts:members"))
     assert response.status_code == 302
@@ -68,24 +62,3 @@ def test_deactivated_member_loses_access(tenant_a, make_member, client):
     Membership.objects.filter(user=user).update(is_active=False)
     client.force_login(user)
     assert client.get(reverse("home")).status_code == 302
-
-
-def test_django_admin_is_for_platform_admins_only(tenant_a, admin_a, client):
-    client.force_login(admin_a)
-    response = client.get("/admin/")
-    assert response.status_code == 302  # to the admin's own sign-in, not the index
-    assert "/admin/login/" in response.url
-
-
-def test_every_navigation_entry_has_a_url():
-    from django.urls import NoReverseMatch
-
-    from web.navigation import registered
-
-    broken = []
-    for item in registered():
-        try:
-            reverse(item.url_name)
-        except NoReverseMatch:
-            broken.append(item.url_name)
-    assert broken == []
