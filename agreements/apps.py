@@ -10,7 +10,7 @@ class AgreementsConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import panels
+        from . import registrations
         from .capabilities import VIEW_AGREEMENTS
 
         register_sequence("agreement", _("Agreements"), "AG-")
@@ -25,4 +25,4 @@ class AgreementsConfig(AppConfig):
                 group="agreements",
             ),
         )
-        panels.register_all()
+        registrations.register_all()

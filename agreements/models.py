@@ -67,7 +67,7 @@ class Agreement(FSMModelMixin, TenantOwned):
     customer = TenantForeignKey(
         Customer,
         on_delete=models.PROTECT,
-        related_name="agreements",
+        related_name="+",
         verbose_name=_("customer"),
         null=True,
         blank=True,  # only templates may leave it empty
@@ -78,7 +78,7 @@ class Agreement(FSMModelMixin, TenantOwned):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="agreements",
+        related_name="+",
         verbose_name=_("agreement group"),
     )
     is_template = models.BooleanField(_("template"), default=False)
@@ -145,14 +145,14 @@ class Agreement(FSMModelMixin, TenantOwned):
     objects_covered = TenantManyToManyField(
         ServiceObject,
         through="AgreementObject",
-        related_name="agreements",
+        related_name="+",
         verbose_name=_("service objects"),
         blank=True,
     )
     tasks = TenantManyToManyField(
         ServiceTask,
         through="AgreementTask",
-        related_name="agreements",
+        related_name="+",
         verbose_name=_("service tasks"),
         blank=True,
     )
@@ -254,9 +254,7 @@ class AgreementSuspension(TenantOwned):
 
 class AgreementObject(TenantOwned):
     agreement = TenantForeignKey(Agreement, on_delete=models.CASCADE, related_name="object_links")
-    service_object = TenantForeignKey(
-        ServiceObject, on_delete=models.PROTECT, related_name="agreement_links"
-    )
+    service_object = TenantForeignKey(ServiceObject, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("agreement object")
@@ -274,7 +272,7 @@ class AgreementObject(TenantOwned):
 
 class AgreementTask(TenantOwned):
     agreement = TenantForeignKey(Agreement, on_delete=models.CASCADE, related_name="task_links")
-    task = TenantForeignKey(ServiceTask, on_delete=models.PROTECT, related_name="agreement_links")
+    task = TenantForeignKey(ServiceTask, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("agreement task")

@@ -1,8 +1,18 @@
 """What agreements add to the pages and rules of the customers app (see web.registry)."""
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from web.registry import Panel, register_panel, register_usage_check
+from tenancy.roles import OFFICE
+from web.registry import (
+    HomeTile,
+    Panel,
+    register_home_tile,
+    register_panel,
+    register_usage_check,
+)
 
 from . import selectors
 from .capabilities import VIEW_AGREEMENTS
@@ -35,7 +45,24 @@ def _object_in_use(tenant, obj) -> str | None:
     return None
 
 
+def _ending_soon_tile(request) -> dict:
+    today = timezone.localdate()  # the request runs in the tenant's zone
+    count = selectors.agreements_ending_soon_count(tenant=request.tenant, today=today)
+    url = reverse("agreements:agreement_list") + "?state=active&templates=exclude&sort=end_date"
+    return {"count": count, "url": url, "attention": "warning"}
+
+
 def register_all() -> None:
+    register_home_tile(
+        HomeTile(
+            "agreements_ending",
+            gettext_lazy("Agreements ending within 60 days"),
+            frozenset(OFFICE),
+            "web/_count_tile.html",
+            _ending_soon_tile,
+            order=200,
+        )
+    )
     register_panel(
         Panel(
             "customer",

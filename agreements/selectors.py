@@ -4,6 +4,7 @@ Every function takes the tenant and applies it; lookups by id raise ``DoesNotExi
 tenant's record exactly as for a missing one (the views turn that into 404).
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -227,6 +228,19 @@ def template_list(*, tenant: Tenant) -> QuerySet:
     )
 
 
+def _object_links(tenant: Tenant, agreement: Agreement) -> QuerySet:
+    # Matched on tenant_id too, so the subquery stays on the tenant's shard.
+    return AgreementObject.objects.for_tenant(tenant).filter(
+        agreement=agreement, service_object=OuterRef("pk"), tenant_id=OuterRef("tenant_id")
+    )
+
+
+def _task_links(tenant: Tenant, agreement: Agreement) -> QuerySet:
+    return AgreementTask.objects.for_tenant(tenant).filter(
+        agreement=agreement, task=OuterRef("pk"), tenant_id=OuterRef("tenant_id")
+    )
+
+
 def unrelated_objects(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
     """The agreement customer's service objects not yet related to it."""
     if not agreement.customer_id:
@@ -234,7 +248,7 @@ def unrelated_objects(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
     return (
         ServiceObject.objects.for_tenant(tenant)
         .filter(customer_id=agreement.customer_id, is_active=True)
-        .exclude(agreement_links__agreement=agreement)
+        .exclude(Exists(_object_links(tenant, agreement)))
         .order_by("number")
     )
 
@@ -243,7 +257,7 @@ def unrelated_tasks(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
     return (
         ServiceTask.objects.for_tenant(tenant)
         .filter(is_active=True)
-        .exclude(agreement_links__agreement=agreement)
+        .exclude(Exists(_task_links(tenant, agreement)))
         .order_by("code")
     )
 
@@ -251,7 +265,7 @@ def unrelated_tasks(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
 def related_objects(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
     return (
         ServiceObject.objects.for_tenant(tenant)
-        .filter(agreement_links__agreement=agreement)
+        .filter(Exists(_object_links(tenant, agreement)))
         .order_by("number")
     )
 
@@ -259,7 +273,7 @@ def related_objects(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
 def related_tasks(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
     return (
         ServiceTask.objects.for_tenant(tenant)
-        .filter(agreement_links__agreement=agreement)
+        .filter(Exists(_task_links(tenant, agreement)))
         .order_by("code")
     )
 
@@ -383,4 +397,21 @@ def object_in_agreements(*, tenant: Tenant, obj) -> bool:
     return (
         AgreementObject.objects.for_tenant(tenant).filter(service_object=obj).exists()
         or AgreementLine.objects.for_tenant(tenant).filter(service_object=obj).exists()
+    )
+
+
+ENDING_SOON_DAYS = 60
+
+
+def agreements_ending_soon_count(*, tenant: Tenant, today) -> int:
+    """Active agreements whose end date falls within the next ENDING_SOON_DAYS days."""
+    return (
+        Agreement.objects.for_tenant(tenant)
+        .filter(
+            is_template=False,
+            state=AgreementState.ACTIVE,
+            end_date__gte=today,
+            end_date__lte=today + datetime.timedelta(days=ENDING_SOON_DAYS),
+        )
+        .count()
     )

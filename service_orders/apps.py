@@ -10,7 +10,7 @@ class ServiceOrdersConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import panels
+        from . import registrations
         from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
 
         register_sequence("service_order", _("Service orders"), "SO-")
@@ -33,4 +33,4 @@ class ServiceOrdersConfig(AppConfig):
                 group="orders",
             ),
         )
-        panels.register_all()
+        registrations.register_all()

@@ -1,10 +1,19 @@
 """What service orders add to the pages and rules of lower apps (see web.registry): the orders
 and generation errors on agreement, customer and object pages, and "still in use" checks."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from tenancy.roles import OFFICE, Role
 from web.permissions import request_can
-from web.registry import Panel, register_panel, register_usage_check
+from web.registry import (
+    HomeTile,
+    Panel,
+    register_home_tile,
+    register_panel,
+    register_usage_check,
+)
 
 from . import selectors
 from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
@@ -52,7 +61,61 @@ def _agreement_line_in_use(tenant, line) -> str | None:
     return None
 
 
+def _order_counts(request) -> dict:
+    # One aggregate for both tiles; the request caches it so the page runs it once.
+    if not hasattr(request, "_open_order_counts"):
+        request._open_order_counts = selectors.open_order_counts(tenant=request.tenant)
+    return request._open_order_counts
+
+
+def _open_orders_tile(request) -> dict:
+    url = reverse("service_orders:order_list")
+    return {"count": _order_counts(request)["open"], "url": url}
+
+
+def _conflicts_tile(request) -> dict:
+    url = reverse("service_orders:order_list") + "?conflict=yes"
+    return {"count": _order_counts(request)["conflicts"], "url": url, "attention": "warning"}
+
+
+def _generation_errors_tile(request) -> dict:
+    count = selectors.open_generation_error_count(tenant=request.tenant)
+    url = reverse("service_orders:generation_errors")
+    return {"count": count, "url": url, "attention": "danger"}
+
+
 def register_all() -> None:
+    office = frozenset(OFFICE)
+    register_home_tile(
+        HomeTile(
+            "open_orders",
+            gettext_lazy("Open service orders"),
+            office | {Role.DISPATCHER},
+            "web/_count_tile.html",
+            _open_orders_tile,
+            order=100,
+        )
+    )
+    register_home_tile(
+        HomeTile(
+            "calendar_conflicts",
+            gettext_lazy("Open orders on a closed day"),
+            office | {Role.DISPATCHER},
+            "web/_count_tile.html",
+            _conflicts_tile,
+            order=110,
+        )
+    )
+    register_home_tile(
+        HomeTile(
+            "generation_errors",
+            gettext_lazy("Unresolved generation errors"),
+            office,
+            "web/_count_tile.html",
+            _generation_errors_tile,
+            order=120,
+        )
+    )
     register_panel(
         Panel(
             "agreement_actions",

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from agreements import selectors as agreement_selectors
 from agreements.models import Agreement
@@ -10,7 +10,14 @@ from customers import selectors as customer_selectors
 from customers.models import Customer, ServiceObject
 from tenancy.models import AuditEvent, Tenant
 
-from .models import GenerationError, GenerationRun, Priority, ServiceOrder, ServiceOrderLine
+from .models import (
+    OPEN_STATES,
+    GenerationError,
+    GenerationRun,
+    Priority,
+    ServiceOrder,
+    ServiceOrderLine,
+)
 
 # Sorting by priority means most urgent first, not alphabetical.
 PRIORITY_RANK = Case(
@@ -187,3 +194,15 @@ def agreement_generation_errors(*, tenant: Tenant, agreement: Agreement) -> Quer
         .filter(agreement=agreement)
         .order_by(F("resolved_at").desc(nulls_first=True), "-created_at", "-pk")
     )
+
+
+def open_order_counts(*, tenant: Tenant) -> dict[str, int]:
+    """For the home pages: open orders, and those of them generated for a closed day."""
+    return ServiceOrder.objects.for_tenant(tenant).aggregate(
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        conflicts=Count("id", filter=Q(state__in=OPEN_STATES, calendar_conflict=True)),
+    )
+
+
+def open_generation_error_count(*, tenant: Tenant) -> int:
+    return GenerationError.objects.for_tenant(tenant).filter(resolved_at__isnull=True).count()

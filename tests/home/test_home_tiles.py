@@ -1,0 +1,83 @@
+"""Home tiles: counts other apps register for each role's home page (web.registry)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import AgreementState
+from service_orders.models import OrderState
+from tenancy.roles import Role
+from tests.factories import (
+    AgreementFactory,
+    CustomerFactory,
+    GenerationErrorFactory,
+    GenerationRunFactory,
+    ServiceOrderFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _tile(response, key: str) -> str | None:
+    html = response.content.decode()
+    marker = f'data-testid="tile-{key}"'
+    if marker not in html:
+        return None
+    start = html.index(marker)
+    return html[start : html.index("</a>", start)]
+
+
+def _count(response, key: str) -> int:
+    tile = _tile(response, key)
+    assert tile is not None, f"no {key} tile"
+    return int(tile.split("display-6 fw-semibold")[1].split(">")[1].split("<")[0])
+
+
+def test_manager_sees_open_orders_conflicts_errors_and_agreements_ending(
+    tenant_a, tenant_b, manager_a, client_for
+):
+    customer = CustomerFactory(tenant=tenant_a)
+    ServiceOrderFactory.create_batch(2, customer=customer)
+    ServiceOrderFactory(customer=customer, calendar_conflict=True)
+    ServiceOrderFactory(customer=customer, state=OrderState.CANCELLED, calendar_conflict=True)
+    ServiceOrderFactory.create_batch(4, customer=CustomerFactory(tenant=tenant_b))
+    GenerationErrorFactory(run=GenerationRunFactory(tenant=tenant_a))
+    today = timezone.now().astimezone(tenant_a.zone).date()
+    AgreementFactory(
+        customer=customer, state=AgreementState.ACTIVE, end_date=today + datetime.timedelta(10)
+    )
+    AgreementFactory(
+        customer=customer, state=AgreementState.ACTIVE, end_date=today + datetime.timedelta(200)
+    )
+
+    response = client_for(manager_a).get(reverse("home"))
+
+    assert _count(response, "open_orders") == 3
+    assert _count(response, "calendar_conflicts") == 1
+    assert _count(response, "generation_errors") == 1
+    assert _count(response, "agreements_ending") == 1
+
+
+def test_each_role_sees_only_its_tiles(tenant_a, make_member, client_for):
+    dispatcher = client_for(make_member(tenant_a, Role.DISPATCHER)).get(reverse("home"))
+    assert _tile(dispatcher, "open_orders") is not None
+    assert _tile(dispatcher, "generation_errors") is None
+    assert _tile(dispatcher, "agreements_ending") is None
+    technician = client_for(make_member(tenant_a, Role.TECHNICIAN)).get(reverse("home"))
+    assert 'data-testid="home-tiles"' not in technician.content.decode()
+
+
+def test_home_runs_a_constant_number_of_queries(
+    tenant_a, manager_a, client_for, django_assert_max_num_queries
+):
+    client = client_for(manager_a)
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(14) as few:
+        client.get(reverse("home"))
+    customer = CustomerFactory(tenant=tenant_a)
+    ServiceOrderFactory.create_batch(20, customer=customer)
+    GenerationErrorFactory.create_batch(5, run=GenerationRunFactory(tenant=tenant_a))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("home"))
