@@ -80,7 +80,7 @@ def _rls_scope(tenant_id: int | None, bypass: bool) -> Iterator[None]:
 @contextmanager
 def tenant_scope(tenant: Tenant | int) -> Iterator[None]:
     """Run the block in a transaction that sees only ``tenant``'s rows."""
-    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     with _rls_scope(tenant_id, bypass=False):
         yield
 

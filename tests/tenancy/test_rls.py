@@ -2,7 +2,7 @@
 
 import pytest
 from django.db import DatabaseError, connection, models, transaction
-from django.test.utils import isolate_apps
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from tenancy.checks import tenant_ownership_errors
 from tenancy.context import platform_scope, tenant_scope
@@ -125,3 +125,30 @@ def test_system_check_accepts_a_proper_tenant_model():
             ]
 
     assert tenant_ownership_errors([Proper]) == []
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(current_setting(%s, true), '')", [name])
+        return cursor.fetchone()[0]
+
+
+def test_the_tenant_context_is_set_with_set_local(tenant_a, tenant_b):
+    """Citus propagates SET LOCAL to its workers (set_config(..., true) it does not)."""
+    with CaptureQueriesContext(connection) as queries, tenant_scope(tenant_a):
+        assert _setting("app.tenant_id") == str(tenant_a.pk)
+        with tenant_scope(tenant_b):
+            assert _setting("app.tenant_id") == str(tenant_b.pk)
+        assert _setting("app.tenant_id") == str(tenant_a.pk)
+        with platform_scope():
+            assert _setting("app.bypass_rls") == "on"
+        assert (_setting("app.tenant_id"), _setting("app.bypass_rls")) == (str(tenant_a.pk), "off")
+    statements = " ".join(query["sql"] for query in queries.captured_queries)
+    assert f"SET LOCAL app.tenant_id = '{tenant_a.pk}'" in statements
+    assert "set_config" not in statements
+
+
+@pytest.mark.parametrize("bad", ["1", "1; RESET ROLE", True, 0, -3, 1.0])
+def test_only_a_positive_integer_tenant_id_reaches_the_sql(bad):
+    with pytest.raises(TypeError), tenant_scope(bad):
+        pass
