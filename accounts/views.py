@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from tenancy import selectors, services
 from tenancy.middleware import SESSION_TENANT_KEY
-from tenancy.models import Membership
 from tenancy.roles import Capability
 from web.forms import attach_errors
 from web.lists import Column, list_response
+from web.lookups import get_or_404
 from web.permissions import capability_required
-from web.submissions import submission_claim, submission_complete
+from web.submissions import create_once_url
 
 from .forms import (
     MemberAddForm,
@@ -94,18 +94,11 @@ def member_list(request):
 def member_add(request):
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        earlier = submission_claim(request)
-        if earlier:
-            return redirect(earlier)
-        try:
+
+        def create() -> str:
             membership, created = services.member_add(
                 tenant=request.tenant, by=request.user, **form.cleaned_data
             )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-            transaction.set_rollback(True)  # give the submission token back
-        else:
-            submission_complete(request, reverse("accounts:members"))
             if created:
                 messages.success(
                     request, _("%(email)s can now sign in.") % {"email": membership.user.email}
@@ -116,16 +109,16 @@ def member_add(request):
                     _("%(email)s already had a Fieldline login and now has access to this tenant.")
                     % {"email": membership.user.email},
                 )
-            return redirect("accounts:members")
+            return reverse("accounts:members")
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
     return render(request, "accounts/member_form.html", {"form": form, "membership": None})
 
 
 @capability_required(Capability.MANAGE_USERS)
 def member_edit(request, pk: int):
-    try:
-        membership = selectors.membership_get(tenant=request.tenant, pk=pk)
-    except Membership.DoesNotExist as exc:
-        raise Http404 from exc
+    membership = get_or_404(selectors.membership_get, tenant=request.tenant, pk=pk)
     initial = {"role": membership.role, "is_active": membership.is_active}
     form = MemberUpdateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

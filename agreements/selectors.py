@@ -147,37 +147,28 @@ def agreement_list(
     return qs
 
 
+# What an agreement's header shows (its page, its forms), fetched with it.
+AGREEMENT_HEADER = (
+    "customer",
+    "group",
+    "sla",
+    "responsible",
+    "preferred_technician",
+    "template_group",
+    "created_from",
+    "renewed_from",
+)
+
+
 def agreement_get(*, tenant: Tenant, pk: int) -> Agreement:
-    return (
-        Agreement.objects.for_tenant(tenant)
-        .select_related(
-            "customer",
-            "group",
-            "sla",
-            "responsible",
-            "preferred_technician",
-            "template_group",
-            "created_from",
-            "renewed_from",
-        )
-        .get(pk=pk)
-    )
+    return Agreement.objects.for_tenant(tenant).select_related(*AGREEMENT_HEADER).get(pk=pk)
 
 
 def agreement_detail(*, tenant: Tenant, pk: int) -> Agreement:
     """An agreement with everything its page shows, in a fixed number of queries."""
     agreement = (
         Agreement.objects.for_tenant(tenant)
-        .select_related(
-            "customer",
-            "group",
-            "sla",
-            "responsible",
-            "preferred_technician",
-            "template_group",
-            "created_from",
-            "renewed_from",
-        )
+        .select_related(*AGREEMENT_HEADER)
         .prefetch_related(
             Prefetch(
                 "lines",

@@ -699,21 +699,25 @@ def agreement_object_add(
     return link
 
 
+def _refuse_if_lines_use(agreement: Agreement, message: str, names: dict, **line_filter) -> None:
+    """Refuse to remove what lines of the agreement still use: ``message`` names them by
+    %(positions)s, and by ``names``."""
+    positions = agreement.lines.filter(**line_filter).values_list("position", flat=True)
+    if positions:
+        raise _refuse(None, message % {"positions": ", ".join(map(str, positions)), **names})
+
+
 @transaction.atomic
 def agreement_object_remove(*, tenant: Tenant, by: User, agreement_id: int, link_id: int):
     agreement = _lock(tenant, agreement_id)
     _require_editable(agreement)
     link = selectors.agreement_object_link_get(tenant=tenant, agreement=agreement, pk=link_id)
-    used = agreement.lines.filter(service_object_id=link.service_object_id)
-    if used.exists():
-        raise _refuse(
-            None,
-            _("Lines %(positions)s use %(object)s; change or delete them first.")
-            % {
-                "positions": ", ".join(str(p) for p in used.values_list("position", flat=True)),
-                "object": link.service_object,
-            },
-        )
+    _refuse_if_lines_use(
+        agreement,
+        _("Lines %(positions)s use %(object)s; change or delete them first."),
+        {"object": link.service_object},
+        service_object_id=link.service_object_id,
+    )
     link.delete()
     audit_record(
         tenant=tenant,
@@ -751,16 +755,12 @@ def agreement_task_remove(*, tenant: Tenant, by: User, agreement_id: int, link_i
     agreement = _lock(tenant, agreement_id)
     _require_editable(agreement)
     link = selectors.agreement_task_link_get(tenant=tenant, agreement=agreement, pk=link_id)
-    used = agreement.lines.filter(task_id=link.task_id)
-    if used.exists():
-        raise _refuse(
-            None,
-            _("Lines %(positions)s use %(task)s; change or delete them first.")
-            % {
-                "positions": ", ".join(str(p) for p in used.values_list("position", flat=True)),
-                "task": link.task,
-            },
-        )
+    _refuse_if_lines_use(
+        agreement,
+        _("Lines %(positions)s use %(task)s; change or delete them first."),
+        {"task": link.task},
+        task_id=link.task_id,
+    )
     link.delete()
     audit_record(
         tenant=tenant,

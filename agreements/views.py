@@ -402,46 +402,39 @@ def agreement_renew(request, pk: int):
 # --- Object and task relations -----------------------------------------------------------------
 
 
-@capability_required(MANAGE)
-def agreement_object_add(request, pk: int):
+def _add(request, pk: int, form_class, add, field: str, anchor: str, form_name: str):
+    """Add a service object or a task to the agreement (the form's one field, passed to the
+    service under the same name); a refusal shows the page with the form's error."""
     agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
     if refused := _post_only(request):
         return refused
-    form = forms.ObjectAddForm(request.POST, tenant=request.tenant, agreement=agreement)
+    form = form_class(request.POST, tenant=request.tenant, agreement=agreement)
     if form.is_valid():
         try:
-            services.agreement_object_add(
+            add(
                 tenant=request.tenant,
                 by=request.user,
                 agreement_id=agreement.pk,
-                service_object=form.cleaned_data["service_object"],
+                **{field: form.cleaned_data[field]},
             )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            return redirect(_detail_url(agreement.pk) + "#objects")
-    return _detail_page(request, pk, object_form=form)
+            return redirect(_detail_url(agreement.pk) + anchor)
+    return _detail_page(request, pk, **{form_name: form})
+
+
+@capability_required(MANAGE)
+def agreement_object_add(request, pk: int):
+    add = services.agreement_object_add
+    form_class = forms.ObjectAddForm
+    return _add(request, pk, form_class, add, "service_object", "#objects", "object_form")
 
 
 @capability_required(MANAGE)
 def agreement_task_add(request, pk: int):
-    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
-    if refused := _post_only(request):
-        return refused
-    form = forms.TaskAddForm(request.POST, tenant=request.tenant, agreement=agreement)
-    if form.is_valid():
-        try:
-            services.agreement_task_add(
-                tenant=request.tenant,
-                by=request.user,
-                agreement_id=agreement.pk,
-                task=form.cleaned_data["task"],
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return redirect(_detail_url(agreement.pk) + "#tasks")
-    return _detail_page(request, pk, task_form=form)
+    add = services.agreement_task_add
+    return _add(request, pk, forms.TaskAddForm, add, "task", "#tasks", "task_form")
 
 
 def _remove(request, pk: int, link_id: int, remove, anchor: str):

@@ -8,12 +8,13 @@ anyway are caught too, so a race between two requests ends in the same message.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
+from tenancy.integrity import save_unique
 from tenancy.models import Tenant, TenantOwned, User
-from tenancy.services import audit_record, sequence_next_number
+from tenancy.services import audit_changes, audit_record, audit_snapshot, sequence_next_number
 from web.registry import usage_of
 
 from .models import (
@@ -93,15 +94,7 @@ def _save(obj, conflicts: dict[str, tuple[str, str]] | None = None) -> None:
     """Validate the fields and save; a unique constraint named in ``conflicts`` that a
     concurrent request won becomes (field, message) like the check that ran before it."""
     obj.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
-        if conflicts and constraint in conflicts:
-            field, message = conflicts[constraint]
-            raise ValidationError({field: message}) from exc
-        raise
+    save_unique(obj, conflicts or {})
 
 
 def _next_free_number(tenant: Tenant, model, key: str) -> str:
@@ -113,16 +106,9 @@ def _next_free_number(tenant: Tenant, model, key: str) -> str:
             return number
 
 
-def _snapshot(obj, fields) -> dict:
-    return {field: getattr(obj, field) for field in fields}
-
-
 def _audit_change(*, tenant, by, obj, before: dict, action: str, label: str) -> None:
-    changes = {
-        field: [str(value), str(getattr(obj, field))]
-        for field, value in before.items()
-        if value != getattr(obj, field)
-    }
+    """Record what changed since ``before`` (an ``audit_snapshot`` of the same fields)."""
+    changes = audit_changes(before, audit_snapshot(obj, tuple(before)))
     if changes:
         audit_record(
             tenant=tenant,
@@ -174,7 +160,7 @@ def customer_create(*, tenant: Tenant, by: User | None, data: dict) -> Customer:
 @transaction.atomic
 def customer_update(*, tenant: Tenant, by: User | None, customer_id: int, data: dict) -> Customer:
     customer = Customer.objects.for_tenant(tenant).select_for_update().get(pk=customer_id)
-    before = _snapshot(customer, CUSTOMER_FIELDS)
+    before = audit_snapshot(customer, CUSTOMER_FIELDS)
     _customer_apply(customer, tenant=tenant, data=data)
     _audit_change(
         tenant=tenant,
@@ -340,7 +326,7 @@ def item_create(*, tenant: Tenant, by: User | None, data: dict) -> Item:
 @transaction.atomic
 def item_update(*, tenant: Tenant, by: User | None, item_id: int, data: dict) -> Item:
     item = Item.objects.for_tenant(tenant).select_for_update().get(pk=item_id)
-    before = _snapshot(item, ITEM_FIELDS)
+    before = audit_snapshot(item, ITEM_FIELDS)
     _item_apply(item, tenant=tenant, data=data)
     _audit_change(
         tenant=tenant,
@@ -432,7 +418,7 @@ def _service_object_errors(tenant: Tenant, obj: ServiceObject, before: dict | No
         errors["site"] = _("Choose a site of this object's customer.")
     if parent_error := _parent_errors(tenant, obj):
         errors["parent"] = parent_error
-    if before is not None and before["customer"] != obj.customer:
+    if before is not None and before["customer"] != obj.customer_id:
         if obj.children.exists():
             errors["customer"] = _(
                 "This object has parts; move or detach them before changing the customer."
@@ -482,7 +468,7 @@ def service_object_update(
     *, tenant: Tenant, by: User | None, object_id: int, data: dict
 ) -> ServiceObject:
     obj = ServiceObject.objects.for_tenant(tenant).select_for_update().get(pk=object_id)
-    before = _snapshot(obj, SERVICE_OBJECT_FIELDS)
+    before = audit_snapshot(obj, SERVICE_OBJECT_FIELDS)
     _assign(obj, data, SERVICE_OBJECT_FIELDS)
     _service_object_save(obj, tenant=tenant, before=before)
     _audit_change(
@@ -533,7 +519,7 @@ def task_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceTask:
 @transaction.atomic
 def task_update(*, tenant: Tenant, by: User | None, task_id: int, data: dict) -> ServiceTask:
     task = ServiceTask.objects.for_tenant(tenant).select_for_update().get(pk=task_id)
-    before = _snapshot(task, TASK_FIELDS)
+    before = audit_snapshot(task, TASK_FIELDS)
     _task_apply(task, tenant=tenant, data=data)
     _audit_change(
         tenant=tenant,
@@ -587,7 +573,7 @@ def agreement_group_update(
     *, tenant: Tenant, by: User | None, group_id: int, data: dict
 ) -> AgreementGroup:
     group = AgreementGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
-    before = _snapshot(group, AGREEMENT_GROUP_FIELDS)
+    before = audit_snapshot(group, AGREEMENT_GROUP_FIELDS)
     _agreement_group_apply(group, tenant=tenant, data=data)
     _audit_change(
         tenant=tenant,

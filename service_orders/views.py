@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_fsm import can_proceed
 
 from agreements.capabilities import MANAGE_AGREEMENTS
-from agreements.models import Agreement
-from customers.models import Customer
 from web.forms import attach_errors
 from web.lists import Column, list_response
+from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
 from web.submissions import submission_claim, submission_complete
 
@@ -84,10 +83,7 @@ def _may_cancel(request) -> bool:
 
 
 def _order_or_404(request, pk: int) -> ServiceOrder:
-    try:
-        return selectors.order_get(tenant=request.tenant, pk=pk)
-    except ServiceOrder.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_or_404(selectors.order_get, tenant=request.tenant, pk=pk)
 
 
 def _render_order(request, order: ServiceOrder, *, status: int = 200, refusal: str = ""):
@@ -154,12 +150,9 @@ def _related_orders(request, *, heading: str, filter_key: str, record):
 
 @capability_required(VIEW_ORDERS)
 def agreement_orders(request):
-    try:
-        agreement = selectors.agreement_get(
-            tenant=request.tenant, pk=_id_param(request, "agreement")
-        )
-    except Agreement.DoesNotExist as exc:
-        raise Http404 from exc
+    agreement = get_or_404(
+        selectors.agreement_get, tenant=request.tenant, pk=_id_param(request, "agreement")
+    )
     return _related_orders(
         request,
         heading=_("Orders of agreement %(number)s") % {"number": agreement.number},
@@ -170,10 +163,9 @@ def agreement_orders(request):
 
 @capability_required(VIEW_ORDERS)
 def customer_orders(request):
-    try:
-        customer = selectors.customer_get(tenant=request.tenant, pk=_id_param(request, "customer"))
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
+    customer = get_or_404(
+        selectors.customer_get, tenant=request.tenant, pk=_id_param(request, "customer")
+    )
     return _related_orders(
         request,
         heading=_("Orders of %(customer)s") % {"customer": customer.name},

@@ -13,21 +13,13 @@ from django.utils.translation import gettext as _
 
 from tenancy.integrity import save_unique as _save
 from tenancy.models import Tenant, User
-from tenancy.services import audit_record
+from tenancy.services import audit_changes, audit_record, audit_snapshot
 
 from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
 
 SLA_FIELDS = ("code", "name", "description", "is_suspended")
 CALENDAR_FIELDS = ("name", "time_zone", "working_days", "is_default")
 HOLIDAY_FIELDS = ("date", "name")
-
-
-def _changes(before: dict, obj, fields) -> dict:
-    return {
-        field: [str(before[field]), str(getattr(obj, field))]
-        for field in fields
-        if before[field] != getattr(obj, field)
-    }
 
 
 # --- Service-level agreements --------------------------------------------------------------------
@@ -68,9 +60,9 @@ def sla_update(
     *, tenant: Tenant, by: User | None, sla_id: int, data: dict
 ) -> ServiceLevelAgreement:
     sla = ServiceLevelAgreement.objects.for_tenant(tenant).select_for_update().get(pk=sla_id)
-    before = {field: getattr(sla, field) for field in SLA_FIELDS}
+    before = audit_snapshot(sla, SLA_FIELDS)
     _sla_apply(sla, tenant=tenant, data=data)
-    changes = _changes(before, sla, SLA_FIELDS)
+    changes = audit_changes(before, audit_snapshot(sla, SLA_FIELDS))
     if changes:
         audit_record(
             tenant=tenant,
@@ -146,13 +138,13 @@ def calendar_update(
     *, tenant: Tenant, by: User | None, calendar_id: int, data: dict
 ) -> BusinessCalendar:
     calendar = BusinessCalendar.objects.for_tenant(tenant).select_for_update().get(pk=calendar_id)
-    before = {field: getattr(calendar, field) for field in CALENDAR_FIELDS}
+    before = audit_snapshot(calendar, CALENDAR_FIELDS)
     if calendar.is_default and data.get("is_default") is False:
         raise ValidationError(
             {"is_default": _("Make another calendar the default instead of unticking this one.")}
         )
     _calendar_apply(calendar, tenant=tenant, data=data)
-    changes = _changes(before, calendar, CALENDAR_FIELDS)
+    changes = audit_changes(before, audit_snapshot(calendar, CALENDAR_FIELDS))
     if changes:
         audit_record(
             tenant=tenant,

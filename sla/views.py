@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy
 
 from web.forms import attach_errors
 from web.lists import Column, list_response
+from web.lookups import get_or_404
 from web.permissions import capability_required
-from web.submissions import create_once, submission_complete
+from web.submissions import create_once_url
 
 from . import selectors, services
 from .capabilities import MANAGE_SERVICE_LEVELS, VIEW_SERVICE_LEVELS
 from .forms import CalendarForm, HolidayForm, SlaFilterForm, SlaForm
-from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
+from .models import BusinessCalendar
 
 WEEKDAY_NAMES = sorted(WEEKDAYS_ABBR.items())
 
@@ -57,29 +58,22 @@ def sla_list(request):
 def sla_create(request):
     form = SlaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        sla, earlier = create_once(
-            request,
-            form,
-            lambda: services.sla_create(
+
+        def create() -> str:
+            sla = services.sla_create(
                 tenant=request.tenant, by=request.user, data=form.cleaned_data
-            ),
-        )
-        if earlier:
-            return redirect(earlier)
-        if sla is not None:
-            url = reverse("sla:sla_list")
-            submission_complete(request, url)
+            )
             messages.success(request, _("SLA %(sla)s created.") % {"sla": sla})
+            return reverse("sla:sla_list")
+
+        if url := create_once_url(request, form, create):
             return redirect(url)
     return render(request, "sla/sla_form.html", {"form": form, "sla": None})
 
 
 @capability_required(MANAGE_SERVICE_LEVELS)
 def sla_edit(request, pk: int):
-    try:
-        sla = selectors.sla_get(tenant=request.tenant, pk=pk)
-    except ServiceLevelAgreement.DoesNotExist as exc:
-        raise Http404 from exc
+    sla = get_or_404(selectors.sla_get, tenant=request.tenant, pk=pk)
     form = SlaForm(request.POST or None, instance=sla)
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,33 +121,22 @@ def calendar_list(request):
 def calendar_create(request):
     form = CalendarForm(request.POST or None, initial={"working_days": [0, 1, 2, 3, 4]})
     if request.method == "POST" and form.is_valid():
-        calendar, earlier = create_once(
-            request,
-            form,
-            lambda: services.calendar_create(
+
+        def create() -> str:
+            calendar = services.calendar_create(
                 tenant=request.tenant, by=request.user, data=form.cleaned_data
-            ),
-        )
-        if earlier:
-            return redirect(earlier)
-        if calendar is not None:
-            url = reverse("sla:calendar_detail", args=[calendar.pk])
-            submission_complete(request, url)
+            )
             messages.success(request, _("Calendar %(name)s created.") % {"name": calendar})
+            return reverse("sla:calendar_detail", args=[calendar.pk])
+
+        if url := create_once_url(request, form, create):
             return redirect(url)
     return render(request, "sla/calendar_form.html", {"form": form, "calendar": None})
 
 
-def _calendar_or_404(request, pk: int) -> BusinessCalendar:
-    try:
-        return selectors.calendar_get(tenant=request.tenant, pk=pk)
-    except BusinessCalendar.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 @capability_required(MANAGE_SERVICE_LEVELS)
 def calendar_edit(request, pk: int):
-    calendar = _calendar_or_404(request, pk)
+    calendar = get_or_404(selectors.calendar_get, tenant=request.tenant, pk=pk)
     form = CalendarForm(request.POST or None, instance=calendar)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,33 +182,29 @@ def _calendar_page(request, calendar: BusinessCalendar, form: HolidayForm, year:
 
 @capability_required(VIEW_SERVICE_LEVELS)
 def calendar_detail(request, pk: int):
-    calendar = _calendar_or_404(request, pk)
+    calendar = get_or_404(selectors.calendar_get, tenant=request.tenant, pk=pk)
     return _calendar_page(request, calendar, HolidayForm(), _shown_year(request))
 
 
 @capability_required(MANAGE_SERVICE_LEVELS)
 def holiday_add(request, pk: int):
-    calendar = _calendar_or_404(request, pk)
+    calendar = get_or_404(selectors.calendar_get, tenant=request.tenant, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = HolidayForm(request.POST)
     if form.is_valid():
-        holiday, earlier = create_once(
-            request,
-            form,
-            lambda: services.holiday_add(
+
+        def create() -> str:
+            holiday = services.holiday_add(
                 tenant=request.tenant,
                 by=request.user,
                 calendar_id=calendar.pk,
                 data=form.cleaned_data,
-            ),
-        )
-        if earlier:
-            return redirect(earlier)
-        if holiday is not None:
-            url = f"{reverse('sla:calendar_detail', args=[calendar.pk])}?year={holiday.date.year}"
-            submission_complete(request, url)
+            )
             messages.success(request, _("Holiday %(holiday)s added.") % {"holiday": holiday})
+            return f"{reverse('sla:calendar_detail', args=[calendar.pk])}?year={holiday.date.year}"
+
+        if url := create_once_url(request, form, create):
             return redirect(url)
     year = form.cleaned_data["date"].year if form.cleaned_data.get("date") else _shown_year(request)
     return _calendar_page(request, calendar, form, year)
@@ -233,11 +212,10 @@ def holiday_add(request, pk: int):
 
 @capability_required(MANAGE_SERVICE_LEVELS)
 def holiday_delete(request, pk: int, holiday_pk: int):
-    calendar = _calendar_or_404(request, pk)
-    try:
-        holiday = selectors.holiday_get(tenant=request.tenant, calendar=calendar, pk=holiday_pk)
-    except Holiday.DoesNotExist as exc:
-        raise Http404 from exc
+    calendar = get_or_404(selectors.calendar_get, tenant=request.tenant, pk=pk)
+    holiday = get_or_404(
+        selectors.holiday_get, tenant=request.tenant, calendar=calendar, pk=holiday_pk
+    )
     if request.method != "POST":  # after the lookup: another tenant's id is a 404 either way
         return HttpResponseNotAllowed(["POST"])
     services.holiday_delete(

@@ -1,6 +1,7 @@
 """Writes for tenancy: tenant settings, members and roles, the audit trail."""
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -54,8 +55,16 @@ def audit_value(value: Any) -> Any:
 
 
 def audit_snapshot(instance, fields: tuple[str, ...]) -> dict:
-    """The fields' values (foreign keys as ids) for comparing before and after a change."""
-    return {f: audit_value(getattr(instance, instance._meta.get_field(f).attname)) for f in fields}
+    """The fields' values (foreign keys as ids) for comparing before and after a change.
+    Decimals are taken at the field's places, so 10 typed over 10.00 is no change."""
+    snapshot = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        if isinstance(value, Decimal) and getattr(field, "decimal_places", None) is not None:
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        snapshot[name] = audit_value(value)
+    return snapshot
 
 
 def audit_changes(before: dict, after: dict) -> dict:

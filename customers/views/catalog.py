@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,8 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from web.forms import attach_errors
 from web.lists import Column, list_response
+from web.lookups import get_or_404
 from web.permissions import capability_required
-from web.submissions import create_once, submission_complete
+from web.submissions import create_once_url
 
 from .. import selectors, services
 from ..capabilities import MANAGE_MASTER_DATA, VIEW_MASTER_DATA
@@ -30,28 +30,17 @@ MANAGE = MANAGE_MASTER_DATA
 ITEM_OBJECTS_SHOWN = 50
 
 
-def _get_or_404(selector, model, request, pk: int):
-    try:
-        return selector(tenant=request.tenant, pk=pk)
-    except model.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 def _create_view(request, form, *, create, detail_url, message, template, context):
     """The create flow every catalogue form shares: validate, create once per submission token,
     go to the new record's page with a message naming it."""
     if request.method == "POST" and form.is_valid():
-        record, earlier = create_once(
-            request,
-            form,
-            lambda: create(tenant=request.tenant, by=request.user, data=form.cleaned_data),
-        )
-        if earlier:
-            return redirect(earlier)
-        if record is not None:
-            url = detail_url(record)
-            submission_complete(request, url)
+
+        def create_record() -> str:
+            record = create(tenant=request.tenant, by=request.user, data=form.cleaned_data)
             messages.success(request, message % {"record": record})
+            return detail_url(record)
+
+        if url := create_once_url(request, form, create_record):
             return redirect(url)
     return render(request, template, {"form": form, **context})
 
@@ -118,7 +107,7 @@ def item_create(request):
 
 @capability_required(VIEW)
 def item_detail(request, pk: int):
-    item = _get_or_404(selectors.item_get, Item, request, pk)
+    item = get_or_404(selectors.item_get, tenant=request.tenant, pk=pk)
     objects = selectors.item_objects(tenant=request.tenant, item=item)
     return render(
         request,
@@ -129,7 +118,7 @@ def item_detail(request, pk: int):
 
 @capability_required(MANAGE)
 def item_edit(request, pk: int):
-    item = _get_or_404(selectors.item_get, Item, request, pk)
+    item = get_or_404(selectors.item_get, tenant=request.tenant, pk=pk)
     return _edit_view(
         request,
         ItemForm(request.POST or None, instance=item),
@@ -184,7 +173,7 @@ def group_create(request):
 
 @capability_required(MANAGE)
 def group_edit(request, pk: int):
-    group = _get_or_404(selectors.object_group_get, ServiceObjectGroup, request, pk)
+    group = get_or_404(selectors.object_group_get, tenant=request.tenant, pk=pk)
     return _edit_view(
         request,
         ObjectGroupForm(request.POST or None, instance=group),
@@ -259,7 +248,7 @@ def object_create(request):
 
 @capability_required(VIEW)
 def object_detail(request, pk: int):
-    obj = _get_or_404(selectors.service_object_get, ServiceObject, request, pk)
+    obj = get_or_404(selectors.service_object_get, tenant=request.tenant, pk=pk)
     ancestors, subtree = selectors.object_family(tenant=request.tenant, obj=obj)
     context = {"obj": obj, "ancestors": ancestors, "subtree": subtree}
     return render(request, "customers/catalog/object_detail.html", context)
@@ -267,7 +256,7 @@ def object_detail(request, pk: int):
 
 @capability_required(MANAGE)
 def object_edit(request, pk: int):
-    obj = _get_or_404(selectors.service_object_get, ServiceObject, request, pk)
+    obj = get_or_404(selectors.service_object_get, tenant=request.tenant, pk=pk)
     if request.method == "GET" and request.htmx and "customer" in request.GET:
         initial = {"customer": request.GET.get("customer")}
         form = ServiceObjectForm(instance=obj, tenant=request.tenant, initial=initial)
@@ -333,13 +322,13 @@ def task_create(request):
 
 @capability_required(VIEW)
 def task_detail(request, pk: int):
-    task = _get_or_404(selectors.task_get, ServiceTask, request, pk)
+    task = get_or_404(selectors.task_get, tenant=request.tenant, pk=pk)
     return render(request, "customers/catalog/task_detail.html", {"task": task})
 
 
 @capability_required(MANAGE)
 def task_edit(request, pk: int):
-    task = _get_or_404(selectors.task_get, ServiceTask, request, pk)
+    task = get_or_404(selectors.task_get, tenant=request.tenant, pk=pk)
     return _edit_view(
         request,
         ServiceTaskForm(request.POST or None, instance=task),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,21 +20,14 @@ from django_htmx.http import reswap, retarget
 
 from web.forms import attach_errors
 from web.lists import Column, list_response
+from web.lookups import get_or_404
 from web.permissions import capability_required
-from web.submissions import create_once, submission_complete
+from web.submissions import create_once, create_once_url, submission_complete
 
 from .. import selectors, services
 from ..capabilities import MANAGE_MASTER_DATA, VIEW_MASTER_DATA
 from ..forms import ContactForm, CustomerFilterForm, CustomerForm, SiteForm
-from ..models import Customer, CustomerContact, CustomerSite
-
-
-def customer_or_404(request, pk: int) -> Customer:
-    try:
-        return selectors.customer_get(tenant=request.tenant, pk=pk)
-    except Customer.DoesNotExist as exc:
-        raise Http404 from exc
-
+from ..models import Customer
 
 # --- List, create, edit, delete ------------------------------------------------------------------
 
@@ -71,23 +64,19 @@ def customer_list(request):
 def customer_create(request):
     form = CustomerForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        customer, earlier = create_once(
-            request,
-            form,
-            lambda: services.customer_create(
+
+        def create() -> str:
+            customer = services.customer_create(
                 tenant=request.tenant, by=request.user, data=form.cleaned_data
-            ),
-        )
-        if earlier:
-            return redirect(earlier)
-        if customer is not None:
-            url = reverse("customers:customer_detail", args=[customer.pk])
-            submission_complete(request, url)
+            )
             messages.success(
                 request,
                 _("Customer %(name)s created with number %(number)s.")
                 % {"name": customer.name, "number": customer.number},
             )
+            return reverse("customers:customer_detail", args=[customer.pk])
+
+        if url := create_once_url(request, form, create):
             return redirect(url)
     return render(
         request, "customers/customers/customer_form.html", {"form": form, "customer": None}
@@ -96,7 +85,7 @@ def customer_create(request):
 
 @capability_required(MANAGE_MASTER_DATA)
 def customer_edit(request, pk: int):
-    customer = customer_or_404(request, pk)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
     form = CustomerForm(request.POST or None, instance=customer, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
@@ -118,7 +107,7 @@ def customer_edit(request, pk: int):
 
 @capability_required(MANAGE_MASTER_DATA)
 def customer_delete(request, pk: int):
-    customer = customer_or_404(request, pk)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
     if request.method == "POST":
         try:
             services.customer_delete(
@@ -137,7 +126,7 @@ def customer_delete(request, pk: int):
 
 @capability_required(VIEW_MASTER_DATA)
 def customer_detail(request, pk: int):
-    customer = customer_or_404(request, pk)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
     context = {
         "customer": customer,
         "sites": customer.sites.all(),
@@ -156,11 +145,9 @@ class SubRecord:
 
     kind: str  # "site" or "contact"
     section: str  # the customer page's section (and its context name)
-    model: type
     form_class: type
     id_arg: str  # the services' keyword for the record's id
     records: Callable
-    lookup: Callable
     create: Callable
     update: Callable
     delete: Callable
@@ -169,11 +156,9 @@ class SubRecord:
 SITE = SubRecord(
     kind="site",
     section="sites",
-    model=CustomerSite,
     form_class=SiteForm,
     id_arg="site_id",
     records=selectors.customer_sites,
-    lookup=selectors.site_get,
     create=services.site_create,
     update=services.site_update,
     delete=services.site_delete,
@@ -181,11 +166,9 @@ SITE = SubRecord(
 CONTACT = SubRecord(
     kind="contact",
     section="contacts",
-    model=CustomerContact,
     form_class=ContactForm,
     id_arg="contact_id",
     records=selectors.customer_contacts,
-    lookup=selectors.contact_get,
     create=services.contact_create,
     update=services.contact_update,
     delete=services.contact_delete,
@@ -207,13 +190,6 @@ def _section(request, customer: Customer, spec: SubRecord):
         {"customer": customer, spec.section: records},
     )
     return reswap(retarget(response, f"#customer-{spec.section}"), "outerHTML")
-
-
-def _record_or_404(request, spec: SubRecord, customer: Customer, record_pk: int):
-    try:
-        return spec.lookup(tenant=request.tenant, customer=customer, pk=record_pk)
-    except spec.model.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _saved(request, customer: Customer, spec: SubRecord, message: str):
@@ -270,36 +246,43 @@ def _record_delete(request, customer: Customer, spec: SubRecord, record):
 
 @capability_required(MANAGE_MASTER_DATA)
 def site_add(request, pk: int):
-    return _record_form(request, customer_or_404(request, pk), SITE)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    return _record_form(request, customer, SITE)
 
 
 @capability_required(MANAGE_MASTER_DATA)
 def site_edit(request, pk: int, site_pk: int):
-    customer = customer_or_404(request, pk)
-    return _record_form(request, customer, SITE, _record_or_404(request, SITE, customer, site_pk))
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    site = get_or_404(selectors.site_get, tenant=request.tenant, customer=customer, pk=site_pk)
+    return _record_form(request, customer, SITE, site)
 
 
 @capability_required(MANAGE_MASTER_DATA)
 def site_delete(request, pk: int, site_pk: int):
-    customer = customer_or_404(request, pk)
-    site = _record_or_404(request, SITE, customer, site_pk)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    site = get_or_404(selectors.site_get, tenant=request.tenant, customer=customer, pk=site_pk)
     return _record_delete(request, customer, SITE, site)
 
 
 @capability_required(MANAGE_MASTER_DATA)
 def contact_add(request, pk: int):
-    return _record_form(request, customer_or_404(request, pk), CONTACT)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    return _record_form(request, customer, CONTACT)
 
 
 @capability_required(MANAGE_MASTER_DATA)
 def contact_edit(request, pk: int, contact_pk: int):
-    customer = customer_or_404(request, pk)
-    contact = _record_or_404(request, CONTACT, customer, contact_pk)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    contact = get_or_404(
+        selectors.contact_get, tenant=request.tenant, customer=customer, pk=contact_pk
+    )
     return _record_form(request, customer, CONTACT, contact)
 
 
 @capability_required(MANAGE_MASTER_DATA)
 def contact_delete(request, pk: int, contact_pk: int):
-    customer = customer_or_404(request, pk)
-    contact = _record_or_404(request, CONTACT, customer, contact_pk)
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    contact = get_or_404(
+        selectors.contact_get, tenant=request.tenant, customer=customer, pk=contact_pk
+    )
     return _record_delete(request, customer, CONTACT, contact)

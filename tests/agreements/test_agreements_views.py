@@ -304,6 +304,19 @@ def test_an_object_used_by_a_line_cannot_be_removed(tenant_a, manager_a, client)
     assert not AgreementObject.objects.filter(pk=link.pk).exists()
 
 
+def test_a_task_used_by_lines_cannot_be_removed_and_the_message_names_them(
+    tenant_a, manager_a, client
+):
+    agreement = agreement_with_line(tenant_a)
+    link = agreement.task_links.get()
+    line = agreement.lines.get()
+    client.force_login(manager_a)
+    url = reverse("agreements:agreement_task_remove", args=[agreement.pk, link.pk])
+    page = client.post(url, follow=True).content.decode()
+    assert f"Lines {line.position} use {link.task}; change or delete them first." in page
+    assert agreement.task_links.filter(pk=link.pk).exists()
+
+
 def test_tasks_are_added_and_removed(tenant_a, manager_a, client):
     from tests.factories import ServiceTaskFactory
 
