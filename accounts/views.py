@@ -1,5 +1,7 @@
 """Sign-in, tenant switching, members, tenant settings, numbering and the activity log."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from web.forms import attach_errors
 from web.lists import Column, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
+from web.registry import settings_sections
 from web.submissions import create_once_url
 
 from .forms import (
@@ -143,18 +146,40 @@ def member_edit(request, pk: int):
 
 @capability_required(Capability.MANAGE_SETTINGS)
 def tenant_settings(request):
-    form = TenantSettingsForm(request.POST or None, instance=request.tenant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.tenant_settings_update(
-                tenant=request.tenant, by=request.user, data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
+    """The tenant's own settings and the sections other apps register (web.registry), on one
+    form, saved together."""
+    data = request.POST if request.method == "POST" else None
+    form = TenantSettingsForm(data, instance=request.tenant)
+    sections = [
+        (section, section.form(tenant=request.tenant, data=data, prefix=section.key))
+        for section in settings_sections()
+    ]
+    if data is not None:
+        valid = [each.is_valid() for each in (form, *(f for _section, f in sections))]
+        if all(valid) and _settings_save(request, form, sections):
             messages.success(request, _("Settings saved."))
             return redirect("accounts:settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    shown = [{"key": s.key, "label": s.label, "form": f} for s, f in sections]
+    return render(request, "accounts/settings.html", {"form": form, "sections": shown})
+
+
+def _settings_save(request, form, sections) -> bool:
+    """Save the tenant's fields and every section in one transaction: all or nothing, each
+    refusal beside its field. Each service records its own audit event."""
+    tenant, by = request.tenant, request.user
+    saves = [(form, partial(services.tenant_settings_update, data=form.cleaned_data))]
+    saves += [(f, partial(section.save, data=f.cleaned_data)) for section, f in sections]
+    with transaction.atomic():
+        for target, save in saves:
+            try:
+                with transaction.atomic():
+                    save(tenant=tenant, by=by)
+            except ValidationError as exc:
+                attach_errors(target, exc)
+        if any(target.errors for target, _save in saves):
+            transaction.set_rollback(True)
+            return False
+    return True
 
 
 @capability_required(Capability.MANAGE_SETTINGS)

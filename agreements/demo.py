@@ -238,7 +238,7 @@ TEMPLATE_LINES = [
 def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
     groups = _groups(tenant)
     _template(tenant, people, groups)
-    start = _month_start(services.tenant_today(tenant))
+    start = _month_start(tenant.today())
     end = start + relativedelta(months=15) - datetime.timedelta(days=1)
     customers = list(Customer.objects.for_tenant(tenant).order_by("number"))
     for spec in [*ACTIVE, SUSPENDED]:
@@ -271,7 +271,7 @@ def _template(tenant: Tenant, people: dict[str, User], groups: dict[str, Agreeme
             "template_group": folder,
             "description": TEMPLATE,
             "group": groups["SILVER"],
-            "start_date": _month_start(services.tenant_today(tenant)),
+            "start_date": _month_start(tenant.today()),
             "responsible": manager,
             "combine_rule": CombineRule.PER_OBJECT,
         },

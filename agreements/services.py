@@ -11,7 +11,6 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
@@ -46,10 +45,6 @@ class TransitionRefused(Exception):
         super().__init__(message)
         self.agreement = agreement
         self.message = message
-
-
-def tenant_today(tenant: Tenant) -> datetime.date:
-    return timezone.now().astimezone(tenant.zone).date()
 
 
 def _refuse(field: str | None, message: str) -> ValidationError:
@@ -312,7 +307,7 @@ def agreement_activate(*, tenant: Tenant, agreement_id: int, by: User | None) ->
         raise TransitionRefused(agreement, _("Set a start date before activating."))
     if not agreement.lines.exists():
         raise TransitionRefused(agreement, _("Add at least one line before activating."))
-    if agreement.end_date and agreement.end_date < tenant_today(tenant):
+    if agreement.end_date and agreement.end_date < tenant.today():
         raise TransitionRefused(
             agreement,
             _("This agreement ended on %(date)s; change its end date or renew it.")
@@ -329,7 +324,7 @@ def agreement_suspend(
     suspension = AgreementSuspension.objects.create(
         tenant=tenant,
         agreement=agreement,
-        suspended_from=tenant_today(tenant),
+        suspended_from=tenant.today(),
         reason=reason.strip()[:200],
     )
     return _apply(
@@ -349,7 +344,7 @@ def agreement_resume(
         .first()
     )
     if suspension is not None:
-        suspension.resumed_on = max(tenant_today(tenant), suspension.suspended_from)
+        suspension.resumed_on = max(tenant.today(), suspension.suspended_from)
         suspension.backfill = backfill
         suspension.save(update_fields=["resumed_on", "backfill"])
     return _apply(tenant, by, agreement, "resume", backfill=backfill)
@@ -380,7 +375,7 @@ def agreements_expire_ended(*, tenant: Tenant) -> int:
     """Expire the tenant's active and suspended agreements whose end date is before today (in
     the tenant's zone). Each in its own savepoint; one that changed meanwhile is left alone.
     Running it again expires nothing twice."""
-    today = tenant_today(tenant)
+    today = tenant.today()
     expired = 0
     for agreement_id in selectors.agreements_to_expire(tenant=tenant, today=today).values_list(
         "pk", flat=True

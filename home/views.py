@@ -1,7 +1,6 @@
 """The role home pages: what needs attention, for each role, from every app's home tiles."""
 
 from django.shortcuts import render
-from django.utils import timezone
 
 from tenancy import selectors
 from tenancy.roles import Role
@@ -28,7 +27,7 @@ def _tiles(request) -> list[dict]:
 @tenant_required
 def home(request):
     role = request.membership.role
-    context = {"local_now": timezone.localtime(), "tiles": _tiles(request)}
+    context = {"local_now": request.tenant.now(), "tiles": _tiles(request)}
     if role == Role.TENANT_ADMIN:
         context["role_counts"] = selectors.membership_role_counts(tenant=request.tenant)
         context["role_labels"] = dict(Role.choices)

@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from tenancy.admin import TenantOwnedAdmin
 from tenancy.models import TenantOwned
 
-from .models import GenerationError, GenerationRun, ServiceOrder, ServiceOrderLine
+from .models import (
+    GenerationError,
+    GenerationRun,
+    OrderGenerationSettings,
+    ServiceOrder,
+    ServiceOrderLine,
+)
 
 
 class ServiceOrderLineFormSet(forms.BaseInlineFormSet):
@@ -85,6 +91,7 @@ class GenerationRunAdmin(TenantOwnedAdmin):
         "trigger",
         "period_start",
         "period_end",
+        "finished_at",
         "orders_created",
         "occurrences_skipped",
         "agreements_failed",
@@ -99,3 +106,8 @@ class GenerationErrorAdmin(TenantOwnedAdmin):
     search_fields = ("agreement__number", "message")
     raw_id_fields = ("run", "agreement")
     list_select_related = ("agreement",)
+
+
+@admin.register(OrderGenerationSettings)
+class OrderGenerationSettingsAdmin(TenantOwnedAdmin):
+    list_display = ("tenant", "horizon_days")

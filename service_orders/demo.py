@@ -6,20 +6,22 @@ creates nothing twice (every occurrence is generated exactly once).
 
 import datetime
 
-from django.utils import timezone
-
+from tenancy.context import tenant_scope
 from tenancy.models import Tenant, User
 
+from . import selectors
 from .models import GenerationTrigger
 from .services.generation import generation_run
 
 
 def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
-    today = timezone.localdate(timezone=tenant.zone)
+    today = tenant.today()
+    with tenant_scope(tenant):
+        horizon = selectors.order_generation_settings(tenant=tenant).horizon_days
     generation_run(
         tenant=tenant,
         period_start=today,
-        period_end=today + datetime.timedelta(days=tenant.order_generation_horizon_days),
+        period_end=today + datetime.timedelta(days=horizon),
         trigger=GenerationTrigger.COMMAND,
         by=people.get("manager"),
     )

@@ -1,13 +1,15 @@
-"""Forms for the order list filters and the "Generate service orders" page."""
+"""Forms for the order list filters, the "Generate service orders" page and the service orders
+section of the tenant settings page."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from customers.models import Customer
+from web.forms import ServiceCheckedModelForm
 
 from . import selectors
-from .models import OrderState, Origin, Priority
+from .models import OrderGenerationSettings, OrderState, Origin, Priority
 
 # The page generates at most a year at once: a longer period is almost always a typo.
 MAX_GENERATION_DAYS = 366
@@ -103,3 +105,11 @@ class GenerationForm(forms.Form):
                     _("Generate at most %(days)s days at once.") % {"days": MAX_GENERATION_DAYS},
                 )
         return cleaned
+
+
+class OrderGenerationSettingsForm(ServiceCheckedModelForm):
+    """The service orders section of the tenant settings page (checked by the service)."""
+
+    class Meta:
+        model = OrderGenerationSettings
+        fields = ["horizon_days"]

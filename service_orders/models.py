@@ -4,10 +4,12 @@ The lifecycle state is a fixed set held in an FSM field; a later issue adds the 
 tree on top (each stage maps onto one of these states), sign-off and posting.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -54,8 +56,25 @@ class GenerationTrigger(models.TextChoices):
     COMMAND = "command", _("Command line")
 
 
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Generating")
+    FAILED = "failed", _("Failed")
+    STALLED = "stalled", _("Stopped before finishing")
+    FINISHED = "finished", _("Finished")
+
+
+# How long one run may take: the generation task's hard time limit (service_orders.tasks). A
+# run picked up longer ago than this and still unfinished was stopped (worker killed, limit).
+GENERATION_TIME_LIMIT = datetime.timedelta(minutes=30)
+
+
 class GenerationRun(TenantOwned):
-    """One run of "generate service orders" for one tenant and period."""
+    """One run of "generate service orders" for one tenant and period.
+
+    The button's run is created in the request and processed by a background worker: until one
+    picks it up, ``picked_up_at`` is empty (queued); until it is done, ``finished_at`` is empty
+    and the counters grow chunk by chunk (progress)."""
 
     trigger = models.CharField(_("started by"), max_length=10, choices=GenerationTrigger.choices)
     requested_by = models.ForeignKey(
@@ -68,8 +87,17 @@ class GenerationRun(TenantOwned):
     )
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
+    # Only these agreements (the page's agreement field); empty: every agreement due.
+    agreement_ids = ArrayField(
+        models.BigIntegerField(), null=True, blank=True, editable=False, default=None
+    )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    picked_up_at = models.DateTimeField(_("picked up by a worker"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    agreements_total = models.PositiveIntegerField(_("agreements to process"), null=True)
+    agreements_processed = models.PositiveIntegerField(_("agreements processed"), default=0)
+    # Why processing stopped with an error (the run can be generated again); empty otherwise.
+    failure = models.TextField(_("failure"), blank=True)
     orders_created = models.PositiveIntegerField(_("orders created"), default=0)
     lines_created = models.PositiveIntegerField(_("lines created"), default=0)
     occurrences_skipped = models.PositiveIntegerField(_("already generated"), default=0)
@@ -86,6 +114,17 @@ class GenerationRun(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.period_start}–{self.period_end}"
+
+    def status(self, now: datetime.datetime) -> str:
+        if self.finished_at is not None:
+            return RunStatus.FINISHED
+        if self.failure:
+            return RunStatus.FAILED
+        if self.picked_up_at is None:
+            return RunStatus.QUEUED
+        if now - self.picked_up_at > GENERATION_TIME_LIMIT:
+            return RunStatus.STALLED
+        return RunStatus.RUNNING
 
 
 class GenerationError(TenantOwned):
@@ -114,6 +153,36 @@ class GenerationError(TenantOwned):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+
+DEFAULT_HORIZON_DAYS = 30
+
+
+class OrderGenerationSettings(TenantOwned):
+    """A tenant's settings for generating orders from agreements: at most one row per tenant,
+    the defaults while there is none (read through selectors.order_generation_settings)."""
+
+    horizon_days = models.PositiveSmallIntegerField(
+        _("order generation look-ahead (days)"),
+        default=DEFAULT_HORIZON_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("How far ahead the daily job creates service orders from agreements."),
+    )
+
+    class Meta:
+        verbose_name = _("order generation settings")
+        verbose_name_plural = _("order generation settings")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant"], name="so_generation_settings_per_tenant"),
+            models.CheckConstraint(
+                condition=models.Q(horizon_days__gte=1, horizon_days__lte=366),
+                name="so_generation_settings_horizon_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
 
 
 class ServiceOrder(FSMModelMixin, TenantOwned):

@@ -1,5 +1,6 @@
 """What service orders add to the pages and rules of lower apps (see web.registry): the orders
-and generation errors on agreement, customer and object pages, and "still in use" checks."""
+and generation errors on agreement, customer and object pages, home tiles, "still in use" checks
+and the order-generation section of the tenant settings page."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,13 +11,17 @@ from web.permissions import request_can
 from web.registry import (
     HomeTile,
     Panel,
+    SettingsSection,
     register_home_tile,
     register_panel,
+    register_settings_section,
     register_usage_check,
 )
 
 from . import selectors
 from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
+from .forms import OrderGenerationSettingsForm
+from .services.generation_settings import order_generation_settings_update
 
 
 def _agreement_generate_button(request, agreement) -> dict | None:
@@ -84,7 +89,25 @@ def _generation_errors_tile(request) -> dict:
     return {"count": count, "url": url, "attention": "danger"}
 
 
+def _generation_settings_form(*, tenant, data=None, prefix=None) -> OrderGenerationSettingsForm:
+    settings = selectors.order_generation_settings(tenant=tenant)
+    return OrderGenerationSettingsForm(data, instance=settings, prefix=prefix)
+
+
+def _generation_settings_save(*, tenant, by, data) -> None:
+    order_generation_settings_update(tenant=tenant, by=by, data=data)
+
+
 def register_all() -> None:
+    register_settings_section(
+        SettingsSection(
+            "service_orders",
+            gettext_lazy("Service orders"),
+            _generation_settings_form,
+            _generation_settings_save,
+            order=300,
+        )
+    )
     office = frozenset(OFFICE)
     register_home_tile(
         HomeTile(

@@ -14,6 +14,7 @@ from .models import (
     OPEN_STATES,
     GenerationError,
     GenerationRun,
+    OrderGenerationSettings,
     Priority,
     ServiceOrder,
     ServiceOrderLine,
@@ -127,6 +128,13 @@ def recent_orders(*, tenant: Tenant, limit: int = 20, **filters) -> tuple[list[S
     newest = list(qs.select_related("customer", "agreement").order_by("-created_at", "-id")[:limit])
     total = len(newest) if len(newest) < limit else qs.count()
     return newest, total
+
+
+def order_generation_settings(*, tenant: Tenant) -> OrderGenerationSettings:
+    """The tenant's settings for generating orders: its row, or the defaults (unsaved) while it
+    has none."""
+    found = OrderGenerationSettings.objects.for_tenant(tenant).first()
+    return found if found is not None else OrderGenerationSettings(tenant=tenant)
 
 
 def generation_run_list(*, tenant: Tenant) -> QuerySet:

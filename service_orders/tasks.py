@@ -1,21 +1,20 @@
 """Celery tasks for generating service orders (thin wrappers around the generation service).
 
-Both are idempotent (every order line is unique on agreement line and date), so they are
-acknowledged late: a worker that dies mid-run leaves the task to be redelivered, and the redo
-creates only what is still missing.
+Both are idempotent (every order line is unique on agreement line and date; the button's task
+leaves a finished run alone), so they are acknowledged late: a worker that dies mid-run leaves the
+task to be redelivered, and the redo creates only what is still missing.
 """
-
-import datetime
 
 from celery import shared_task
 
-from tenancy.models import User
 from tenancy.tasks import TenantTask
 
-from .models import GenerationRun, GenerationTrigger
-from .services.generation import catch_up_period, generation_run
+from .models import GENERATION_TIME_LIMIT, GenerationRun, GenerationTrigger
+from .services.generation import catch_up_period, generation_run, generation_run_process
 
-TIME_LIMITS = {"soft_time_limit": 25 * 60, "time_limit": 30 * 60}
+# The hard limit is what the run page takes as "stopped before finishing" (models.RunStatus).
+_LIMIT = int(GENERATION_TIME_LIMIT.total_seconds())
+TIME_LIMITS = {"soft_time_limit": _LIMIT - 5 * 60, "time_limit": _LIMIT}
 
 
 def _summary(run: GenerationRun) -> dict:
@@ -54,27 +53,12 @@ def generate_orders_for_tenant(self, *, tenant_id: int) -> dict:
 @shared_task(
     base=TenantTask,
     bind=True,
-    name="service_orders.generate_orders_for_period",
+    name="service_orders.generate_orders_for_run",
     acks_late=True,
     **TIME_LIMITS,
 )
-def generate_orders_for_period(
-    self,
-    *,
-    tenant_id: int,
-    period_start: str,
-    period_end: str,
-    requested_by_id: int | None = None,
-    agreement_ids: list[int] | None = None,
-) -> dict:
-    """The "generate for period" button's work in the background (dates as YYYY-MM-DD)."""
-    by = User.objects.filter(pk=requested_by_id).first() if requested_by_id else None
-    run = generation_run(
-        tenant=self.tenant,
-        period_start=datetime.date.fromisoformat(period_start),
-        period_end=datetime.date.fromisoformat(period_end),
-        trigger=GenerationTrigger.MANUAL,
-        by=by,
-        agreement_ids=agreement_ids,
-    )
-    return _summary(run)
+def generate_orders_for_run(self, *, tenant_id: int, run_id: int) -> dict | None:
+    """The "Generate" button's run (recorded by the request), processed in the background.
+    A run that is finished already is left as it is; None when there is no such run."""
+    run = generation_run_process(tenant=self.tenant, run_id=run_id)
+    return _summary(run) if run is not None else None

@@ -5,14 +5,13 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from agreements.capabilities import MANAGE_AGREEMENTS
@@ -20,13 +19,13 @@ from web.forms import attach_errors
 from web.lists import Column, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
-from web.submissions import submission_claim, submission_complete
+from web.submissions import create_once_url
 
 from . import selectors
 from .capabilities import DISPATCH, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import GenerationForm, OrderFilterForm
-from .models import GenerationRun, GenerationTrigger, Origin, ServiceOrder
-from .services.generation import PlannedOrder, generation_plan, generation_run
+from .models import Origin, RunStatus, ServiceOrder
+from .services.generation import PlannedOrder, generation_plan, generation_run_enqueue
 from .services.orders import OrderTransitionRefused, order_cancel
 
 # --- Orders ---------------------------------------------------------------------------------
@@ -182,10 +181,9 @@ def customer_orders(request):
 PREVIEW_SHOWN = 100
 
 
-def _generation_defaults(request) -> dict:
-    today = timezone.localdate(timezone=request.tenant.zone)
-    horizon = datetime.timedelta(days=request.tenant.order_generation_horizon_days)
-    initial = {"period_start": today, "period_end": today + horizon}
+def _generation_defaults(request, horizon_days: int) -> dict:
+    today = request.tenant.today()
+    initial = {"period_start": today, "period_end": today + datetime.timedelta(days=horizon_days)}
     agreement = request.GET.get("agreement", "")
     if agreement.isdigit():
         initial["agreement"] = int(agreement)
@@ -194,12 +192,15 @@ def _generation_defaults(request) -> dict:
 
 @capability_required(GENERATE_ORDERS)
 def generation(request):
-    """From/To and an optional agreement; "Preview" shows the plan, "Generate" runs it."""
+    """From/To and an optional agreement; "Preview" shows the plan, "Generate" hands it to a
+    background worker and goes to the run's page."""
+    horizon_days = selectors.order_generation_settings(tenant=request.tenant).horizon_days
     if request.method == "POST":
         form = GenerationForm(request.POST, tenant=request.tenant)
     else:
-        form = GenerationForm(initial=_generation_defaults(request), tenant=request.tenant)
-    context = {"form": form, "plan": None}
+        initial = _generation_defaults(request, horizon_days)
+        form = GenerationForm(initial=initial, tenant=request.tenant)
+    context = {"form": form, "plan": None, "horizon_days": horizon_days}
     if request.method == "POST" and form.is_valid():
         agreement = form.cleaned_data["agreement"]
         period = {
@@ -218,25 +219,16 @@ def generation(request):
 
 
 def _generate(request, form: GenerationForm, period: dict):
-    """Run the generation once per submitted form; the redirect to the run, or None when the
-    service refused the input (its message is then on the form)."""
-    earlier = submission_claim(request)
-    if earlier:
-        return redirect(earlier)
-    try:
-        run = generation_run(trigger=GenerationTrigger.MANUAL, by=request.user, **period)
-    except ValidationError as exc:
-        attach_errors(form, exc)
-        transaction.set_rollback(True)  # give the submission token back
-        return None
-    url = reverse("service_orders:generation_run_detail", kwargs={"pk": run.pk})
-    submission_complete(request, url)
-    messages.success(
-        request,
-        ngettext("%(orders)s order created.", "%(orders)s orders created.", run.orders_created)
-        % {"orders": run.orders_created},
-    )
-    return redirect(url)
+    """Record the run and queue it, once per submitted form (a repeated submit goes to the
+    first one's run); the redirect to the run's page, or None when the service refused the
+    input (its message is then on the form)."""
+
+    def enqueue() -> str:
+        run = generation_run_enqueue(by=request.user, **period)
+        return reverse("service_orders:generation_run_detail", kwargs={"pk": run.pk})
+
+    url = create_once_url(request, form, enqueue)
+    return redirect(url) if url else None
 
 
 def _preview(form: GenerationForm, period: dict) -> dict:
@@ -289,29 +281,43 @@ def generation_runs(request):
 
 
 RUN_ORDERS_SHOWN = 50
+# A run no worker has picked up after this long: the page says the workers may be down.
+WORKER_WAIT_WARNING = datetime.timedelta(minutes=1)
 
 
 @capability_required(GENERATE_ORDERS)
 def generation_run_detail(request, pk: int):
-    try:
-        run = selectors.generation_run_get(tenant=request.tenant, pk=pk)
-    except GenerationRun.DoesNotExist as exc:
-        raise Http404 from exc
-    orders = selectors.generation_run_orders(tenant=request.tenant, run=run)
-    query = {
-        "origin": Origin.AGREEMENT,
-        "date_from": run.period_start.isoformat(),
-        "date_to": run.period_end.isoformat(),
-    }
+    """A run's progress while it waits for a worker or generates (the page polls its status
+    partial every two seconds, or reloads itself without JavaScript), then its result: the
+    counters, the errors and the orders it created."""
+    run = get_or_404(selectors.generation_run_get, tenant=request.tenant, pk=pk)
+    now = timezone.now()
+    status = run.status(now)
+    polling = status in (RunStatus.QUEUED, RunStatus.RUNNING)
     context = {
         "run": run,
-        "errors": selectors.generation_run_errors(tenant=request.tenant, run=run),
-        "orders": orders[:RUN_ORDERS_SHOWN],
-        "orders_shown": RUN_ORDERS_SHOWN,
-        "order_count": orders.count(),
-        "orders_url": reverse("service_orders:order_list") + "?" + urlencode(query),
+        "status": status,
+        "polling": polling,
+        "waiting_long": status == RunStatus.QUEUED and now - run.started_at > WORKER_WAIT_WARNING,
     }
-    return render(request, "service_orders/generation_run_detail.html", context)
+    if not polling:
+        orders = selectors.generation_run_orders(tenant=request.tenant, run=run)
+        query = {
+            "origin": Origin.AGREEMENT,
+            "date_from": run.period_start.isoformat(),
+            "date_to": run.period_end.isoformat(),
+        }
+        context |= {
+            "errors": selectors.generation_run_errors(tenant=request.tenant, run=run),
+            "orders": orders[:RUN_ORDERS_SHOWN],
+            "orders_shown": RUN_ORDERS_SHOWN,
+            "order_count": orders.count(),
+            "orders_url": reverse("service_orders:order_list") + "?" + urlencode(query),
+        }
+    template = "service_orders/generation_run_detail.html"
+    if request.htmx:
+        template += "#run-status"
+    return render(request, template, context)
 
 
 ERROR_COLUMNS = [

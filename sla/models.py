@@ -5,8 +5,6 @@ calendar with its working days and holidays (agreement intervals exclude holiday
 closed days). Targets, working windows and the clock come with the SLA issue.
 """
 
-import datetime
-
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -72,9 +70,6 @@ class BusinessCalendar(TenantOwned):
     def clean(self) -> None:
         if any(day > 6 for day in self.working_days or []):
             raise ValidationError({"working_days": _("Weekdays are numbered 0 to 6.")})
-
-    def is_open(self, day: datetime.date, holidays: set[datetime.date]) -> bool:
-        return day.weekday() in self.working_days and day not in holidays
 
 
 class Holiday(TenantOwned):

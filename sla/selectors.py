@@ -67,7 +67,8 @@ def holiday_dates(
 def calendar_is_open(
     calendar: BusinessCalendar | None, day: datetime.date, holidays: set[datetime.date]
 ) -> bool:
-    """Whether the business works on ``day``: a working weekday that is not a holiday.
+    """Whether the business works on ``day``: a working weekday that is not a holiday. The one
+    definition of an open day; everything that asks (order generation, the SLA clock) calls it.
 
     Without a calendar the default working week (Monday to Friday) applies, so that a tenant who
     has not set one up still sees weekend visits flagged.

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -155,11 +154,12 @@ def calendar_edit(request, pk: int):
 
 
 def _shown_year(request) -> int:
+    this_year = request.tenant.today().year
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
-        return timezone.localdate().year
-    return year if datetime.MINYEAR < year < datetime.MAXYEAR else timezone.localdate().year
+        return this_year
+    return year if datetime.MINYEAR < year < datetime.MAXYEAR else this_year
 
 
 def _calendar_page(request, calendar: BusinessCalendar, form: HolidayForm, year: int):

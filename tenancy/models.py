@@ -1,12 +1,13 @@
 """Tenants, users, memberships and the base every tenant-owned model inherits."""
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .db_backend.routing import implicit_tenant_filter
@@ -50,12 +51,6 @@ class Tenant(models.Model):
     )
     country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES, default="PL")
     is_active = models.BooleanField(_("active"), default=True)
-    order_generation_horizon_days = models.PositiveSmallIntegerField(
-        _("order generation look-ahead (days)"),
-        default=30,
-        validators=[MinValueValidator(1), MaxValueValidator(366)],
-        help_text=_("How far ahead the daily job creates service orders from agreements."),
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -69,6 +64,14 @@ class Tenant(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def now(self) -> datetime.datetime:
+        """The current moment on the tenant's wall clock (aware, in the tenant's zone)."""
+        return timezone.now().astimezone(self.zone)
+
+    def today(self) -> datetime.date:
+        """Today's date in the tenant's zone, whatever zone the server or request is in."""
+        return self.now().date()
 
 
 def _refuse_tenant_write(names) -> None:

@@ -19,7 +19,6 @@ TENANT_SETTINGS_FIELDS = (
     "currency",
     "default_language",
     "country",
-    "order_generation_horizon_days",
 )
 
 

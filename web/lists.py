@@ -83,7 +83,7 @@ def list_response(
         "columns": columns,
         "sort": sort,
         "querystring": query.urlencode(),
-        "today": formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT"),
+        "today": formats.date_format(request.tenant.today(), "SHORT_DATE_FORMAT"),
     }
     ctx.update(context or {})
     return render(request, template, ctx)

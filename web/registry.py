@@ -50,9 +50,12 @@ class UsageCheck:
 class SettingsSection:
     key: str
     label: str | Promise
-    # (tenant, data=None) -> a bound or unbound form for this tenant's settings of the app.
+    # (*, tenant, data=None, prefix) -> a bound (data) or unbound form for this tenant's
+    # settings of the app; the settings page gives each section's form the section key as its
+    # prefix, so field names never clash.
     form: Callable[..., Any]
-    # (tenant, by, cleaned_data) -> None; raises ValidationError like any service.
+    # (*, tenant, by, data=form.cleaned_data) -> None; raises ValidationError like any service.
+    # The page saves the tenant's fields and every section in one transaction.
     save: Callable[..., None]
     order: int = 100
 

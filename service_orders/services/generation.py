@@ -15,10 +15,16 @@ Agreements are processed in chunks, each in its own transaction: data loaded in 
 dates computed in Python, orders and lines written in bulk. One agreement whose dates cannot be
 computed, or whose rows the database refuses, is recorded as a ``GenerationError`` and skipped;
 the rest of its chunk and the run go on.
+
+A run is recorded (``generation_run_create``), then processed (``generation_run_process``): at
+once by the daily job, the command and the demo seed (``generation_run``), by a background
+worker for the page's "Generate" button (``generation_run_enqueue``). Each chunk commits the
+run's counters, so its page shows the progress.
 """
 
 import datetime
 import itertools
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -55,6 +61,9 @@ from ..models import (
     ServiceOrder,
     ServiceOrderLine,
 )
+from ..selectors import order_generation_settings
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500  # agreements per transaction
 INSERT_BATCH_SIZE = 5000  # rows per INSERT statement
@@ -176,23 +185,107 @@ def generation_run(
     by: User | None = None,
     agreement_ids: Iterable[int] | None = None,
 ) -> GenerationRun:
-    """Generate the orders for the period; returns the run with its counters."""
-    _validate_period(period_start, period_end)
+    """Generate the orders for the period now; returns the run with its counters."""
     with tenant_scope(tenant):
-        run = GenerationRun.objects.create(
+        run = generation_run_create(
             tenant=tenant,
-            trigger=trigger,
-            requested_by=by,
             period_start=period_start,
             period_end=period_end,
+            trigger=trigger,
+            by=by,
+            agreement_ids=agreement_ids,
         )
-        context = _context(tenant, period_start, period_end, by=by, run=run)
-        agreement_ids = _agreement_ids_due(context, agreement_ids)
+    return generation_run_process(tenant=tenant, run_id=run.pk)
+
+
+def generation_run_create(
+    *,
+    tenant: Tenant,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    trigger: str,
+    by: User | None = None,
+    agreement_ids: Iterable[int] | None = None,
+) -> GenerationRun:
+    """Record a run that is still to be processed (``generation_run_process``)."""
+    _validate_period(period_start, period_end)
+    return GenerationRun.objects.create(
+        tenant=tenant,
+        trigger=trigger,
+        requested_by=by,
+        period_start=period_start,
+        period_end=period_end,
+        agreement_ids=sorted(set(agreement_ids)) if agreement_ids is not None else None,
+    )
+
+
+def generation_run_enqueue(
+    *,
+    tenant: Tenant,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    by: User,
+    agreement_ids: Iterable[int] | None = None,
+) -> GenerationRun:
+    """The "Generate" button: record the run and hand it to a background worker once this
+    transaction commits. The run page follows it (queued, generating, finished)."""
+    from ..tasks import generate_orders_for_run  # the task module imports this one
+
+    run = generation_run_create(
+        tenant=tenant,
+        period_start=period_start,
+        period_end=period_end,
+        trigger=GenerationTrigger.MANUAL,
+        by=by,
+        agreement_ids=agreement_ids,
+    )
+    kwargs = {"tenant_id": tenant.pk, "run_id": run.pk}
+    # robust: a broker that is down must not turn the committed request into an error page;
+    # the run then stays queued, and its page says it is waiting for a worker.
+    transaction.on_commit(lambda: generate_orders_for_run.apply_async(kwargs=kwargs), robust=True)
+    return run
+
+
+def generation_run_process(*, tenant: Tenant, run_id: int) -> GenerationRun | None:
+    """Process a recorded run: generate its period, chunk by chunk (each chunk committed with
+    the run's counters, so its page shows progress), then mark it finished.
+
+    Idempotent: a finished run is returned as it is; an unfinished one (redelivered after its
+    worker died) is processed again, which creates only what is still missing (the database
+    refuses duplicates) and adds to its counters. None when the run does not exist."""
+    with tenant_scope(tenant):
+        run = (
+            GenerationRun.objects.for_tenant(tenant)
+            .select_for_update(of=("self",))
+            .select_related("requested_by")
+            .filter(pk=run_id)
+            .first()
+        )
+        if run is None or run.finished_at is not None:
+            return run
+        run.picked_up_at = timezone.now()
+        run.failure = ""
+        run.save(update_fields=["picked_up_at", "failure"])
+    try:
+        _process(tenant, run)
+    except Exception as exc:  # the task's soft time limit (SoftTimeLimitExceeded) included
+        _record_run_failure(tenant, run, exc)
+        raise
+    return run
+
+
+def _process(tenant: Tenant, run: GenerationRun) -> None:
+    with tenant_scope(tenant):
+        by = run.requested_by
+        context = _context(tenant, run.period_start, run.period_end, by=by, run=run)
+        agreement_ids = _agreement_ids_due(context, run.agreement_ids)
         with_open_errors = set(
             GenerationError.objects.for_tenant(tenant)
             .filter(resolved_at__isnull=True, agreement_id__in=agreement_ids)
             .values_list("agreement_id", flat=True)
         )
+        run.agreements_total = len(agreement_ids)
+        run.save(update_fields=["agreements_total"])
     for chunk in _chunks(agreement_ids):
         _generate_chunk(context, run, chunk, with_open_errors)
     with tenant_scope(tenant):
@@ -210,12 +303,23 @@ def generation_run(
             % {
                 "orders": run.orders_created,
                 "lines": run.lines_created,
-                "start": period_start.isoformat(),
-                "end": period_end.isoformat(),
+                "start": run.period_start.isoformat(),
+                "end": run.period_end.isoformat(),
                 "failed": run.agreements_failed,
             },
         )
-    return run
+
+
+def _record_run_failure(tenant: Tenant, run: GenerationRun, exc: Exception) -> None:
+    """Say on the run why it stopped, so its page does not show it generating. Best effort:
+    the database may be what failed."""
+    try:
+        with tenant_scope(tenant):
+            GenerationRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
+                failure=_message(exc)[:2000]
+            )
+    except Exception:
+        logger.exception("Could not record the failure of generation run %s", run.pk)
 
 
 def catch_up_period(
@@ -224,9 +328,10 @@ def catch_up_period(
     """The period the daily job covers: from the earliest of today, the day after the last
     successful daily run's period and the start of any unresolved error, to today plus the
     tenant's look-ahead. So a run after downtime creates every missed occurrence."""
-    today = today or timezone.localdate(timezone=tenant.zone)
+    today = today or tenant.today()
     start = today
     with tenant_scope(tenant):
+        horizon = order_generation_settings(tenant=tenant).horizon_days
         last_end = (
             GenerationRun.objects.for_tenant(tenant)
             .filter(trigger=GenerationTrigger.SCHEDULE, finished_at__isnull=False)
@@ -249,7 +354,7 @@ def catch_up_period(
         start = min(start, last_end + datetime.timedelta(days=1))
     if earliest_error is not None:
         start = min(start, earliest_error)
-    end = today + datetime.timedelta(days=tenant.order_generation_horizon_days)
+    end = today + datetime.timedelta(days=horizon)
     # No longer than one run may cover: an error left open for years must not make every
     # daily run fail from then on.
     return max(start, end - datetime.timedelta(days=MAX_PERIOD_DAYS - 1)), end
@@ -460,7 +565,7 @@ def _generate_chunk(
         _record_failures(context, run, failures)
         succeeded = {agreement.pk for agreement in plans} - {a.pk for a in failures}
         _resolve_errors(context, succeeded & with_open_errors)
-        _add_to_counters(run, counts, failed=len(failures))
+        _add_to_counters(run, counts, failed=len(failures), processed=len(agreement_ids))
         _set_constraints("DEFERRED")
 
 
@@ -722,14 +827,16 @@ def _resolve_errors(context: _Context, agreement_ids: set[int]) -> None:
     ).update(resolved_at=timezone.now())
 
 
-def _add_to_counters(run: GenerationRun, counts: _Counts, *, failed: int) -> None:
-    GenerationRun.objects.filter(pk=run.pk).update(
+def _add_to_counters(run: GenerationRun, counts: _Counts, *, failed: int, processed: int) -> None:
+    GenerationRun.objects.for_tenant(run.tenant_id).filter(pk=run.pk).update(
         orders_created=F("orders_created") + counts.orders,
         lines_created=F("lines_created") + counts.lines,
         occurrences_skipped=F("occurrences_skipped") + counts.skipped,
         agreements_failed=F("agreements_failed") + failed,
+        agreements_processed=F("agreements_processed") + processed,
     )
     run.orders_created += counts.orders
     run.lines_created += counts.lines
     run.occurrences_skipped += counts.skipped
     run.agreements_failed += failed
+    run.agreements_processed += processed

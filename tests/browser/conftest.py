@@ -45,3 +45,15 @@ def sign_in(page, live_server):
         return page
 
     return _sign_in
+
+
+@pytest.fixture
+def background_worker():
+    """A Celery worker (a thread of this process, against the test Redis and database) for
+    journeys whose page hands work to the background, like the "Generate" button."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(app, perform_ping_check=False, loglevel="WARNING"):
+        yield

@@ -23,7 +23,7 @@ def full_demo(transactional_db):
 
 
 def test_customer_object_agreement_from_template_activate_generate_see_orders(
-    full_demo, sign_in, page, live_server
+    full_demo, sign_in, page, live_server, background_worker
 ):
     sign_in("manager@acme.test")
 

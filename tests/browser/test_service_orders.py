@@ -31,7 +31,7 @@ def active_agreement(demo):
 
 
 def test_manager_previews_generates_and_opens_an_order_on_a_phone(
-    active_agreement, sign_in, page, live_server
+    active_agreement, sign_in, page, live_server, background_worker
 ):
     page.set_viewport_size(PHONE)
     sign_in("manager@acme.test")
@@ -46,7 +46,9 @@ def test_manager_previews_generates_and_opens_an_order_on_a_phone(
     expect(page.get_by_test_id("conflict-badge")).to_have_count(2)  # two Sundays
     assert_no_sideways_scroll(page)
 
+    # A background worker generates the run; its page follows it (htmx polling) to the result.
     page.get_by_test_id("generate").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "finished")
     expect(page.get_by_test_id("orders-created")).to_have_text("3")
     run_orders = page.get_by_test_id("run-orders").locator("tbody a")
     expect(run_orders).to_have_count(3)

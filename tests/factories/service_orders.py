@@ -55,3 +55,11 @@ class GenerationErrorFactory(factory.django.DjangoModelFactory):
     period_start = datetime.date(2026, 1, 1)
     period_end = datetime.date(2026, 1, 31)
     message = "Boom"
+
+
+class OrderGenerationSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.OrderGenerationSettings
+
+    tenant = factory.SubFactory(TenantFactory)
+    horizon_days = 30

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from agreements.models import Agreement, AgreementLine, AgreementState, CombineRule
 from service_orders import demo
@@ -673,7 +672,7 @@ def test_only_the_chosen_agreements_are_generated(tenant_a):
 
 
 def test_the_demo_seed_generates_the_coming_weeks_once(tenant_a):
-    today = timezone.localdate(timezone=tenant_a.zone)
+    today = tenant_a.today()
     agreement = active_agreement(tenant_a, start_date=today)
     AgreementLineFactory(agreement=agreement, interval_unit="week")
     manager = UserFactory()

@@ -9,20 +9,24 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementLine, AgreementState, CombineRule, IntervalUnit
 from config.celery import app as celery_app
 from customers.models import Customer
-from service_orders.models import GenerationRun, ServiceOrder, ServiceOrderLine
-from service_orders.tasks import generate_orders_for_period, generate_orders_for_tenant
+from service_orders.models import GenerationRun, GenerationTrigger, ServiceOrder, ServiceOrderLine
+from service_orders.services.generation import generation_run_create
+from service_orders.tasks import generate_orders_for_run, generate_orders_for_tenant
+from tenancy.roles import Role
 from tenancy.tasks import fan_out
-from tests.factories import AgreementFactory, AgreementLineFactory, CustomerFactory, UserFactory
+from tests.factories import AgreementFactory, AgreementLineFactory, CustomerFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
 
@@ -30,7 +34,7 @@ QUEUE = settings.CELERY_TASK_DEFAULT_QUEUE
 
 
 def today_in(tenant) -> datetime.date:
-    return timezone.localdate(timezone=tenant.zone)
+    return tenant.today()
 
 
 def weekly_agreement(tenant, start: datetime.date) -> Agreement:
@@ -193,22 +197,82 @@ def test_the_task_for_one_tenant_sees_and_generates_only_that_tenant(worker, ten
     ]
 
 
-def test_the_button_task_generates_the_chosen_period_in_the_background(worker, tenant_a):
-    manager = UserFactory()
+def wait_until_finished(run: GenerationRun, timeout: float = 30) -> GenerationRun:
+    deadline = time.monotonic() + timeout
+    while True:
+        run.refresh_from_db()
+        if run.finished_at is not None:
+            return run
+        assert time.monotonic() < deadline, (
+            f"run {run.pk} did not finish ({run.status(timezone.now())})"
+        )
+        time.sleep(0.2)
+
+
+def test_the_generate_button_queues_a_run_that_a_worker_completes_and_its_page_shows(
+    worker, tenant_a, make_member, client
+):
+    manager = make_member(tenant_a, Role.SERVICE_MANAGER)
     agreement = weekly_agreement(tenant_a, start=datetime.date(2026, 3, 30))  # Mondays
+    client.force_login(manager)
 
-    result = generate_orders_for_period.delay(
-        tenant_id=tenant_a.pk,
-        period_start="2026-04-01",
-        period_end="2026-04-30",
-        requested_by_id=manager.pk,
+    response = client.post(
+        reverse("service_orders:generation"),
+        {
+            "period_start": "2026-04-01",
+            "period_end": "2026-04-30",
+            "agreement": agreement.pk,
+            "action": "generate",
+            "submission_token": uuid.uuid4().hex,
+        },
+    )
+
+    run = GenerationRun.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("service_orders:generation_run_detail", args=[run.pk])
+    run = wait_until_finished(run)
+    assert (run.trigger, run.requested_by, run.orders_created, run.lines_created) == (
+        "manual",
+        manager,
+        4,
+        4,
+    )
+    assert run.picked_up_at is not None and (run.agreements_total, run.agreements_processed) == (
+        1,
+        1,
+    )
+    orders = ServiceOrder.objects.filter(agreement=agreement)
+    assert set(orders.values_list("created_by", flat=True)) == {manager.pk}
+    assert set(orders.values_list("generation_run", flat=True)) == {run.pk}
+
+    page = client.get(response.url)
+    html = page.content.decode()
+    assert page.context["status"] == "finished"
+    assert html.split('data-testid="orders-created">')[1].startswith("4<")
+    for order in orders:
+        assert reverse("service_orders:order_detail", args=[order.pk]) in html
+    assert "hx-trigger" not in html  # finished: the page no longer polls
+    assert "Generating…" not in html and "Waiting for a background worker" not in html
+
+
+def test_the_run_task_is_idempotent(worker, tenant_a):
+    agreement = weekly_agreement(tenant_a, start=datetime.date(2026, 3, 30))
+    run = generation_run_create(
+        tenant=tenant_a,
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2026, 4, 30),
+        trigger=GenerationTrigger.MANUAL,
         agreement_ids=[agreement.pk],
-    ).get(timeout=30)
+    )
 
-    assert (result["orders_created"], result["lines_created"]) == (4, 4)
-    run = GenerationRun.objects.get(pk=result["run_id"])
-    assert (run.trigger, run.requested_by) == ("manual", manager)
-    assert set(ServiceOrder.objects.values_list("created_by", flat=True)) == {manager.pk}
+    first = generate_orders_for_run.delay(tenant_id=tenant_a.pk, run_id=run.pk).get(timeout=30)
+    again = generate_orders_for_run.delay(tenant_id=tenant_a.pk, run_id=run.pk).get(timeout=30)
+
+    assert (first["orders_created"], first["lines_created"]) == (4, 4)
+    assert again == first  # a redelivered task for a finished run changes nothing
+    assert ServiceOrder.objects.count() == 4
+    finished = GenerationRun.objects.get(pk=run.pk)
+    assert finished.finished_at is not None and finished.orders_created == 4
 
 
 def test_the_beat_entry_generates_for_every_active_tenant(worker, tenant_a, tenant_b):

@@ -12,6 +12,7 @@ from service_orders.models import (
     GenerationError,
     GenerationRun,
     GenerationTrigger,
+    OrderGenerationSettings,
     ServiceOrder,
     ServiceOrderLine,
 )
@@ -93,6 +94,50 @@ def test_a_run_that_crashed_after_its_first_chunk_is_completed_by_the_retry(tena
     assert len(set(numbers)) == 20
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_crashed_run_says_why_and_processing_it_again_completes_it(tenant_a, monkeypatch):
+    """What a redelivered button task does: the same run, processed again, creates only what
+    is missing and finishes."""
+    agreements = [active_agreement(tenant_a, start_date=d(2026, 3, 30)) for _ in range(3)]
+    for agreement in agreements:
+        AgreementLineFactory(agreement=agreement, interval_unit="week")
+    monkeypatch.setattr(generation, "CHUNK_SIZE", 2)
+    load = generation._load_agreements
+
+    def connection_lost_on_the_second_chunk(context, agreement_ids):
+        if agreement_ids == [agreements[2].pk]:
+            raise OperationalError("server closed the connection unexpectedly")
+        return load(context, agreement_ids)
+
+    monkeypatch.setattr(generation, "_load_agreements", connection_lost_on_the_second_chunk)
+    run = generation.generation_run_create(
+        tenant=tenant_a,
+        period_start=d(2026, 4, 1),
+        period_end=d(2026, 4, 30),
+        trigger=GenerationTrigger.MANUAL,
+    )
+
+    with pytest.raises(OperationalError):
+        generation.generation_run_process(tenant=tenant_a, run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.failure == "server closed the connection unexpectedly"
+    assert (run.finished_at, run.orders_created, run.agreements_processed) == (None, 8, 2)
+    assert run.status(run.picked_up_at) == "failed"
+
+    monkeypatch.setattr(generation, "_load_agreements", load)
+    again = generation.generation_run_process(tenant=tenant_a, run_id=run.pk)
+
+    assert again.pk == run.pk and again.finished_at is not None and again.failure == ""
+    assert (again.orders_created, again.lines_created) == (12, 12)  # 8 before, 4 now
+    assert ServiceOrder.objects.count() == 12
+    assert set(ServiceOrder.objects.values_list("generation_run", flat=True)) == {run.pk}
+    assert GenerationRun.objects.get().status(again.finished_at) == "finished"
+    # Once finished, processing it again changes nothing.
+    assert generation.generation_run_process(tenant=tenant_a, run_id=run.pk).orders_created == 12
+    assert ServiceOrder.objects.count() == 12
+
+
 @pytest.mark.django_db
 def test_the_daily_job_after_40_days_of_downtime_creates_every_missed_occurrence(tenant_a):
     agreement = active_agreement(tenant_a, start_date=d(2026, 1, 5))  # Mondays
@@ -113,8 +158,7 @@ def test_the_daily_job_after_40_days_of_downtime_creates_every_missed_occurrence
 
 @pytest.mark.django_db
 def test_the_daily_job_looks_ahead_from_today_in_the_tenants_zone(tenant_a, tenant_b):
-    tenant_b.order_generation_horizon_days = 10
-    tenant_b.save()
+    OrderGenerationSettings.objects.create(tenant=tenant_b, horizon_days=10)
     # 23:30 UTC on 31 May is already 1 June in Warsaw, still 31 May in São Paulo.
     with at("2026-05-31T23:30"):
         assert catch_up_period(tenant=tenant_a) == (d(2026, 6, 1), d(2026, 7, 1))
