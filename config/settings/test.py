@@ -13,3 +13,7 @@ LOGGING["root"]["level"] = "WARNING"
 CELERY_TASK_DEFAULT_QUEUE = f"fieldline-test-{os.getpid()}"
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = False
+
+# A test database of this run's own, so that two test runs against one development server (a
+# developer's and a helper's, or two terminals) never drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": f"test_fieldline_{os.getpid()}"}
