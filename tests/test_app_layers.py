@@ -6,6 +6,7 @@ fail when a lower app imports a higher one (and pass when the import goes the al
 """
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -18,9 +19,20 @@ PYPROJECT = ROOT / "pyproject.toml"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
-def root_packages() -> list[str]:
+def _importlinter() -> dict:
     with open(PYPROJECT, "rb") as f:
-        return tomllib.load(f)["tool"]["importlinter"]["root_packages"]
+        return tomllib.load(f)["tool"]["importlinter"]
+
+
+def root_packages() -> list[str]:
+    return _importlinter()["root_packages"]
+
+
+def layer_of() -> dict[str, int]:
+    """{app: its layer}, 0 the bottom (tenancy), from the layers contract (listed top first)."""
+    [contract] = [c for c in _importlinter()["contracts"] if c["type"] == "layers"]
+    layers = list(reversed(contract["layers"]))
+    return {app.strip(): n for n, layer in enumerate(layers) for app in layer.split("|")}
 
 
 def lint(tree: Path, imports: dict[str, str]) -> subprocess.CompletedProcess:
@@ -106,3 +118,34 @@ def test_tenancy_and_web_name_no_business_app(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "tenancy and web name no business app BROKEN" in result.stdout
     assert "web is not allowed to import service_orders:" in result.stdout
+
+
+def test_no_template_names_a_url_or_capability_of_a_higher_app():
+    """What import-linter cannot see: a lower app's templates naming a higher app's URLs
+    ({% url 'agreements:…' %}) or capabilities (request|can:"manage_agreements"). Such a page
+    gets a panel registered by the higher app instead (docs/development.md)."""
+    layers = layer_of()
+    owner = {}  # capability code -> the app that declares it
+    for app in layers:
+        for module in (ROOT / app).glob("*.py"):
+            for code in re.findall(r"capability\(\s*\"(\w+)\"", module.read_text()):
+                owner[code] = app
+    assert owner["manage_agreements"] == "agreements"  # the scan finds the declarations
+
+    def above(app: str, other: str | None) -> bool:
+        return other in layers and other != app and layers[other] >= layers[app]
+
+    found = []
+    places = [(app, ROOT / app / "templates") for app in layers] + [("web", ROOT / "templates")]
+    for app, folder in places:
+        for template in sorted(folder.rglob("*.html")):
+            text = template.read_text()
+            names = re.findall(r"{%\s*url\s+[\"'](\w+):", text)
+            codes = re.findall(r"\|can:[\"'](\w+)[\"']", text)
+            found += [f"{template.relative_to(ROOT)}: url {n}:…" for n in names if above(app, n)]
+            found += [
+                f"{template.relative_to(ROOT)}: capability {c}"
+                for c in codes
+                if above(app, owner.get(c))
+            ]
+    assert found == []
