@@ -142,6 +142,8 @@ class AgreementFilterForm(forms.Form):
             ("only", _("Templates only")),
         ],
     )
+    ends_from = forms.DateField(label=_("Ends from"), required=False, widget=DATE)
+    ends_to = forms.DateField(label=_("Ends by"), required=False, widget=DATE)
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,9 @@
 """What agreements add to the pages and rules of the customers app (see web.registry)."""
 
+import datetime
+
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,6 +18,7 @@ from web.registry import (
 
 from . import selectors
 from .capabilities import VIEW_AGREEMENTS
+from .models import AgreementState
 
 
 def _customer_agreements(request, customer) -> dict:
@@ -45,22 +48,55 @@ def _object_in_use(tenant, obj) -> str | None:
     return None
 
 
+def _attention_counts(request) -> dict:
+    if not hasattr(request, "_agreement_counts"):
+        request._agreement_counts = selectors.agreement_attention_counts(
+            tenant=request.tenant, today=request.tenant.today()
+        )
+    return request._agreement_counts
+
+
 def _ending_soon_tile(request) -> dict:
-    today = timezone.localdate()  # the request runs in the tenant's zone
-    count = selectors.agreements_ending_soon_count(tenant=request.tenant, today=today)
-    url = reverse("agreements:agreement_list") + "?state=active&templates=exclude&sort=end_date"
-    return {"count": count, "url": url, "attention": "warning"}
+    today = request.tenant.today()
+    soon = today + datetime.timedelta(days=selectors.ENDING_SOON_DAYS)
+    query = urlencode(
+        {
+            "state": AgreementState.ACTIVE,
+            "templates": "exclude",
+            "ends_from": today.isoformat(),
+            "ends_to": soon.isoformat(),
+            "sort": "end_date",
+        }
+    )
+    url = reverse("agreements:agreement_list") + "?" + query
+    return {"count": _attention_counts(request)["ending"], "url": url, "attention": "warning"}
+
+
+def _suspended_tile(request) -> dict:
+    query = urlencode({"state": AgreementState.SUSPENDED, "templates": "exclude"})
+    url = reverse("agreements:agreement_list") + "?" + query
+    return {"count": _attention_counts(request)["suspended"], "url": url}
 
 
 def register_all() -> None:
     register_home_tile(
         HomeTile(
             "agreements_ending",
-            gettext_lazy("Agreements ending within 60 days"),
+            gettext_lazy("Agreements ending within 30 days"),
             frozenset(OFFICE),
             "web/_count_tile.html",
             _ending_soon_tile,
             order=200,
+        )
+    )
+    register_home_tile(
+        HomeTile(
+            "agreements_suspended",
+            gettext_lazy("Suspended agreements"),
+            frozenset(OFFICE),
+            "web/_count_tile.html",
+            _suspended_tile,
+            order=210,
         )
     )
     register_panel(

@@ -129,8 +129,11 @@ def agreement_list(
     customer_id: int | None = None,
     group_id: int | None = None,
     templates: str = "",
+    ends_from: datetime.date | None = None,
+    ends_to: datetime.date | None = None,
 ) -> QuerySet:
-    """``templates``: "only" for templates, "exclude" for real agreements, "" for both."""
+    """``templates``: "only" for templates, "exclude" for real agreements, "" for both;
+    ``ends_from``/``ends_to``: the end date within those days."""
     qs = Agreement.objects.for_tenant(tenant).select_related("customer", "group")
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(description__icontains=search))
@@ -144,6 +147,10 @@ def agreement_list(
         qs = qs.filter(is_template=True)
     elif templates == "exclude":
         qs = qs.filter(is_template=False)
+    if ends_from:
+        qs = qs.filter(end_date__gte=ends_from)
+    if ends_to:
+        qs = qs.filter(end_date__lte=ends_to)
     return qs
 
 
@@ -391,18 +398,21 @@ def object_in_agreements(*, tenant: Tenant, obj) -> bool:
     )
 
 
-ENDING_SOON_DAYS = 60
+ENDING_SOON_DAYS = 30
 
 
-def agreements_ending_soon_count(*, tenant: Tenant, today) -> int:
-    """Active agreements whose end date falls within the next ENDING_SOON_DAYS days."""
+def agreement_attention_counts(*, tenant: Tenant, today) -> dict[str, int]:
+    """For the home pages, in one query: active agreements ending within ENDING_SOON_DAYS days
+    and suspended agreements."""
+    soon = today + datetime.timedelta(days=ENDING_SOON_DAYS)
     return (
         Agreement.objects.for_tenant(tenant)
-        .filter(
-            is_template=False,
-            state=AgreementState.ACTIVE,
-            end_date__gte=today,
-            end_date__lte=today + datetime.timedelta(days=ENDING_SOON_DAYS),
+        .filter(is_template=False)
+        .aggregate(
+            ending=Count(
+                "id",
+                filter=Q(state=AgreementState.ACTIVE, end_date__gte=today, end_date__lte=soon),
+            ),
+            suspended=Count("id", filter=Q(state=AgreementState.SUSPENDED)),
         )
-        .count()
     )

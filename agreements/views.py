@@ -121,6 +121,8 @@ def agreement_list(request):
         customer_id=data["customer"].pk if data.get("customer") else None,
         group_id=data["group"].pk if data.get("group") else None,
         templates=data.get("templates", ""),
+        ends_from=data.get("ends_from"),
+        ends_to=data.get("ends_to"),
     )
     return list_response(
         request,

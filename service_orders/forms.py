@@ -10,6 +10,7 @@ from web.forms import ServiceCheckedModelForm
 
 from . import selectors
 from .models import OrderGenerationSettings, OrderState, Origin, Priority
+from .selectors import NO_TECHNICIAN, OPEN
 
 # The page generates at most a year at once: a longer period is almost always a typo.
 MAX_GENERATION_DAYS = 366
@@ -25,7 +26,9 @@ class DateInput(forms.DateInput):
 class OrderFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, help_text=_("Number or description"))
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("All states")), *OrderState.choices]
+        label=_("State"),
+        required=False,
+        choices=[("", _("All states")), (OPEN, _("All open")), *OrderState.choices],
     )
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=[("", _("All priorities")), *Priority.choices]
@@ -52,6 +55,11 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("yes", _("On a closed day")), ("no", _("No conflict"))],
     )
+    technician = forms.ChoiceField(
+        label=_("Technician"),
+        required=False,
+        choices=[("", _("Any")), (NO_TECHNICIAN, _("No technician yet"))],
+    )
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,6 +82,7 @@ class OrderFilterForm(forms.Form):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
             "conflict": conflict,
+            "unassigned": data.get("technician") == NO_TECHNICIAN,
         }
 
 

@@ -2,7 +2,10 @@
 and generation errors on agreement, customer and object pages, home tiles, "still in use" checks
 and the order-generation section of the tenant settings page."""
 
+import datetime
+
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +24,7 @@ from web.registry import (
 from . import selectors
 from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
 from .forms import OrderGenerationSettingsForm
+from .models import OPEN_STATES
 from .services.generation_settings import order_generation_settings_update
 
 
@@ -67,20 +71,49 @@ def _agreement_line_in_use(tenant, line) -> str | None:
 
 
 def _order_counts(request) -> dict:
-    # One aggregate for both tiles; the request caches it so the page runs it once.
+    # One aggregate for all order tiles; the request keeps it so the page runs it once.
     if not hasattr(request, "_open_order_counts"):
-        request._open_order_counts = selectors.open_order_counts(tenant=request.tenant)
+        request._open_order_counts = selectors.open_order_counts(
+            tenant=request.tenant, today=request.tenant.today()
+        )
     return request._open_order_counts
 
 
+def _orders_url(**filters) -> str:
+    return reverse("service_orders:order_list") + "?" + urlencode(filters)
+
+
 def _open_orders_tile(request) -> dict:
-    url = reverse("service_orders:order_list")
-    return {"count": _order_counts(request)["open"], "url": url}
+    counts = _order_counts(request)
+    parts = [
+        {
+            "key": state.value,
+            "label": state.label,
+            "count": counts[state.value],
+            "url": _orders_url(state=state.value),
+        }
+        for state in OPEN_STATES
+    ]
+    return {"count": counts["open"], "url": _orders_url(state=selectors.OPEN), "parts": parts}
 
 
 def _conflicts_tile(request) -> dict:
-    url = reverse("service_orders:order_list") + "?conflict=yes"
-    return {"count": _order_counts(request)["conflicts"], "url": url, "attention": "warning"}
+    return {
+        "count": _order_counts(request)["conflicts"],
+        "url": _orders_url(state=selectors.OPEN, conflict="yes"),
+        "attention": "warning",
+    }
+
+
+def _unassigned_week_tile(request) -> dict:
+    today = request.tenant.today()
+    url = _orders_url(
+        state=selectors.OPEN,
+        technician=selectors.NO_TECHNICIAN,
+        date_from=today.isoformat(),
+        date_to=(today + datetime.timedelta(days=6)).isoformat(),
+    )
+    return {"count": _order_counts(request)["unassigned_week"], "url": url, "attention": "warning"}
 
 
 def _generation_errors_tile(request) -> dict:
@@ -114,9 +147,19 @@ def register_all() -> None:
             "open_orders",
             gettext_lazy("Open service orders"),
             office | {Role.DISPATCHER},
-            "web/_count_tile.html",
+            "web/_breakdown_tile.html",
             _open_orders_tile,
             order=100,
+        )
+    )
+    register_home_tile(
+        HomeTile(
+            "unassigned_week",
+            gettext_lazy("Orders of the next 7 days without a technician"),
+            frozenset({Role.DISPATCHER, Role.SERVICE_MANAGER}),
+            "web/_count_tile.html",
+            _unassigned_week_tile,
+            order=105,
         )
     )
     register_home_tile(

@@ -29,6 +29,11 @@ PRIORITY_RANK = Case(
 )
 
 
+# Filter values beyond the model's own: every open state at once; orders nobody is assigned to.
+OPEN = "open"
+NO_TECHNICIAN = "none"
+
+
 def order_list(
     *,
     tenant: Tenant,
@@ -41,6 +46,7 @@ def order_list(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     conflict: bool | None = None,
+    unassigned: bool = False,
 ) -> QuerySet:
     qs = (
         ServiceOrder.objects.for_tenant(tenant)
@@ -49,7 +55,9 @@ def order_list(
     )
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(description__icontains=search))
-    if state:
+    if state == OPEN:
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif state:
         qs = qs.filter(state=state)
     if priority:
         qs = qs.filter(priority=priority)
@@ -65,6 +73,8 @@ def order_list(
         qs = qs.filter(preferred_date__lte=date_to)
     if conflict is not None:
         qs = qs.filter(calendar_conflict=conflict)
+    if unassigned:
+        qs = qs.filter(preferred_technician__isnull=True)
     return qs
 
 
@@ -204,11 +214,16 @@ def agreement_generation_errors(*, tenant: Tenant, agreement: Agreement) -> Quer
     )
 
 
-def open_order_counts(*, tenant: Tenant) -> dict[str, int]:
-    """For the home pages: open orders, and those of them generated for a closed day."""
+def open_order_counts(*, tenant: Tenant, today: datetime.date) -> dict[str, int]:
+    """For the home pages, in one query: open orders per state, those generated for a closed
+    day, and those of the next 7 days that no technician is assigned to."""
+    is_open = Q(state__in=OPEN_STATES)
+    week = Q(preferred_date__gte=today, preferred_date__lte=today + datetime.timedelta(days=6))
     return ServiceOrder.objects.for_tenant(tenant).aggregate(
-        open=Count("id", filter=Q(state__in=OPEN_STATES)),
-        conflicts=Count("id", filter=Q(state__in=OPEN_STATES, calendar_conflict=True)),
+        open=Count("id", filter=is_open),
+        conflicts=Count("id", filter=is_open & Q(calendar_conflict=True)),
+        unassigned_week=Count("id", filter=is_open & week & Q(preferred_technician__isnull=True)),
+        **{state: Count("id", filter=Q(state=state)) for state in OPEN_STATES},
     )
 
 
