@@ -5,15 +5,17 @@ tree on top (each stage maps onto one of these states), sign-off and posting.
 """
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from agreements.models import Agreement, AgreementLine
 from customers.models import MONEY, Customer, CustomerContact, CustomerSite, WorkLine
@@ -112,6 +114,9 @@ class GenerationRun(TenantOwned):
             models.Index(fields=["tenant", "trigger", "-started_at"], name="so_run_recent_idx")
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("service_orders:generation_run_detail", args=[self.pk])
+
     def __str__(self) -> str:
         return f"{self.period_start}–{self.period_end}"
 
@@ -168,6 +173,11 @@ class OrderGenerationSettings(TenantOwned):
         validators=[MinValueValidator(1), MaxValueValidator(366)],
         help_text=_("How far ahead the daily job creates service orders from agreements."),
     )
+    agreement_required = models.BooleanField(
+        _("orders need an agreement"),
+        default=False,
+        help_text=_("Orders created by hand must name one of the customer's agreements."),
+    )
 
     class Meta:
         verbose_name = _("order generation settings")
@@ -183,6 +193,116 @@ class OrderGenerationSettings(TenantOwned):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+# --- The tenant's stage tree --------------------------------------------------------------------
+
+
+class OrderStage(TenantOwned):
+    """A stage of the tenant's own workflow, mapped onto one lifecycle state of the order.
+
+    The stages form a tree: one initial stage (the root, where new orders start); each stage's
+    children are its "next stage" choices, and a stage may allow going back to its parent. A
+    stage mapped to "cancelled" may stand alone (no parent): cancelling from any stage that
+    allows it goes there. Which state may follow which is the order's FSM's decision
+    (``ServiceOrder`` transitions); the configuration service refuses a child whose state
+    cannot follow its parent's."""
+
+    name = models.CharField(_("stage name"), max_length=80)
+    code = models.SlugField(_("stage code"), max_length=30, allow_unicode=False)
+    state = models.CharField(
+        _("lifecycle state"),
+        max_length=20,
+        choices=OrderState.choices,
+        help_text=_("The fixed state of the order while it is at this stage."),
+    )
+    parent = TenantForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("previous stage"),
+        help_text=_("The stage this one follows; this stage is one of its next-stage choices."),
+    )
+    is_initial = models.BooleanField(_("initial stage"), default=False, editable=False)
+    back_allowed = models.BooleanField(
+        _("going back allowed"),
+        default=False,
+        help_text=_("Orders at this stage may go back to the previous stage."),
+    )
+    can_modify = models.BooleanField(
+        _("lines can be changed"),
+        default=True,
+        help_text=_("Lines may be added, cancelled or moved."),
+    )
+    can_cancel = models.BooleanField(_("can be cancelled"), default=True)
+    can_delete = models.BooleanField(_("can be deleted"), default=False)
+    can_post = models.BooleanField(_("can be posted"), default=False)
+    stops_sla = models.BooleanField(_("stops the SLA clock"), default=False)
+    requires_reason = models.BooleanField(
+        _("requires a reason"),
+        default=False,
+        help_text=_("Moving an order here asks for a reason."),
+    )
+    requires_signoff = models.BooleanField(
+        _("requires sign-off to leave"),
+        default=False,
+        help_text=_("An order leaves this stage only once the customer has signed off."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("order stage")
+        verbose_name_plural = _("order stages")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "code"], name="so_stage_code"),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(is_initial=True),
+                name="so_stage_one_initial",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_initial=False) | models.Q(parent__isnull=True),
+                name="so_stage_initial_is_root",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "parent"], name="so_stage_parent_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReasonCode(TenantOwned):
+    """A reason to pick when an order moves to (or is cancelled at) a stage."""
+
+    stage = TenantForeignKey(
+        OrderStage, on_delete=models.CASCADE, related_name="reasons", verbose_name=_("stage")
+    )
+    code = models.SlugField(_("reason code"), max_length=30)
+    name = models.CharField(_("reason"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("reason code")
+        verbose_name_plural = _("reason codes")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "stage", "code"], name="so_reason_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageLogKind(models.TextChoices):
+    CREATE = "create", pgettext_lazy("stage log kind", "Created")
+    STAGE = "stage", pgettext_lazy("stage log kind", "Stage change")
+    CANCEL = "cancel", pgettext_lazy("stage log kind", "Cancelled")
+    REVOKE = "revoke", pgettext_lazy("stage log kind", "Cancellation revoked")
 
 
 class ServiceOrder(FSMModelMixin, TenantOwned):
@@ -251,6 +371,26 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
         _("origin"), max_length=10, choices=Origin.choices, default=Origin.MANUAL
     )
     state = FSMField(_("state"), choices=OrderState.choices, default=OrderState.NEW, protected=True)
+    # The tenant's stage the order is at (its state is the stage's); set by the stage services.
+    stage = TenantForeignKey(
+        OrderStage,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stage"),
+    )
+    assigned_technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned technician"),
+    )
+    # When the customer signed off the work; a stage that requires sign-off to leave waits for it.
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     calendar_conflict = models.BooleanField(
         _("falls on a closed day"),
         default=False,
@@ -299,10 +439,24 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
             models.Index(fields=["tenant", "state", "preferred_date"], name="so_order_state_idx"),
             models.Index(fields=["tenant", "agreement"], name="so_order_agreement_idx"),
             models.Index(fields=["tenant", "customer"], name="so_order_customer_idx"),
+            # "My orders": a technician's open orders by date.
+            models.Index(
+                fields=["tenant", "assigned_technician", "preferred_date"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="so_order_technician_open_idx",
+            ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("service_orders:order_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.number} · {self.description}"
+
+    @property
+    def order_is_signed_off(self) -> bool:
+        """The customer has signed the work receipt (see OrderSignOff)."""
+        return self.signed_off_at is not None
 
     @property
     def service_address(self) -> str:
@@ -310,15 +464,160 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
             return self.address
         return self.site.one_line if self.site_id else ""
 
+    # The lifecycle: which state may follow which. A stage move that changes the state goes
+    # through the one transition from the old state to the new (services.stages); a move with
+    # no transition is refused, and so is a stage tree that would need one.
+
     @transition(
         field=state, source=[OrderState.NEW, OrderState.ON_HOLD], target=OrderState.SCHEDULED
     )
     def schedule(self) -> None:
         pass
 
+    @transition(field=state, source=OrderState.SCHEDULED, target=OrderState.NEW)
+    def unschedule(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[OrderState.NEW, OrderState.SCHEDULED, OrderState.ON_HOLD, OrderState.COMPLETED],
+        target=OrderState.IN_PROGRESS,
+    )
+    def start(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[OrderState.NEW, OrderState.SCHEDULED, OrderState.IN_PROGRESS],
+        target=OrderState.ON_HOLD,
+    )
+    def hold(self) -> None:
+        pass
+
+    @transition(field=state, source=OrderState.IN_PROGRESS, target=OrderState.COMPLETED)
+    def complete(self) -> None:
+        pass
+
+    @transition(field=state, source=OrderState.COMPLETED, target=OrderState.POSTED)
+    def post(self) -> None:
+        pass
+
     @transition(field=state, source=list(OPEN_STATES), target=OrderState.CANCELLED)
     def cancel(self) -> None:
         pass
+
+    @transition(field=state, source=OrderState.CANCELLED, target=RETURN_VALUE(*OPEN_STATES))
+    def revoke_cancel(self, to_state: str) -> str:
+        """Back to the open state the order was cancelled from."""
+        return to_state
+
+
+def state_transition(source: str, target: str) -> str | None:
+    """The name of the ServiceOrder transition from ``source`` to ``target`` (None when the
+    lifecycle has none; the same state needs none and gives "")."""
+    if source == target:
+        return ""
+    for t in ServiceOrder._meta.get_field("state").get_all_transitions(ServiceOrder):
+        sources = {t.source} if not isinstance(t.source, list | tuple) else set(t.source)
+        if source not in sources and "*" not in sources:
+            continue
+        targets = getattr(t.target, "allowed_states", None) or [t.target]
+        if target in targets:
+            return t.name
+    return None
+
+
+class StageLog(TenantOwned):
+    """Every stage change of an order: from where to where, why, who and when."""
+
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=StageLogKind.choices, default=StageLogKind.STAGE
+    )
+    from_stage = TenantForeignKey(
+        OrderStage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from stage"),
+    )
+    to_stage = TenantForeignKey(
+        OrderStage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to stage"),
+    )
+    from_state = models.CharField(
+        _("from state"), max_length=20, choices=OrderState.choices, blank=True
+    )
+    to_state = models.CharField(_("to state"), max_length=20, choices=OrderState.choices)
+    reason_code = TenantForeignKey(
+        ReasonCode,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reason code"),
+    )
+    reason_text = models.TextField(_("reason"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        constraints = [tenant_key()]
+        indexes = [models.Index(fields=["tenant", "order", "at"], name="so_stagelog_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class DeletedOccurrence(TenantOwned):
+    """An agreement line's occurrence whose generated order was deleted by hand: generation
+    treats it as done and never creates it again."""
+
+    agreement_line = TenantForeignKey(
+        AgreementLine, on_delete=models.CASCADE, related_name="+", verbose_name=_("agreement line")
+    )
+    calculated_date = models.DateField(_("calculated date"))
+    order_number = models.CharField(_("deleted order"), max_length=20)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
+    deleted_at = models.DateTimeField(_("deleted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deleted generated occurrence")
+        verbose_name_plural = _("deleted generated occurrences")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(
+                fields=["tenant", "agreement_line", "calculated_date"],
+                name="so_deleted_occurrence_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_number} {self.calculated_date}"
 
 
 class LineStatus(models.TextChoices):
@@ -355,6 +654,22 @@ class ServiceOrderLine(WorkLine):
     status = models.CharField(
         _("status"), max_length=10, choices=LineStatus.choices, default=LineStatus.CREATED
     )
+    # Hour lines: when the work started and ended (a running timer has a start and no end yet).
+    started_at = models.DateTimeField(_("start time"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("end time"), null=True, blank=True)
+    # Item lines of serial-tracked items: the serial number of the unit used.
+    serial_number = models.CharField(_("serial number"), max_length=80, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -369,8 +684,95 @@ class ServiceOrderLine(WorkLine):
                 condition=models.Q(agreement_line__isnull=False),
                 name="service_orders_line_generated_once",
             ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="service_orders_line_quantity_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(started_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+                name="service_orders_line_ends_after_start",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "order"], name="so_line_order_idx")]
 
     def __str__(self) -> str:
         return f"{self.order.number}: {self.description}"
+
+
+# --- The technician's record: photos and the customer's sign-off ----------------------------
+
+
+def order_photo_path(photo: "OrderPhoto", filename: str) -> str:
+    """Per tenant and order, under a random name (the uploaded name is kept in the row): never
+    a guessable or public address; the file is served only through the photo view."""
+    return f"{photo.tenant_id}/orders/{photo.order_id}/photos/{uuid.uuid4().hex}.{photo.extension}"
+
+
+class OrderPhoto(TenantOwned):
+    """A photo the technician attached to an order."""
+
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
+    image = models.FileField(_("photo"), upload_to=order_photo_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("order photo")
+        verbose_name_plural = _("order photos")
+        constraints = [tenant_key()]
+        indexes = [models.Index(fields=["tenant", "order"], name="so_photo_order_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name or self.image.name
+
+    @property
+    def extension(self) -> str:
+        return {"image/png": "png", "image/webp": "webp"}.get(self.content_type, "jpg")
+
+
+class OrderSignOff(TenantOwned):
+    """The customer's signature on the work receipt of an order: at most one per order, never
+    changed. The receipt PDF is rendered once, at signing, and kept with its SHA-256, so what
+    the customer signed can be shown and proven later whatever happens to the order."""
+
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.PROTECT, related_name="+", verbose_name=_("order")
+    )
+    signer_name = models.CharField(_("signed by (name)"), max_length=120)
+    signature_png = models.BinaryField(_("signature"), editable=False)
+    signed_at = models.DateTimeField(_("signed at"))
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("technician"),
+    )
+    language = models.CharField(_("language"), max_length=10)
+    receipt_pdf = models.BinaryField(_("work receipt"), editable=False)
+    receipt_sha256 = models.CharField(_("receipt SHA-256"), max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "order"], name="so_signoff_once_per_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} · {self.signed_at:%Y-%m-%d %H:%M}"

@@ -1,23 +1,44 @@
 """Reads for service orders and the generation pages. Every function takes the tenant."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from agreements import selectors as agreement_selectors
 from agreements.models import Agreement
 from customers import selectors as customer_selectors
 from customers.models import Customer, ServiceObject
-from tenancy.models import AuditEvent, Tenant
+from tenancy.events import event_text
+from tenancy.models import AuditEvent, Tenant, User
+from tenancy.roles import Capability, roles_with
 
 from .models import (
     OPEN_STATES,
     GenerationError,
     GenerationRun,
+    LineStatus,
     OrderGenerationSettings,
+    OrderPhoto,
+    OrderSignOff,
+    OrderStage,
     Priority,
+    ReasonCode,
     ServiceOrder,
     ServiceOrderLine,
+    StageLog,
+    state_transition,
 )
 
 # Sorting by priority means most urgent first, not alphabetical.
@@ -47,12 +68,18 @@ def order_list(
     date_to: datetime.date | None = None,
     conflict: bool | None = None,
     unassigned: bool = False,
+    stage: OrderStage | None = None,
+    technician: User | None = None,
 ) -> QuerySet:
     qs = (
         ServiceOrder.objects.for_tenant(tenant)
-        .select_related("customer", "agreement")
+        .select_related("customer", "agreement", "stage", "assigned_technician")
         .annotate(priority_rank=PRIORITY_RANK)
     )
+    if stage is not None:
+        qs = qs.filter(stage=stage)
+    if technician is not None:
+        qs = qs.filter(assigned_technician=technician)
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(description__icontains=search))
     if state == OPEN:
@@ -74,7 +101,7 @@ def order_list(
     if conflict is not None:
         qs = qs.filter(calendar_conflict=conflict)
     if unassigned:
-        qs = qs.filter(preferred_technician__isnull=True)
+        qs = qs.filter(assigned_technician__isnull=True)
     return qs
 
 
@@ -88,7 +115,9 @@ def order_get(*, tenant: Tenant, pk: int) -> ServiceOrder:
         "contact",
         "responsible",
         "preferred_technician",
+        "assigned_technician",
         "created_by",
+        "stage",
     ).get(tenant=tenant, pk=pk)
 
 
@@ -229,3 +258,293 @@ def open_order_counts(*, tenant: Tenant, today: datetime.date) -> dict[str, int]
 
 def open_generation_error_count(*, tenant: Tenant) -> int:
     return GenerationError.objects.for_tenant(tenant).filter(resolved_at__isnull=True).count()
+
+
+# --- The technician's pages ----------------------------------------------------------------------
+
+# "My orders" groups: today's first, then the coming days, then those whose day has passed and
+# that are still open, then those without a date.
+TODAY, COMING, EARLIER, UNDATED = 0, 1, 2, 3
+TECHNICIAN_ORDERS_LIMIT = 200
+
+
+def technician_orders(
+    *, tenant: Tenant, technician, today: datetime.date, limit: int = TECHNICIAN_ORDERS_LIMIT
+) -> list[ServiceOrder]:
+    """The open orders assigned to ``technician``, each with its ``day_group`` (TODAY, COMING,
+    EARLIER, UNDATED), in that order and by date within each."""
+    day_group = Case(
+        When(preferred_date=today, then=Value(TODAY)),
+        When(preferred_date__gt=today, then=Value(COMING)),
+        When(preferred_date__lt=today, then=Value(EARLIER)),
+        default=Value(UNDATED),
+        output_field=IntegerField(),
+    )
+    return list(
+        ServiceOrder.objects.for_tenant(tenant)
+        .filter(assigned_technician=technician, state__in=OPEN_STATES)
+        .annotate(day_group=day_group)
+        .select_related("customer", "site", "stage")
+        .order_by("day_group", "preferred_date", "planned_start", "number")[:limit]
+    )
+
+
+def technician_order_get(*, tenant: Tenant, pk: int, technician) -> ServiceOrder:
+    """One order assigned to ``technician``; ServiceOrder.DoesNotExist for anyone else's order
+    and for another tenant's, like a missing one."""
+    return ServiceOrder.objects.select_related(
+        "customer", "agreement", "site", "contact", "stage", "assigned_technician"
+    ).get(tenant=tenant, pk=pk, assigned_technician=technician)
+
+
+def order_photos(*, tenant: Tenant, order: ServiceOrder) -> list[OrderPhoto]:
+    return list(OrderPhoto.objects.for_tenant(tenant).filter(order=order).order_by("id"))
+
+
+def order_photo_get(*, tenant: Tenant, order: ServiceOrder, pk: int) -> OrderPhoto:
+    return OrderPhoto.objects.get(tenant=tenant, order=order, pk=pk)
+
+
+def order_sign_off_get(*, tenant: Tenant, order: ServiceOrder) -> OrderSignOff | None:
+    """The order's sign-off (without its images), or None while it has none."""
+    return (
+        OrderSignOff.objects.for_tenant(tenant)
+        .filter(order=order)
+        .defer("signature_png", "receipt_pdf")
+        .select_related("technician")
+        .first()
+    )
+
+
+def order_receipt_get(*, tenant: Tenant, order: ServiceOrder) -> OrderSignOff:
+    """The order's sign-off with its receipt PDF; OrderSignOff.DoesNotExist while unsigned."""
+    return OrderSignOff.objects.defer("signature_png").get(tenant=tenant, order=order)
+
+
+def order_signed_off_at(*, tenant: Tenant, order: ServiceOrder) -> datetime.datetime | None:
+    """When the customer signed the order's work receipt (None: not yet). The stage services
+    ask this before an order leaves a stage that requires sign-off."""
+    return order.signed_off_at
+
+
+ITEM_CHOICES_LIMIT = 50
+
+
+def item_list_active(*, tenant: Tenant, query: str = "") -> QuerySet:
+    """The tenant's active items (matching ``query`` by number or name), by number."""
+    qs = customer_selectors.item_list(tenant=tenant, search=query.strip(), status="active")
+    return qs.order_by("number")
+
+
+def item_choices(*, tenant: Tenant, query: str = "", limit: int = ITEM_CHOICES_LIMIT) -> list:
+    """The first active items matching ``query``, for the item picker."""
+    return list(item_list_active(tenant=tenant, query=query)[:limit])
+
+
+def customer_object_choices(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
+    """The objects of the order's customer, for the technician's line forms."""
+    return customer_selectors.customer_objects(tenant=tenant, customer_id=order.customer_id)
+
+
+def task_choices(*, tenant: Tenant) -> QuerySet:
+    return customer_selectors.task_choices(tenant=tenant).filter(is_active=True)
+
+
+# --- Stages, the timeline, progress ---------------------------------------------------------------
+
+
+def order_current_stage(*, tenant: Tenant, order: ServiceOrder) -> OrderStage | None:
+    """The order's stage; an order without one (made before the tree existed) counts as being
+    at the first stage mapped to its state."""
+    if order.stage_id is not None:
+        return order.stage
+    return OrderStage.objects.for_tenant(tenant).filter(state=order.state).first()
+
+
+def next_stages_of(*, tenant: Tenant, stage: OrderStage | None, state: str) -> list[OrderStage]:
+    """The stages an order at ``stage`` (in ``state``) may move to: the stage's children whose
+    state can follow, then its parent when going back is allowed (``is_back`` set), with their
+    reason codes prefetched."""
+    if stage is None:
+        return []
+    where = Q(parent=stage)
+    if stage.back_allowed and stage.parent_id:
+        where |= Q(pk=stage.parent_id)
+    candidates = (
+        OrderStage.objects.for_tenant(tenant)
+        .filter(where)
+        .prefetch_related("reasons")
+        .order_by("position", "id")
+    )
+    result = []
+    for candidate in candidates:
+        if state_transition(state, candidate.state) is None:
+            continue
+        candidate.is_back = candidate.pk == stage.parent_id
+        result.append(candidate)
+    return result
+
+
+def order_next_stages(*, tenant: Tenant, order: ServiceOrder) -> list[OrderStage]:
+    """The stages the order may move to now (next ones, then the previous one where allowed).
+    Each has ``is_back`` and its ``reasons`` prefetched; ``requires_reason`` says whether a
+    reason must be given."""
+    stage = order_current_stage(tenant=tenant, order=order)
+    return next_stages_of(tenant=tenant, stage=stage, state=order.state)
+
+
+def order_is_signed_off(*, tenant: Tenant, order: ServiceOrder) -> bool:
+    """May the order leave a stage that requires sign-off? (The customer has signed.)"""
+    return order_signed_off_at(tenant=tenant, order=order) is not None
+
+
+class Progress:
+    IN_PROCESS = "in_process"
+    POSTED = "posted"
+    CANCELLED = "cancelled"
+
+
+def progress_of(statuses) -> str:
+    """An order's progress from its lines' statuses: all cancelled: cancelled; all posted or
+    cancelled: posted; otherwise (or no lines) in process."""
+    statuses = list(statuses)
+    if statuses and all(s == LineStatus.CANCELLED for s in statuses):
+        return Progress.CANCELLED
+    if statuses and all(s in (LineStatus.POSTED, LineStatus.CANCELLED) for s in statuses):
+        return Progress.POSTED
+    return Progress.IN_PROCESS
+
+
+def progress_label(progress: str) -> str:
+    from django.utils.translation import pgettext
+
+    return {
+        Progress.IN_PROCESS: pgettext("order progress", "In process"),
+        Progress.POSTED: pgettext("order progress", "Posted"),
+        Progress.CANCELLED: pgettext("order progress", "Cancelled"),
+    }[progress]
+
+
+def with_progress(qs: QuerySet) -> QuerySet:
+    """Annotate ``progress`` (as progress_of, in SQL) on a queryset of orders."""
+    lines = ServiceOrderLine.objects.filter(order=OuterRef("pk"), tenant=OuterRef("tenant"))
+    open_lines = lines.filter(status=LineStatus.CREATED)
+    live_lines = lines.exclude(status=LineStatus.CANCELLED)
+    return qs.annotate(
+        progress=Case(
+            When(Exists(open_lines), then=Value(Progress.IN_PROCESS)),
+            When(Exists(live_lines), then=Value(Progress.POSTED)),
+            When(Exists(lines), then=Value(Progress.CANCELLED)),
+            default=Value(Progress.IN_PROCESS),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    text: str
+    actor: User | None
+    reason: str = ""
+    kind: str = "event"  # "stage" for a stage change, "event" for any other change
+
+
+def order_timeline(*, tenant: Tenant, order: ServiceOrder) -> list[TimelineEntry]:
+    """Every stage change (with its reason) and every other recorded change of the order,
+    newest first: the stage log and the activity log merged (two queries)."""
+    logs = (
+        StageLog.objects.for_tenant(tenant)
+        .filter(order=order)
+        .select_related("from_stage", "to_stage", "reason_code", "by")
+    )
+    entries = []
+    for log in logs:
+        reason = " · ".join(
+            p for p in (log.reason_code.name if log.reason_code else "", log.reason_text) if p
+        )
+        entries.append(
+            TimelineEntry(
+                at=log.at, text=_stage_log_text(log), actor=log.by, reason=reason, kind="stage"
+            )
+        )
+    skip = {"order.stage", "order.cancel", "order.revoke_cancel", "order.create"}
+    for event in order_events(tenant=tenant, order=order):
+        if event.action in skip:
+            continue  # the stage log says it, with its reason
+        entries.append(
+            TimelineEntry(at=event.created_at, text=event_text(event), actor=event.actor)
+        )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def _stage_log_text(log: StageLog) -> str:
+    from django.utils.translation import gettext
+
+    from .models import StageLogKind
+
+    to = log.to_stage.name if log.to_stage else log.get_to_state_display()
+    source = log.from_stage.name if log.from_stage else log.get_from_state_display()
+    if log.kind == StageLogKind.CREATE:
+        return gettext("Created at %(stage)s") % {"stage": to}
+    if log.kind == StageLogKind.CANCEL:
+        return gettext("Cancelled at %(stage)s") % {"stage": source}
+    if log.kind == StageLogKind.REVOKE:
+        return gettext("Cancellation revoked: back to %(stage)s") % {"stage": to}
+    return gettext("%(from)s → %(to)s") % {"from": source, "to": to}
+
+
+def stage_tree(*, tenant: Tenant) -> list:
+    """The tenant's stages as a tree (web's object_tree shape: nodes with children), reason
+    codes prefetched, in two queries."""
+    stages = list(
+        OrderStage.objects.for_tenant(tenant).prefetch_related("reasons").order_by("position", "id")
+    )
+    children: dict[int | None, list[OrderStage]] = {}
+    for stage in stages:
+        children.setdefault(stage.parent_id, []).append(stage)
+
+    def build(stage, depth):
+        stage.depth = depth
+        stage.next_stages = [build(child, depth + 1) for child in children.get(stage.pk, [])]
+        return stage
+
+    roots = sorted(children.get(None, []), key=lambda s: (not s.is_initial, s.position, s.pk))
+    return [build(root, 0) for root in roots]
+
+
+def stage_get(*, tenant: Tenant, pk: int) -> OrderStage:
+    return OrderStage.objects.select_related("parent").get(tenant=tenant, pk=pk)
+
+
+def stage_choices(*, tenant: Tenant) -> QuerySet:
+    return OrderStage.objects.for_tenant(tenant).order_by("position", "id")
+
+
+def reason_code_get(*, tenant: Tenant, pk: int) -> ReasonCode:
+    return ReasonCode.objects.select_related("stage").get(tenant=tenant, pk=pk)
+
+
+def technician_choices(*, tenant: Tenant) -> QuerySet:
+    """The tenant's active members with the technician role (who may be assigned orders)."""
+    return (
+        User.objects.filter(
+            memberships__tenant=tenant,
+            memberships__is_active=True,
+            memberships__role__in=roles_with(Capability.WORK_ORDERS),
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def move_target_orders(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
+    """The open orders of the same agreement the order's lines may move to."""
+    if order.agreement_id is None:
+        return ServiceOrder.objects.none()
+    return (
+        ServiceOrder.objects.for_tenant(tenant)
+        .filter(agreement_id=order.agreement_id, state__in=OPEN_STATES)
+        .exclude(pk=order.pk)
+        .order_by("preferred_date", "number")
+    )

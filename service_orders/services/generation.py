@@ -53,6 +53,7 @@ from tenancy.services import audit_record, sequence_next_numbers
 
 from ..models import (
     OPEN_STATES,
+    DeletedOccurrence,
     GenerationError,
     GenerationRun,
     GenerationTrigger,
@@ -62,6 +63,7 @@ from ..models import (
     ServiceOrderLine,
 )
 from ..selectors import order_generation_settings
+from .stages import stage_tree_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +145,8 @@ class _Context:
     run: GenerationRun | None = None
     # Lines of many agreements share their interval and anchor: compute each series once.
     occurrences: dict[tuple, list[datetime.date]] = field(default_factory=dict)
+    # The initial stage's id ("initial"), where generated orders start.
+    stage: dict[str, int] = field(default_factory=dict)
 
     def is_open(self, day: datetime.date) -> bool:
         return calendar_is_open(self.calendar, day, self.holidays)
@@ -296,11 +300,7 @@ def _process(tenant: Tenant, run: GenerationRun) -> None:
             actor=by,
             action="service_orders.generate",
             target=run,
-            summary=_(
-                "Generated %(orders)s orders (%(lines)s lines) for %(start)s – %(end)s; "
-                "%(failed)s agreements failed"
-            )
-            % {
+            params={
                 "orders": run.orders_created,
                 "lines": run.lines_created,
                 "start": run.period_start.isoformat(),
@@ -387,7 +387,10 @@ def _validate_period(period_start: datetime.date, period_end: datetime.date) -> 
 def _context(tenant, period_start, period_end, by=None, run=None) -> _Context:
     calendar = calendar_default(tenant=tenant)
     holidays = holiday_dates(tenant=tenant, calendar=calendar, start=period_start, end=period_end)
-    return _Context(tenant, period_start, period_end, calendar, frozenset(holidays), by, run)
+    context = _Context(tenant, period_start, period_end, calendar, frozenset(holidays), by, run)
+    if run is not None:  # writing: new orders start at the tenant's initial stage
+        context.stage["initial"] = stage_tree_ensure(tenant=tenant).pk
+    return context
 
 
 def _agreements_due(context: _Context):
@@ -452,6 +455,12 @@ def _plan_chunk(
     period = (context.period_start, context.period_end)
     generated = set(
         ServiceOrderLine.objects.for_tenant(context.tenant)
+        .filter(agreement_line_id__in=line_ids, calculated_date__range=period)
+        .values_list("agreement_line_id", "calculated_date")
+    )
+    # Occurrences whose order someone deleted count as generated: never created again.
+    generated.update(
+        DeletedOccurrence.objects.for_tenant(context.tenant)
         .filter(agreement_line_id__in=line_ids, calculated_date__range=period)
         .values_list("agreement_line_id", "calculated_date")
     )
@@ -718,6 +727,7 @@ def _order_row(
         "generation_key": planned.combine_key,
         "created_by_id": context.by.pk if context.by else None,
         "generation_run_id": context.run.pk if context.run else None,
+        "stage_id": context.stage.get("initial"),
     }
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 
 from service_orders import models as so
+from service_orders.services.stages import stage_tree_ensure
 
 from .agreements import AgreementFactory
 from .customers import CustomerFactory
@@ -20,6 +21,35 @@ class ServiceOrderFactory(factory.django.DjangoModelFactory):
     tenant = factory.LazyAttribute(lambda o: o.customer.tenant)
     number = factory.Sequence(lambda n: f"SO-{n:06d}")
     description = factory.Sequence(lambda n: f"Repair {n}")
+    state = so.OrderState.NEW
+    # The first stage of the tenant's tree (the default one, created on first use) mapped to the
+    # order's state.
+    stage = factory.LazyAttribute(lambda o: stage_for_state(o.tenant, o.state))
+
+
+def stage_for_state(tenant, state) -> so.OrderStage:
+    stage_tree_ensure(tenant=tenant)
+    return so.OrderStage.objects.for_tenant(tenant).filter(state=state).first()
+
+
+class OrderStageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.OrderStage
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"stage-{n}")
+    name = factory.Sequence(lambda n: f"Stage {n}")
+    state = so.OrderState.SCHEDULED
+
+
+class ReasonCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.ReasonCode
+
+    stage = factory.SubFactory(OrderStageFactory)
+    tenant = factory.LazyAttribute(lambda o: o.stage.tenant)
+    code = factory.Sequence(lambda n: f"reason-{n}")
+    name = factory.Sequence(lambda n: f"Reason {n}")
 
 
 class ServiceOrderLineFactory(factory.django.DjangoModelFactory):

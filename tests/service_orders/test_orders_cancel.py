@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("state", [OrderState.NEW, OrderState.IN_PROGRESS, OrderState.ON_HOLD])
 def test_an_open_order_is_cancelled_and_audited(tenant_a, manager_a, state):
     order = ServiceOrderFactory(customer=CustomerFactory(tenant=tenant_a), state=state)
-    cancelled = order_cancel(tenant=tenant_a, by=manager_a, order_id=order.pk)
+    cancelled = order_cancel(tenant=tenant_a, by=manager_a, order_id=order.pk, reason="Duplicate")
     assert cancelled.state == OrderState.CANCELLED
     event = AuditEvent.objects.get(target_type="service_orders.serviceorder", target_id=order.pk)
     assert event.changes == {"state": [state, OrderState.CANCELLED]}
