@@ -8,6 +8,8 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Tenancy")
 
     def ready(self) -> None:
-        from . import checks, rls  # noqa: F401  (checks registers the system checks)
+        from . import checks, events, rls  # noqa: F401  (checks registers the system checks)
+
+        events.register_tenancy_events()
 
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="tenancy.rls")

@@ -39,7 +39,7 @@ class Tenant(models.Model):
     """A customer company of Fieldline. Global: this table is what tenancy is keyed on."""
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("tenant name"), max_length=200)
     time_zone = models.CharField(
         _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
     )
@@ -295,7 +295,12 @@ class AuditEvent(TenantOwned):
     action = models.CharField(_("action"), max_length=64)
     target_type = models.CharField(_("record type"), max_length=64)
     target_id = models.BigIntegerField(_("record id"), null=True)
+    # The event's sentence in the default language when it was recorded: what the admin shows,
+    # and what events recorded without parameters (before event types existed) still read.
     summary = models.CharField(_("summary"), max_length=300)
+    # The named parameters of the event type's sentence (tenancy.events): the log reads the
+    # sentence in the reader's language from these.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
@@ -313,6 +318,18 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return self.summary
+
+    def text(self) -> str:
+        """What happened, in the active language (see tenancy.events)."""
+        from .events import event_text
+
+        return event_text(self)
+
+    def target_kind(self) -> str:
+        """The kind of record the event is about ("Customer"), in the active language."""
+        from .events import target_kind
+
+        return target_kind(self.target_type)
 
 
 class LoginFailure(models.Model):

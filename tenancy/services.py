@@ -5,8 +5,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import AuditEvent, Membership, Tenant, User
@@ -28,18 +30,29 @@ def audit_record(
     actor: User | None,
     action: str,
     target: Any,
-    summary: str,
+    params: dict | None = None,
+    summary: str = "",
     changes: dict | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """Record an event of type ``action`` (registered with ``tenancy.events.register_event``, or
+    a generic ``<record>.create/update/delete`` with a ``record`` parameter) with the parameters
+    of its sentence, which the log renders in each reader's language. ``summary`` is kept for
+    the admin and filled with the sentence in the default language when not given."""
+    event = AuditEvent(
         tenant=tenant,
         actor=actor,
         action=action,
         target_type=target._meta.label_lower,
         target_id=target.pk,
-        summary=summary[:300],
+        params=params or {},
         changes=changes or {},
     )
+    if not summary:
+        with translation.override(settings.LANGUAGE_CODE):
+            summary = (event.text() if event.params else "") or action
+    event.summary = str(summary)[:300]
+    event.save()
+    return event
 
 
 def audit_value(value: Any) -> Any:
@@ -89,7 +102,7 @@ def tenant_settings_update(*, tenant: Tenant, by: User, data: dict) -> Tenant:
             actor=by,
             action="settings.update",
             target=tenant,
-            summary=_("Settings changed: %(fields)s") % {"fields": ", ".join(sorted(changes))},
+            params={"fields": sorted(changes)},
             changes=changes,
         )
     return tenant
@@ -143,8 +156,7 @@ def member_add(
         actor=by,
         action="member.add",
         target=membership,
-        summary=_("%(email)s added as %(role)s")
-        % {"email": email, "role": membership.get_role_display()},
+        params={"email": email, "role": membership.role},
     )
     return membership, created
 
@@ -178,8 +190,7 @@ def member_update(*, tenant: Tenant, by: User, membership_id: int, role: str, is
             actor=by,
             action="member.update",
             target=membership,
-            summary=_("%(email)s: %(fields)s changed")
-            % {"email": membership.user.email, "fields": ", ".join(sorted(changes))},
+            params={"email": membership.user.email, "fields": sorted(changes)},
             changes=changes,
         )
     return membership
@@ -237,8 +248,7 @@ def sequence_update(*, tenant: Tenant, by: User, key: str, prefix: str, padding:
             actor=by,
             action="settings.numbers",
             target=sequence,
-            summary=_("Numbering of %(what)s changed: next is %(next)s")
-            % {"what": info.label, "next": sequence.format(sequence.next_value)},
+            params={"what": key, "next": sequence.format(sequence.next_value)},
             changes=changes,
         )
     return sequence

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("slug", models.SlugField(unique=True, verbose_name="slug")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name", models.CharField(max_length=200, verbose_name="tenant name")),
                 (
                     "time_zone",
                     models.CharField(
@@ -967,6 +967,10 @@ class Migration(migrations.Migration):
                 ("target_type", models.CharField(max_length=64, verbose_name="record type")),
                 ("target_id", models.BigIntegerField(null=True, verbose_name="record id")),
                 ("summary", models.CharField(max_length=300, verbose_name="summary")),
+                (
+                    "params",
+                    models.JSONField(blank=True, default=dict, verbose_name="parameters"),
+                ),
                 ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
                 (
