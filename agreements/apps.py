@@ -10,7 +10,7 @@ class AgreementsConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import registrations
+        from . import events, registrations
         from .capabilities import VIEW_AGREEMENTS
 
         register_sequence("agreement", _("Agreements"), "AG-")
@@ -26,3 +26,4 @@ class AgreementsConfig(AppConfig):
             ),
         )
         registrations.register_all()
+        events.register_events()

@@ -27,7 +27,7 @@ from tenancy.models import TenantOwned, tenant_key
 class TemplateGroup(TenantOwned):
     """Folders for agreement templates; they form a tree."""
 
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("group name"), max_length=120)
     parent = TenantForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -200,10 +200,7 @@ def agreement_create(*, tenant: Tenant, by: User, data: dict) -> Agreement:
         actor=by,
         action="agreement.create",
         target=agreement,
-        summary=(
-            _("Template %(number)s created") if agreement.is_template else _("%(number)s created")
-        )
-        % {"number": agreement.number},
+        params={"number": agreement.number, "template": agreement.is_template},
     )
     return agreement
 
@@ -240,8 +237,7 @@ def agreement_update(*, tenant: Tenant, by: User, agreement_id: int, data: dict)
             actor=by,
             action="agreement.update",
             target=agreement,
-            summary=_("%(number)s changed: %(fields)s")
-            % {"number": agreement.number, "fields": ", ".join(sorted(changes))},
+            params={"number": agreement.number, "fields": sorted(changes)},
             changes=changes,
         )
     return agreement
@@ -258,15 +254,6 @@ _REFUSED = {
     ),
     "cancel": gettext_lazy("This agreement is %(state)s and can no longer be cancelled."),
 }
-
-_DONE = {
-    "activate": gettext_lazy("%(number)s activated"),
-    "suspend": gettext_lazy("%(number)s suspended"),
-    "resume": gettext_lazy("%(number)s resumed"),
-    "expire": gettext_lazy("%(number)s expired"),
-    "cancel": gettext_lazy("%(number)s cancelled"),
-}
-
 
 def _lock_for(tenant: Tenant, agreement_id: int, transition: str) -> Agreement:
     """The agreement, locked, when ``transition`` still applies to it after the lock."""
@@ -288,7 +275,7 @@ def _apply(tenant: Tenant, by: User | None, agreement: Agreement, transition: st
         actor=by,
         action=f"agreement.{transition}",
         target=agreement,
-        summary=str(_DONE[transition]) % {"number": agreement.number},
+        params={"number": agreement.number},
         changes={"state": [before, agreement.state], **extra},
     )
     return agreement
@@ -420,7 +407,7 @@ def agreement_mark_template(
         actor=by,
         action="agreement.mark_template",
         target=agreement,
-        summary=_("%(number)s marked as a template") % {"number": agreement.number},
+        params={"number": agreement.number},
     )
     return agreement
 
@@ -571,8 +558,7 @@ def agreement_create_from_template(
         actor=by,
         action="agreement.create_from_template",
         target=agreement,
-        summary=_("%(number)s created from template %(template)s")
-        % {"number": agreement.number, "template": template.number},
+        params={"number": agreement.number, "template": template.number},
         changes={"lines_left_out": left_out},
     )
     return agreement, left_out
@@ -659,7 +645,7 @@ def agreement_renew(
         actor=by,
         action="agreement.renew",
         target=new,
-        summary=_("%(number)s renews %(old)s") % {"number": new.number, "old": old.number},
+        params={"number": new.number, "old": old.number},
         changes={"lines_left_out": left_out},
     )
     return new, left_out
@@ -688,8 +674,7 @@ def agreement_object_add(
         actor=by,
         action="agreement.object_add",
         target=agreement,
-        summary=_("%(number)s now covers %(object)s")
-        % {"number": agreement.number, "object": service_object},
+        params={"number": agreement.number, "object": str(service_object)},
     )
     return link
 
@@ -719,8 +704,7 @@ def agreement_object_remove(*, tenant: Tenant, by: User, agreement_id: int, link
         actor=by,
         action="agreement.object_remove",
         target=agreement,
-        summary=_("%(number)s no longer covers %(object)s")
-        % {"number": agreement.number, "object": link.service_object},
+        params={"number": agreement.number, "object": str(link.service_object)},
     )
 
 
@@ -740,7 +724,7 @@ def agreement_task_add(
         actor=by,
         action="agreement.task_add",
         target=agreement,
-        summary=_("%(number)s now includes %(task)s") % {"number": agreement.number, "task": task},
+        params={"number": agreement.number, "task": str(task)},
     )
     return link
 
@@ -762,8 +746,7 @@ def agreement_task_remove(*, tenant: Tenant, by: User, agreement_id: int, link_i
         actor=by,
         action="agreement.task_remove",
         target=agreement,
-        summary=_("%(number)s no longer includes %(task)s")
-        % {"number": agreement.number, "task": link.task},
+        params={"number": agreement.number, "task": str(link.task)},
     )
 
 
@@ -857,8 +840,9 @@ def _assign_line(line: AgreementLine, data: dict) -> None:
     line.excluded_months = sorted({int(m) for m in line.excluded_months or []})
 
 
-def _line_summary(line: AgreementLine) -> str:
-    return line.description or (str(line.task) if line.task_id else line.get_kind_display())
+def _line_params(line: AgreementLine) -> dict:
+    """What the activity log calls a line: its description, else its task, else its kind."""
+    return {"line": line.description or (str(line.task) if line.task_id else ""), "kind": line.kind}
 
 
 @transaction.atomic
@@ -877,8 +861,7 @@ def agreement_line_create(
         actor=by,
         action="agreement.line_add",
         target=agreement,
-        summary=_("%(number)s: line %(position)s added (%(line)s)")
-        % {"number": agreement.number, "position": line.position, "line": _line_summary(line)},
+        params={"number": agreement.number, "position": line.position, **_line_params(line)},
     )
     return line
 
@@ -905,11 +888,10 @@ def agreement_line_update(*, tenant: Tenant, by: User, line_id: int, data: dict)
             actor=by,
             action="agreement.line_update",
             target=agreement,
-            summary=_("%(number)s: line %(position)s changed: %(fields)s")
-            % {
+            params={
                 "number": agreement.number,
                 "position": line.position,
-                "fields": ", ".join(sorted(changes)),
+                "fields": sorted(changes),
             },
             changes=changes,
         )
@@ -929,12 +911,7 @@ def agreement_line_set_stopped(
             actor=by,
             action="agreement.line_stop" if stopped else "agreement.line_unstop",
             target=agreement,
-            summary=(
-                _("%(number)s: line %(position)s stopped")
-                if stopped
-                else _("%(number)s: line %(position)s runs again")
-            )
-            % {"number": agreement.number, "position": line.position},
+            params={"number": agreement.number, "position": line.position},
         )
     return line
 
@@ -955,7 +932,6 @@ def agreement_line_delete(*, tenant: Tenant, by: User, line_id: int) -> Agreemen
         actor=by,
         action="agreement.line_delete",
         target=agreement,
-        summary=_("%(number)s: line %(position)s deleted")
-        % {"number": agreement.number, "position": position},
+        params={"number": agreement.number, "position": position},
     )
     return agreement

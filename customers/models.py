@@ -29,7 +29,7 @@ class AgreementGroup(TenantOwned):
     """Gold / Silver / Bronze…: carries a default SLA."""
 
     code = models.CharField(_("code"), max_length=20)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("group name"), max_length=120)
     default_sla = TenantForeignKey(
         ServiceLevelAgreement,
         on_delete=models.SET_NULL,
@@ -59,7 +59,7 @@ class AgreementGroup(TenantOwned):
 
 class Customer(TenantOwned):
     number = models.CharField(_("number"), max_length=20)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("customer name"), max_length=200)
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
@@ -97,7 +97,7 @@ class CustomerSite(TenantOwned):
     customer = TenantForeignKey(
         Customer, on_delete=models.CASCADE, related_name="sites", verbose_name=_("customer")
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("site name"), max_length=120)
     street = models.CharField(_("street"), max_length=200)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=120)
@@ -129,7 +129,7 @@ class CustomerContact(TenantOwned):
     customer = TenantForeignKey(
         Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("contact name"), max_length=120)
     role = models.CharField(_("role"), max_length=80, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -152,7 +152,7 @@ class Item(TenantOwned):
     """Spare parts and equipment models: used by objects, agreement lines, order lines, BOMs."""
 
     number = models.CharField(_("number"), max_length=40)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("item name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=10, default="pcs")
     is_serial_tracked = models.BooleanField(_("serial-tracked"), default=False)
     cost_price = models.DecimalField(
@@ -184,7 +184,7 @@ class ServiceTask(TenantOwned):
     """A kind of work: "annual inspection", "filter change"."""
 
     code = models.CharField(_("code"), max_length=30)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("task name"), max_length=200)
     default_duration_minutes = models.PositiveIntegerField(
         _("default duration (minutes)"), default=60, validators=[MinValueValidator(1)]
     )
@@ -212,7 +212,7 @@ class ServiceTask(TenantOwned):
 
 class ServiceObjectGroup(TenantOwned):
     code = models.CharField(_("code"), max_length=30)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("group name"), max_length=120)
 
     class Meta:
         ordering = ["code"]
@@ -232,7 +232,7 @@ class ServiceObject(TenantOwned):
     tree per customer (a boiler and its burner)."""
 
     number = models.CharField(_("number"), max_length=30)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("object name"), max_length=200)
     group = TenantForeignKey(
         ServiceObjectGroup,
         on_delete=models.PROTECT,

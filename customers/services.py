@@ -106,8 +106,9 @@ def _next_free_number(tenant: Tenant, model, key: str) -> str:
             return number
 
 
-def _audit_change(*, tenant, by, obj, before: dict, action: str, label: str) -> None:
-    """Record what changed since ``before`` (an ``audit_snapshot`` of the same fields)."""
+def _audit_change(*, tenant, by, obj, before: dict, action: str) -> None:
+    """Record what changed since ``before`` (an ``audit_snapshot`` of the same fields). The
+    ``<record>.update`` code reads "<Kind> <record> changed: <fields>" (tenancy.events)."""
     changes = audit_changes(before, audit_snapshot(obj, tuple(before)))
     if changes:
         audit_record(
@@ -115,20 +116,14 @@ def _audit_change(*, tenant, by, obj, before: dict, action: str, label: str) -> 
             actor=by,
             action=action,
             target=obj,
-            summary=_("%(record)s changed: %(fields)s")
-            % {"record": label, "fields": ", ".join(sorted(changes))},
+            params={"record": str(obj), "fields": sorted(changes)},
             changes=changes,
         )
 
 
-def _audit_create(*, tenant, by, obj, action: str, label: str) -> None:
-    audit_record(
-        tenant=tenant,
-        actor=by,
-        action=action,
-        target=obj,
-        summary=_("%(record)s created") % {"record": label},
-    )
+def _audit_create(*, tenant, by, obj, action: str) -> None:
+    """Record a new record; the ``<record>.create`` code reads "<Kind> <record> created"."""
+    audit_record(tenant=tenant, actor=by, action=action, target=obj, params={"record": str(obj)})
 
 
 # --- Customers -----------------------------------------------------------------------------------
@@ -152,7 +147,6 @@ def customer_create(*, tenant: Tenant, by: User | None, data: dict) -> Customer:
         by=by,
         obj=customer,
         action="customer.create",
-        label=_("Customer %(customer)s") % {"customer": customer},
     )
     return customer
 
@@ -168,7 +162,6 @@ def customer_update(*, tenant: Tenant, by: User | None, customer_id: int, data: 
         obj=customer,
         before=before,
         action="customer.update",
-        label=_("Customer %(customer)s") % {"customer": customer},
     )
     return customer
 
@@ -190,7 +183,7 @@ def customer_delete(*, tenant: Tenant, by: User | None, customer_id: int) -> Non
         actor=by,
         action="customer.delete",
         target=customer,
-        summary=_("Customer %(customer)s deleted") % {"customer": customer},
+        params={"record": str(customer)},
     )
     try:
         with transaction.atomic():
@@ -318,7 +311,6 @@ def item_create(*, tenant: Tenant, by: User | None, data: dict) -> Item:
         by=by,
         obj=item,
         action="item.create",
-        label=_("Item %(item)s") % {"item": item},
     )
     return item
 
@@ -334,7 +326,6 @@ def item_update(*, tenant: Tenant, by: User | None, item_id: int, data: dict) ->
         obj=item,
         before=before,
         action="item.update",
-        label=_("Item %(item)s") % {"item": item},
     )
     return item
 
@@ -458,7 +449,6 @@ def service_object_create(*, tenant: Tenant, by: User | None, data: dict) -> Ser
         by=by,
         obj=obj,
         action="service_object.create",
-        label=_("Service object %(object)s") % {"object": obj},
     )
     return obj
 
@@ -477,7 +467,6 @@ def service_object_update(
         obj=obj,
         before=before,
         action="service_object.update",
-        label=_("Service object %(object)s") % {"object": obj},
     )
     return obj
 
@@ -511,7 +500,6 @@ def task_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceTask:
         by=by,
         obj=task,
         action="service_task.create",
-        label=_("Service task %(task)s") % {"task": task},
     )
     return task
 
@@ -527,7 +515,6 @@ def task_update(*, tenant: Tenant, by: User | None, task_id: int, data: dict) ->
         obj=task,
         before=before,
         action="service_task.update",
-        label=_("Service task %(task)s") % {"task": task},
     )
     return task
 
@@ -563,7 +550,7 @@ def agreement_group_create(*, tenant: Tenant, by: User | None, data: dict) -> Ag
         actor=by,
         action="agreement_group.create",
         target=group,
-        summary=_("Agreement group %(code)s created") % {"code": group.code},
+        params={"record": str(group)},
     )
     return group
 
@@ -581,6 +568,5 @@ def agreement_group_update(
         obj=group,
         before=before,
         action="agreement_group.update",
-        label=_("Agreement group %(code)s") % {"code": group.code},
     )
     return group

@@ -10,7 +10,7 @@ class ServiceOrdersConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import registrations
+        from . import events, registrations
         from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
 
         register_sequence("service_order", _("Service orders"), "SO-")
@@ -34,3 +34,4 @@ class ServiceOrdersConfig(AppConfig):
             ),
         )
         registrations.register_all()
+        events.register_events()

@@ -9,6 +9,7 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from web.navigation import NavItem, register, register_group
 
+        from . import events
         from .capabilities import VIEW_SERVICE_LEVELS
 
         register_group("agreements", _("Agreements"))
@@ -30,3 +31,4 @@ class SlaConfig(AppConfig):
                 group="agreements",
             ),
         )
+        events.register_events()

@@ -16,7 +16,7 @@ from tenancy.models import TenantOwned, tenant_key
 
 class ServiceLevelAgreement(TenantOwned):
     code = models.CharField(_("code"), max_length=20)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("SLA name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     is_suspended = models.BooleanField(_("suspended"), default=False)
 
@@ -38,7 +38,7 @@ def default_working_days() -> list[int]:
 
 
 class BusinessCalendar(TenantOwned):
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("calendar name"), max_length=120)
     time_zone = models.CharField(
         _("time zone"), max_length=64, blank=True, help_text=_("Empty: the tenant's time zone.")
     )
@@ -80,7 +80,7 @@ class Holiday(TenantOwned):
         verbose_name=_("calendar"),
     )
     date = models.DateField(_("date"))
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("holiday"), max_length=120)
 
     class Meta:
         ordering = ["date"]

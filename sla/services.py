@@ -50,7 +50,7 @@ def sla_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceLevelAg
         actor=by,
         action="sla.create",
         target=sla,
-        summary=_("SLA %(sla)s created") % {"sla": sla},
+        params={"record": str(sla)},
     )
     return sla
 
@@ -69,8 +69,7 @@ def sla_update(
             actor=by,
             action="sla.update",
             target=sla,
-            summary=_("SLA %(sla)s changed: %(fields)s")
-            % {"sla": sla, "fields": ", ".join(sorted(changes))},
+            params={"record": str(sla), "fields": sorted(changes)},
             changes=changes,
         )
     return sla
@@ -128,7 +127,7 @@ def calendar_create(*, tenant: Tenant, by: User | None, data: dict) -> BusinessC
         actor=by,
         action="calendar.create",
         target=calendar,
-        summary=_("Business calendar %(calendar)s created") % {"calendar": calendar},
+        params={"record": str(calendar)},
     )
     return calendar
 
@@ -151,11 +150,18 @@ def calendar_update(
             actor=by,
             action="calendar.update",
             target=calendar,
-            summary=_("Business calendar %(calendar)s changed: %(fields)s")
-            % {"calendar": calendar, "fields": ", ".join(sorted(changes))},
+            params={"record": str(calendar), "fields": sorted(changes)},
             changes=changes,
         )
     return calendar
+
+
+def _holiday_params(holiday: Holiday) -> dict:
+    return {
+        "calendar": str(holiday.calendar),
+        "holiday": holiday.name,
+        "date": holiday.date.isoformat(),
+    }
 
 
 def _holiday_date_message() -> str:
@@ -176,8 +182,7 @@ def holiday_add(*, tenant: Tenant, by: User | None, calendar_id: int, data: dict
         actor=by,
         action="holiday.add",
         target=calendar,
-        summary=_("%(calendar)s: holiday %(holiday)s added")
-        % {"calendar": calendar, "holiday": holiday},
+        params=_holiday_params(holiday),
     )
     return holiday
 
@@ -194,7 +199,6 @@ def holiday_delete(*, tenant: Tenant, by: User | None, calendar_id: int, holiday
         actor=by,
         action="holiday.delete",
         target=holiday.calendar,
-        summary=_("%(calendar)s: holiday %(holiday)s removed")
-        % {"calendar": holiday.calendar, "holiday": holiday},
+        params=_holiday_params(holiday),
     )
     holiday.delete()

@@ -335,7 +335,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="group name")),
                 (
                     "parent",
                     tenancy.fields.TenantForeignKey(

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("code", models.CharField(max_length=20, verbose_name="code")),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="group name")),
                 (
                     "default_sla",
                     tenancy.fields.TenantForeignKey(
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("number", models.CharField(max_length=20, verbose_name="number")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name", models.CharField(max_length=200, verbose_name="customer name")),
                 (
                     "language",
                     models.CharField(
@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="contact name")),
                 ("role", models.CharField(blank=True, max_length=80, verbose_name="role")),
                 ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
                 ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
@@ -172,7 +172,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="site name")),
                 ("street", models.CharField(max_length=200, verbose_name="street")),
                 (
                     "postal_code",
@@ -219,7 +219,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("number", models.CharField(max_length=40, verbose_name="number")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name", models.CharField(max_length=200, verbose_name="item name")),
                 ("unit", models.CharField(default="pcs", max_length=10, verbose_name="unit")),
                 (
                     "is_serial_tracked",
@@ -274,7 +274,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("code", models.CharField(max_length=30, verbose_name="code")),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="group name")),
                 (
                     "tenant",
                     models.ForeignKey(
@@ -303,7 +303,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("number", models.CharField(max_length=30, verbose_name="number")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name", models.CharField(max_length=200, verbose_name="object name")),
                 (
                     "serial_number",
                     models.CharField(blank=True, max_length=80, verbose_name="serial number"),
@@ -404,7 +404,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("code", models.CharField(max_length=30, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name", models.CharField(max_length=200, verbose_name="task name")),
                 (
                     "default_duration_minutes",
                     models.PositiveIntegerField(

@@ -1,7 +1,6 @@
 """Writes for the tenant's order-generation settings (a section of the tenant settings page)."""
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from tenancy.models import Tenant, User
 from tenancy.services import audit_changes, audit_record, audit_snapshot
@@ -31,8 +30,7 @@ def order_generation_settings_update(
             actor=by,
             action="service_orders.settings",
             target=found,
-            summary=_("Order generation settings changed: %(fields)s")
-            % {"fields": ", ".join(sorted(changes))},
+            params={"fields": sorted(changes)},
             changes=changes,
         )
     return found

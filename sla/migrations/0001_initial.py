@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="calendar name")),
                 (
                     "time_zone",
                     models.CharField(
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("date", models.DateField(verbose_name="date")),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="holiday")),
                 (
                     "calendar",
                     tenancy.fields.TenantForeignKey(
@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("code", models.CharField(max_length=20, verbose_name="code")),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name", models.CharField(max_length=120, verbose_name="SLA name")),
                 ("description", models.TextField(blank=True, verbose_name="description")),
                 ("is_suspended", models.BooleanField(default=False, verbose_name="suspended")),
                 (

@@ -24,8 +24,13 @@ def test_a_customer_change_records_the_changed_fields_old_and_new(tenant_a, admi
         "is_active": [True, False],
         "default_agreement_group": [None, group.pk],
     }
+    assert event.params == {
+        "record": "C-000001 · New name",
+        "fields": ["default_agreement_group", "is_active", "name"],
+    }
+    # Read in the default language: the kind of record and the fields' labels, not their names.
     assert event.summary == (
-        "Customer C-000001 · New name changed: default_agreement_group, is_active, name"
+        "Customer C-000001 · New name changed: default agreement group, active, customer name"
     )
     assert (event.actor, event.target_id) == (admin_a, customer.pk)
 

@@ -16,7 +16,8 @@ def test_an_sla_change_records_the_changed_fields(tenant_a, admin_a):
     services.sla_update(tenant=tenant_a, by=admin_a, sla_id=sla.pk, data=data)
     event = AuditEvent.objects.get(tenant=tenant_a, action="sla.update")
     assert event.changes == {"name": ["Gold", "Gold 24/7"], "is_suspended": [False, True]}
-    assert event.summary == "SLA GOLD · Gold 24/7 changed: is_suspended, name"
+    assert event.params == {"record": "GOLD · Gold 24/7", "fields": ["is_suspended", "name"]}
+    assert event.summary == "Service-level agreement GOLD · Gold 24/7 changed: suspended, SLA name"
 
 
 def test_a_calendar_change_records_the_working_days_as_lists(tenant_a, admin_a):
