@@ -676,11 +676,31 @@ def use_redis(cleanup: contextlib.ExitStack) -> str:
     return server.url
 
 
+# The system libraries WeasyPrint (the PDF work receipts) loads, and the Debian packages that
+# bring them; plus a font, without which a PDF has no text.
+PDF_LIBRARIES = {"pango-1.0": "libpango-1.0-0", "pangoft2-1.0": "libpangoft2-1.0-0"}
+
+
+def ensure_pdf_libraries() -> None:
+    import ctypes.util
+
+    for library, package in PDF_LIBRARIES.items():
+        if ctypes.util.find_library(library) is None:
+            apt_install(package, "the PDF work receipts (WeasyPrint)")
+    if (
+        not shutil.which("fc-list")
+        or not subprocess.run(["fc-list"], capture_output=True, text=True).stdout.strip()
+    ):
+        apt_install("fonts-dejavu-core", "the PDF work receipts (WeasyPrint)")
+
+
 def set_up(cleanup: contextlib.ExitStack, timings: Timings, settings: str) -> None:
     """Start or check the services, then export what the children need."""
     if not (ROOT / "manage.py").exists():
         raise SetupError(f"{ROOT / 'manage.py'} is missing")
     VAR.mkdir(exist_ok=True)
+    with timings.phase("pdf libraries"):
+        ensure_pdf_libraries()
     with timings.phase("redis"):
         redis_url = use_redis(cleanup)
     with timings.phase("postgres"):
