@@ -10,11 +10,12 @@ from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenancy import selectors, services
-from tenancy.middleware import SESSION_TENANT_KEY
+from tenancy.middleware import SESSION_TENANT_KEY, preferred_language
 from tenancy.roles import Capability
 from web.forms import attach_errors
 from web.lists import Column, list_response
@@ -57,9 +58,11 @@ def switch_tenant(request):
     if membership is None:
         raise Http404
     request.session[SESSION_TENANT_KEY] = tenant_id
-    messages.success(
-        request, _("You are now working in %(tenant)s.") % {"tenant": membership.tenant}
-    )
+    # Said in the language of the next page: the new tenant's, unless the person chose one.
+    with translation.override(preferred_language(request, membership.tenant)):
+        messages.success(
+            request, _("You are now working in %(tenant)s.") % {"tenant": membership.tenant}
+        )
     return redirect("home")
 
 

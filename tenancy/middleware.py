@@ -66,22 +66,28 @@ class TenantMiddleware:
         return self.get_response(request)
 
 
+def preferred_language(request, tenant=None) -> str:
+    """The language to answer in: the person's choice (the language switcher's cookie, their
+    profile), else the default language of ``tenant`` (the request's tenant when not given),
+    else the browser's. The tenant switch asks it for the tenant being switched to."""
+    from django.conf import settings
+
+    tenant = tenant or getattr(request, "tenant", None)
+    supported = {code for code, _ in settings.LANGUAGES}
+    candidates = [
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+        getattr(request.user, "language", "") if request.user.is_authenticated else "",
+        tenant.default_language if tenant is not None else "",
+    ]
+    language = next((c for c in candidates if c and c in supported), None)
+    return language or translation.get_language_from_request(request)
+
+
 class TenantLocaleMiddleware(MiddlewareMixin):
     """Activate the language: the person's choice, else the tenant's, else the browser's."""
 
     def process_request(self, request):
-        from django.conf import settings
-
-        supported = {code for code, _ in settings.LANGUAGES}
-        candidates = [
-            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
-            getattr(request.user, "language", "") if request.user.is_authenticated else "",
-            request.tenant.default_language if getattr(request, "tenant", None) else "",
-        ]
-        language = next((c for c in candidates if c and c in supported), None)
-        if language is None:
-            language = translation.get_language_from_request(request)
-        translation.activate(language)
+        translation.activate(preferred_language(request))
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request, response):

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "tenancy.middleware.TenantMiddleware",
     # Language: the user's choice, else the tenant's default, else the browser's.
     "tenancy.middleware.TenantLocaleMiddleware",
+    # With DEBUG on, our own 404 page instead of Django's list of URL patterns.
+    "web.middleware.ProductNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +119,8 @@ LANGUAGES = [
     ("et", _("Estonian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language grammar (genitive months, lower-case weekdays): see web/dates.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

@@ -74,3 +74,12 @@ def detail_panels(context, slot: str, obj):
             continue
         parts.append(render_to_string(panel.template, panel_context, request=request))
     return mark_safe("".join(parts))  # noqa: S308 - each part is an autoescaped template
+
+
+@register.filter
+def weekday_date(value):
+    """A date with its weekday as the reader's language writes it ("piątek, 4 grudnia 2026");
+    see web/dates.py."""
+    from ..dates import weekday_date as format_weekday_date
+
+    return format_weekday_date(value) if value else ""
