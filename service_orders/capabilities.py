@@ -9,3 +9,10 @@ GENERATE_ORDERS = capability(
     "generate_orders", _("Generate service orders from agreements"), *OFFICE
 )
 DISPATCH = capability("dispatch", _("Plan and dispatch work"), Role.DISPATCHER)
+CHANGE_ORDERS = capability(
+    "change_orders",
+    _("Create service orders and move them through their stages"),
+    *OFFICE,
+    Role.DISPATCHER,
+)
+MANAGE_STAGES = capability("manage_order_stages", _("Configure the order stages"), *OFFICE)

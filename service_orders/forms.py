@@ -9,7 +9,7 @@ from customers.models import Customer
 from web.forms import ServiceCheckedModelForm
 
 from . import selectors
-from .models import OrderGenerationSettings, OrderState, Origin, Priority
+from .models import OrderGenerationSettings, OrderStage, OrderState, Origin, Priority
 from .selectors import NO_TECHNICIAN, OPEN
 
 # The page generates at most a year at once: a longer period is almost always a typo.
@@ -60,11 +60,26 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), (NO_TECHNICIAN, _("No technician yet"))],
     )
+    stage = forms.ModelChoiceField(
+        label=_("Stage"),
+        required=False,
+        queryset=OrderStage.objects.none(),
+        empty_label=_("All stages"),
+    )
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
         self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
+        self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
+        self._technicians = {
+            str(user.pk): user for user in selectors.technician_choices(tenant=tenant)
+        }
+        self.fields["technician"].choices = [
+            ("", _("Any")),
+            (NO_TECHNICIAN, _("No technician yet")),
+            *((pk, user.get_full_name() or user.email) for pk, user in self._technicians.items()),
+        ]
 
     def filters(self) -> dict:
         """The selector's keyword arguments from the valid fields (an invalid one is ignored
@@ -83,6 +98,8 @@ class OrderFilterForm(forms.Form):
             "date_to": data.get("date_to"),
             "conflict": conflict,
             "unassigned": data.get("technician") == NO_TECHNICIAN,
+            "stage": data.get("stage"),
+            "technician": self._technicians.get(data.get("technician") or ""),
         }
 
 
@@ -121,4 +138,4 @@ class OrderGenerationSettingsForm(ServiceCheckedModelForm):
 
     class Meta:
         model = OrderGenerationSettings
-        fields = ["horizon_days"]
+        fields = ["horizon_days", "agreement_required"]

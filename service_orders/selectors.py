@@ -15,6 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext, pgettext
 
 from agreements import selectors as agreement_selectors
 from agreements.models import Agreement
@@ -38,6 +39,7 @@ from .models import (
     ServiceOrder,
     ServiceOrderLine,
     StageLog,
+    StageLogKind,
     state_transition,
 )
 
@@ -416,8 +418,6 @@ def progress_of(statuses) -> str:
 
 
 def progress_label(progress: str) -> str:
-    from django.utils.translation import pgettext
-
     return {
         Progress.IN_PROCESS: pgettext("order progress", "In process"),
         Progress.POSTED: pgettext("order progress", "Posted"),
@@ -452,7 +452,7 @@ class TimelineEntry:
 def order_timeline(*, tenant: Tenant, order: ServiceOrder) -> list[TimelineEntry]:
     """Every stage change (with its reason) and every other recorded change of the order,
     newest first: the stage log and the activity log merged (two queries)."""
-    logs = (
+    logs = list(
         StageLog.objects.for_tenant(tenant)
         .filter(order=order)
         .select_related("from_stage", "to_stage", "reason_code", "by")
@@ -474,15 +474,17 @@ def order_timeline(*, tenant: Tenant, order: ServiceOrder) -> list[TimelineEntry
         entries.append(
             TimelineEntry(at=event.created_at, text=event_text(event), actor=event.actor)
         )
+    if not any(log.kind == StageLogKind.CREATE for log in logs):  # generated orders
+        entries.append(
+            TimelineEntry(at=order.created_at, text=_stage_log_text(None), actor=order.created_by)
+        )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
 
 
-def _stage_log_text(log: StageLog) -> str:
-    from django.utils.translation import gettext
-
-    from .models import StageLogKind
-
+def _stage_log_text(log: StageLog | None) -> str:
+    if log is None:
+        return gettext("Created")
     to = log.to_stage.name if log.to_stage else log.get_to_state_display()
     source = log.from_stage.name if log.from_stage else log.get_from_state_display()
     if log.kind == StageLogKind.CREATE:

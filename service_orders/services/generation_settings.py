@@ -7,7 +7,7 @@ from tenancy.services import audit_changes, audit_record, audit_snapshot
 
 from ..models import OrderGenerationSettings
 
-SETTINGS_FIELDS = ("horizon_days",)
+SETTINGS_FIELDS = ("horizon_days", "agreement_required")
 
 
 @transaction.atomic

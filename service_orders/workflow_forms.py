@@ -1,0 +1,195 @@
+"""Forms of the order workflow: creating an order by hand, moving it to a stage, line changes,
+bulk actions, and configuring the stage tree and its reason codes."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers import selectors as customer_selectors
+from customers.models import Customer, CustomerContact, CustomerSite, ServiceObject, ServiceTask
+from web.forms import ServiceCheckedModelForm
+
+from . import selectors
+from .forms import DateInput
+from .models import OrderStage, Priority, ReasonCode, ServiceOrder
+
+
+class OrderCreateForm(forms.Form):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    agreement = forms.ModelChoiceField(
+        label=_("Agreement"),
+        required=False,
+        queryset=ServiceOrder.objects.none(),
+        empty_label=_("No agreement"),
+    )
+    site = forms.ModelChoiceField(
+        label=_("Service site"),
+        required=False,
+        queryset=CustomerSite.objects.none(),
+        empty_label=_("The customer's default site"),
+    )
+    address = forms.CharField(
+        label=_("One-off service address"),
+        required=False,
+        max_length=300,
+        help_text=_("Only when the work is somewhere other than the customer's sites."),
+    )
+    contact = forms.ModelChoiceField(
+        label=_("Contact"),
+        required=False,
+        queryset=CustomerContact.objects.none(),
+        empty_label=_("No contact"),
+    )
+    description = forms.CharField(label=_("What is to be done"), max_length=300)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="normal")
+    preferred_date = forms.DateField(label=_("Preferred date"), required=False, widget=DateInput())
+    window_start = forms.DateField(label=_("Window from"), required=False, widget=DateInput())
+    window_end = forms.DateField(label=_("Window to"), required=False, widget=DateInput())
+    objects = forms.ModelMultipleChoiceField(
+        label=_("Service objects"), required=False, queryset=ServiceObject.objects.none()
+    )
+    tasks = forms.ModelMultipleChoiceField(
+        label=_("Service tasks"), required=False, queryset=ServiceTask.objects.none()
+    )
+    assigned_technician = forms.ModelChoiceField(
+        label=_("Assigned technician"),
+        required=False,
+        queryset=ServiceOrder.objects.none(),
+        empty_label=_("Nobody yet"),
+    )
+
+    def __init__(self, *args, tenant, agreement_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
+        # The lists span the tenant; the service checks that each belongs to the customer.
+        self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
+        self.fields["agreement"].required = agreement_required
+        self.fields["site"].queryset = CustomerSite.objects.for_tenant(tenant).select_related(
+            "customer"
+        )
+        self.fields["contact"].queryset = CustomerContact.objects.for_tenant(tenant)
+        self.fields["objects"].queryset = customer_selectors.service_object_choices(tenant=tenant)
+        self.fields["tasks"].queryset = customer_selectors.task_choices(tenant=tenant)
+        self.fields["assigned_technician"].queryset = selectors.technician_choices(tenant=tenant)
+        self.fields["assigned_technician"].label_from_instance = lambda user: (
+            user.get_full_name() or user.email
+        )
+
+
+class StageMoveForm(forms.Form):
+    """A move to one of the order's next stages: the stage, and a reason where it needs one."""
+
+    stage = forms.IntegerField(widget=forms.HiddenInput)
+    reason_code = forms.ModelChoiceField(
+        label=_("Reason"),
+        required=False,
+        queryset=ReasonCode.objects.none(),
+        empty_label=_("Choose a reason"),
+    )
+    reason_text = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, stage: OrderStage | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if stage is not None:
+            self.fields["reason_code"].queryset = stage.reasons.all()
+            self.initial["stage"] = stage.pk
+
+
+class LineCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why is the line cancelled?"), max_length=2000, required=False)
+
+
+class LinesMoveForm(forms.Form):
+    lines = forms.TypedMultipleChoiceField(label=_("Lines"), coerce=int, choices=[])
+    to_order = forms.ModelChoiceField(
+        label=_("Move to order"), queryset=ServiceOrder.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, tenant, order, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [(line.pk, str(line.pk)) for line in lines]
+        self.fields["to_order"].queryset = selectors.move_target_orders(tenant=tenant, order=order)
+
+
+class AssignForm(forms.Form):
+    technician = forms.ModelChoiceField(
+        label=_("Assigned technician"),
+        required=False,
+        queryset=ServiceOrder.objects.none(),
+        empty_label=_("Nobody"),
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
+        self.fields["technician"].label_from_instance = lambda user: (
+            user.get_full_name() or user.email
+        )
+
+
+class BulkActionForm(forms.Form):
+    ADVANCE = "advance"
+    ASSIGN = "assign"
+    orders = forms.TypedMultipleChoiceField(label=_("Orders"), coerce=int, choices=[])
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(ADVANCE, _("Move to stage")), (ASSIGN, _("Assign to technician"))],
+    )
+    stage = forms.ModelChoiceField(
+        label=_("Stage"), required=False, queryset=OrderStage.objects.none()
+    )
+    technician = forms.ModelChoiceField(
+        label=_("Technician"), required=False, queryset=ServiceOrder.objects.none()
+    )
+    reason_text = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
+        self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
+        self.fields["technician"].label_from_instance = lambda user: (
+            user.get_full_name() or user.email
+        )
+        ids = self.data.getlist("orders") if hasattr(self.data, "getlist") else []
+        self.fields["orders"].choices = [(v, v) for v in ids if str(v).isdigit()]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == self.ADVANCE and not cleaned.get("stage"):
+            self.add_error("stage", _("Choose the stage to move the orders to."))
+        return cleaned
+
+
+class StageForm(ServiceCheckedModelForm):
+    class Meta:
+        model = OrderStage
+        fields = [
+            "name",
+            "code",
+            "state",
+            "parent",
+            "back_allowed",
+            "can_modify",
+            "can_cancel",
+            "can_delete",
+            "can_post",
+            "stops_sla",
+            "requires_reason",
+            "requires_signoff",
+            "position",
+        ]
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = selectors.stage_choices(tenant=tenant)
+        if self.instance.pk:
+            choices = choices.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = choices
+        self.fields["parent"].empty_label = _("None (the initial stage or a cancel stage)")
+
+
+class ReasonCodeForm(ServiceCheckedModelForm):
+    class Meta:
+        model = ReasonCode
+        fields = ["name", "code", "position"]
