@@ -1,10 +1,11 @@
 """Demo data for agreements (a contract: see tenancy/demo.py and README).
 
 ``seed`` runs after the customers demo (customers, objects, items, tasks, agreement groups)
-and lays per demo tenant: a template group with the template "Annual
-boiler maintenance", one suspended agreement and five active ones that run from the start of
-this month for fifteen months, with lines of different intervals, so that order generation
-produces orders over the coming weeks. Idempotent: a record that exists is left alone.
+and lays per demo tenant: a template group with the template "Annual boiler maintenance", one
+suspended agreement and five active ones that run from the start of this month for fifteen
+months, with lines of different intervals, so that order generation produces orders over the
+coming weeks. Every text is in the tenant's language (Polish for acme, Brazilian Portuguese for
+globex, English elsewhere). Idempotent: a record that exists is left alone.
 """
 
 import datetime
@@ -19,8 +20,26 @@ from tenancy.models import Tenant, User
 from . import services
 from .models import Agreement, CombineRule, IntervalUnit, TemplateGroup, TimeWindow
 
-TEMPLATE_GROUP = "Heating"
-TEMPLATE = "Annual boiler maintenance"
+# Each demo text in English, Polish and Brazilian Portuguese; _say picks the tenant's.
+type Texts = tuple[str, str, str]
+
+TEMPLATE_GROUP: Texts = ("Heating", "Ogrzewanie", "Aquecimento")
+TEMPLATE: Texts = (
+    "Annual boiler maintenance",
+    "Roczna konserwacja kotła",
+    "Manutenção anual da caldeira",
+)
+SUSPEND_REASON: Texts = (
+    "Site closed for renovation",
+    "Obiekt zamknięty na czas remontu",
+    "Local fechado para reforma",
+)
+
+
+def _say(tenant: Tenant, texts: Texts) -> str:
+    """The text in the tenant's language."""
+    language = tenant.default_language
+    return texts[1] if language == "pl" else texts[2] if language == "pt-br" else texts[0]
 
 
 @dataclass
@@ -28,7 +47,7 @@ class DemoLine:
     """One line of a demo agreement: ``on_object`` indexes the customer's objects (by number),
     ``task`` is a task code, ``item`` an item number, ``technician`` a demo login prefix."""
 
-    description: str
+    description: Texts
     unit: str
     count: int = 1
     on_object: int | None = 0
@@ -47,7 +66,7 @@ class DemoLine:
 
 @dataclass
 class DemoAgreement:
-    description: str
+    description: Texts
     customer: int  # index into the tenant's customers (by number)
     group: str
     combine_rule: str
@@ -57,16 +76,23 @@ class DemoAgreement:
 
 ACTIVE = [
     DemoAgreement(
-        "Boiler room maintenance",
+        ("Boiler room maintenance", "Serwis kotłowni", "Manutenção da casa de máquinas"),
         0,
         "GOLD",
         CombineRule.PER_AGREEMENT,
         [
             DemoLine(
-                "Weekly boiler check", IntervalUnit.WEEK, task="BOIL-INSP", exclude_holidays=True
+                (
+                    "Weekly boiler check",
+                    "Cotygodniowa kontrola kotła",
+                    "Verificação semanal da caldeira",
+                ),
+                IntervalUnit.WEEK,
+                task="BOIL-INSP",
+                exclude_holidays=True,
             ),
             DemoLine(
-                "Burner cleaning",
+                ("Burner cleaning", "Czyszczenie palnika", "Limpeza do queimador"),
                 IntervalUnit.MONTH,
                 on_object=1,
                 task="BURN-CLEAN",
@@ -75,7 +101,11 @@ ACTIVE = [
                 time_window=TimeWindow.SAME_WEEK,
             ),
             DemoLine(
-                "Air-conditioning leak test",
+                (
+                    "Air-conditioning leak test",
+                    "Kontrola szczelności klimatyzacji",
+                    "Teste de vazamento do ar-condicionado",
+                ),
                 IntervalUnit.QUARTER,
                 on_object=2,
                 task="FGAS",
@@ -84,13 +114,13 @@ ACTIVE = [
         ],
     ),
     DemoAgreement(
-        "Ventilation service",
+        ("Ventilation service", "Serwis wentylacji", "Manutenção da ventilação"),
         1,
         "SILVER",
         CombineRule.PER_OBJECT,
         [
             DemoLine(
-                "Filter change, wing A",
+                ("Filter change, wing A", "Wymiana filtrów, skrzydło A", "Troca de filtros, ala A"),
                 IntervalUnit.WEEK,
                 count=2,
                 task="FILTER",
@@ -99,7 +129,7 @@ ACTIVE = [
                 days_around=2,
             ),
             DemoLine(
-                "Filters, wing A",
+                ("Filters, wing A", "Filtry, skrzydło A", "Filtros, ala A"),
                 IntervalUnit.WEEK,
                 count=2,
                 item="M-1002",
@@ -109,7 +139,7 @@ ACTIVE = [
                 unit_price=None,
             ),
             DemoLine(
-                "Filter change, wing B",
+                ("Filter change, wing B", "Wymiana filtrów, skrzydło B", "Troca de filtros, ala B"),
                 IntervalUnit.WEEK,
                 count=2,
                 on_object=1,
@@ -121,19 +151,31 @@ ACTIVE = [
         ],
     ),
     DemoAgreement(
-        "Heat pump and server room cooling",
+        (
+            "Heat pump and server room cooling",
+            "Pompa ciepła i chłodzenie serwerowni",
+            "Bomba de calor e climatização da sala de servidores",
+        ),
         2,
         "GOLD",
         CombineRule.PER_TECHNICIAN,
         [
             DemoLine(
-                "Heat pump refrigerant check",
+                (
+                    "Heat pump refrigerant check",
+                    "Kontrola czynnika chłodniczego pompy ciepła",
+                    "Verificação do fluido refrigerante da bomba de calor",
+                ),
                 IntervalUnit.QUARTER,
                 task="FGAS",
                 start_on_31st=True,
             ),
             DemoLine(
-                "Server room air-conditioning filters",
+                (
+                    "Server room air-conditioning filters",
+                    "Filtry klimatyzacji serwerowni",
+                    "Filtros do ar-condicionado da sala de servidores",
+                ),
                 IntervalUnit.MONTH,
                 on_object=1,
                 task="FILTER",
@@ -145,17 +187,28 @@ ACTIVE = [
         ],
     ),
     DemoAgreement(
-        "Fire safety inspections",
+        (
+            "Fire safety inspections",
+            "Przeglądy ochrony przeciwpożarowej",
+            "Inspeções de segurança contra incêndio",
+        ),
         3,
         "BRONZE",
         CombineRule.PER_TASK,
         [
-            DemoLine("Extinguishers, ground floor", IntervalUnit.MONTH, task="FIRE-EXT"),
             DemoLine(
-                "Extinguishers, first floor", IntervalUnit.MONTH, on_object=1, task="FIRE-EXT"
+                ("Extinguishers, ground floor", "Gaśnice, parter", "Extintores, térreo"),
+                IntervalUnit.MONTH,
+                task="FIRE-EXT",
             ),
             DemoLine(
-                "Annual certification",
+                ("Extinguishers, first floor", "Gaśnice, piętro 1", "Extintores, 1º piso"),
+                IntervalUnit.MONTH,
+                on_object=1,
+                task="FIRE-EXT",
+            ),
+            DemoLine(
+                ("Annual certification", "Coroczne poświadczenie przeglądu", "Certificação anual"),
                 IntervalUnit.YEAR,
                 on_object=None,
                 technician="",
@@ -165,20 +218,20 @@ ACTIVE = [
         ],
     ),
     DemoAgreement(
-        "Water treatment plant",
+        ("Water treatment plant", "Stacja uzdatniania wody", "Estação de tratamento de água"),
         4,
         "SILVER",
         CombineRule.PER_AGREEMENT,
         [
             DemoLine(
-                "Water quality test",
+                ("Water quality test", "Badanie jakości wody", "Análise da qualidade da água"),
                 IntervalUnit.WEEK,
                 task="WATER-TEST",
                 technician="tech2",
                 exclude_holidays=True,
             ),
             DemoLine(
-                "Sodium hypochlorite",
+                ("Sodium hypochlorite", "Podchloryn sodu", "Hipoclorito de sódio"),
                 IntervalUnit.WEEK,
                 count=2,
                 item="M-1001",
@@ -188,7 +241,7 @@ ACTIVE = [
                 unit_price=None,
             ),
             DemoLine(
-                "Boiler inspection",
+                ("Boiler inspection", "Przegląd kotła", "Inspeção da caldeira"),
                 IntervalUnit.MONTH,
                 count=6,
                 on_object=1,
@@ -200,24 +253,34 @@ ACTIVE = [
 ]
 
 SUSPENDED = DemoAgreement(
-    "Cold store refrigeration",
+    ("Cold store refrigeration", "Serwis komory chłodniczej", "Refrigeração da câmara frigorífica"),
     5,
     "BRONZE",
     CombineRule.PER_AGREEMENT,
-    [DemoLine("Cold store leak test", IntervalUnit.MONTH, task="FGAS")],
+    [
+        DemoLine(
+            (
+                "Cold store leak test",
+                "Kontrola szczelności komory chłodniczej",
+                "Teste de vazamento da câmara frigorífica",
+            ),
+            IntervalUnit.MONTH,
+            task="FGAS",
+        )
+    ],
     suspended=True,
 )
 
 TEMPLATE_LINES = [
     DemoLine(
-        "Annual boiler inspection",
+        ("Annual boiler inspection", "Roczny przegląd kotła", "Inspeção anual da caldeira"),
         IntervalUnit.YEAR,
         on_object=None,
         task="BOIL-INSP",
         technician="",
     ),
     DemoLine(
-        "Burner cleaning",
+        ("Burner cleaning", "Czyszczenie palnika", "Limpeza do queimador"),
         IntervalUnit.YEAR,
         on_object=None,
         task="BURN-CLEAN",
@@ -225,7 +288,7 @@ TEMPLATE_LINES = [
         excluded_months=[7, 8],
     ),
     DemoLine(
-        "Call-out fee",
+        ("Call-out fee", "Opłata za dojazd", "Taxa de deslocamento"),
         IntervalUnit.YEAR,
         on_object=None,
         technician="",
@@ -256,12 +319,15 @@ def _groups(tenant: Tenant) -> dict[str, AgreementGroup]:
 
 def _template(tenant: Tenant, people: dict[str, User], groups: dict[str, AgreementGroup]):
     manager = people["manager"]
-    if Agreement.objects.for_tenant(tenant).filter(is_template=True, description=TEMPLATE).exists():
+    description = _say(tenant, TEMPLATE)
+    templates = Agreement.objects.for_tenant(tenant).filter(is_template=True)
+    if templates.filter(description=description).exists():
         return
-    folder = TemplateGroup.objects.for_tenant(tenant).filter(name=TEMPLATE_GROUP).first()
+    folder_name = _say(tenant, TEMPLATE_GROUP)
+    folder = TemplateGroup.objects.for_tenant(tenant).filter(name=folder_name).first()
     if folder is None:
         folder = services.template_group_create(
-            tenant=tenant, by=manager, data={"name": TEMPLATE_GROUP, "parent": None}
+            tenant=tenant, by=manager, data={"name": folder_name, "parent": None}
         )
     template = services.agreement_create(
         tenant=tenant,
@@ -269,7 +335,7 @@ def _template(tenant: Tenant, people: dict[str, User], groups: dict[str, Agreeme
         data={
             "is_template": True,
             "template_group": folder,
-            "description": TEMPLATE,
+            "description": description,
             "group": groups["SILVER"],
             "start_date": _month_start(tenant.today()),
             "responsible": manager,
@@ -280,7 +346,8 @@ def _template(tenant: Tenant, people: dict[str, User], groups: dict[str, Agreeme
 
 
 def _agreement(tenant, people, groups, spec: DemoAgreement, customer, start, end) -> None:
-    if Agreement.objects.for_tenant(tenant).filter(description=spec.description).exists():
+    description = _say(tenant, spec.description)
+    if Agreement.objects.for_tenant(tenant).filter(description=description).exists():
         return
     manager = people["manager"]
     agreement = services.agreement_create(
@@ -288,7 +355,7 @@ def _agreement(tenant, people, groups, spec: DemoAgreement, customer, start, end
         by=manager,
         data={
             "customer": customer,
-            "description": spec.description,
+            "description": description,
             "group": groups[spec.group],
             "start_date": start,
             "end_date": end,
@@ -311,7 +378,7 @@ def _agreement(tenant, people, groups, spec: DemoAgreement, customer, start, end
             tenant=tenant,
             agreement_id=agreement.pk,
             by=manager,
-            reason="Site closed for renovation",
+            reason=_say(tenant, SUSPEND_REASON),
         )
 
 
@@ -338,7 +405,7 @@ def _add_lines(tenant, people, agreement, lines: list[DemoLine], objects) -> Non
             agreement_id=agreement.pk,
             data={
                 "kind": spec.kind,
-                "description": spec.description,
+                "description": _say(tenant, spec.description),
                 "service_object": objects[spec.on_object] if spec.on_object is not None else None,
                 "task": task,
                 "item": items[spec.item] if spec.item else None,

@@ -2,7 +2,8 @@
 (a boiler and its burner among them) and service tasks with checklists, per demo tenant in its
 country's language: Polish names for acme, Brazilian ones for globex.
 
-Also the agreement groups Gold, Silver and Bronze with their SLAs. Idempotent: records are found by
+Also the agreement groups Gold, Silver and Bronze (Złota, Srebrna, Brązowa; Ouro, Prata,
+Bronze) with their SLAs. Idempotent: records are found by
 number or code (get_or_create); the fixed demo numbers are reserved in the tenant's number
 sequences, so records created later continue after them.
 """
@@ -548,11 +549,27 @@ def _reserved_number(tenant: Tenant, key: str, value: int) -> str:
     return sequence.format(value)
 
 
-AGREEMENT_GROUPS = [("GOLD", "Gold"), ("SILVER", "Silver"), ("BRONZE", "Bronze")]
+# code, Polish name, Portuguese name
+AGREEMENT_GROUPS = [
+    ("GOLD", "Złota", "Ouro"),
+    ("SILVER", "Srebrna", "Prata"),
+    ("BRONZE", "Brązowa", "Bronze"),
+]
+# The units and skills of the items and tasks above, as each language writes them.
+UNITS = {"pcs": ("szt.", "un."), "kg": ("kg", "kg")}
+SKILLS = {
+    "gas": ("instalacje gazowe", "gás"),
+    "f-gas": ("F-gazy", "gás refrigerante"),
+    "hvac": ("wentylacja i klimatyzacja", "climatização"),
+    "fire safety": ("ochrona przeciwpożarowa", "combate a incêndio"),
+    "water": ("uzdatnianie wody", "tratamento de água"),
+}
 
 
 def _agreement_groups(tenant: Tenant, manager: User | None) -> None:
-    for code, name in AGREEMENT_GROUPS:
+    language = _language(tenant)
+    for code, *names in AGREEMENT_GROUPS:
+        name = names[language]
         if AgreementGroup.objects.for_tenant(tenant).filter(code=code).exists():
             continue
         sla = ServiceLevelAgreement.objects.for_tenant(tenant).filter(code=code).first()
@@ -617,7 +634,7 @@ def _items(tenant: Tenant) -> dict[str, Item]:
             number=number,
             defaults={
                 "name": (name_pl, name_pt)[language],
-                "unit": unit,
+                "unit": UNITS[unit][language],
                 "is_serial_tracked": serial_tracked,
                 "cost_price": Decimal(cost),
                 "sales_price": Decimal(sales),
@@ -673,7 +690,7 @@ def _tasks(tenant: Tenant) -> None:
             defaults={
                 "name": name,
                 "default_duration_minutes": minutes,
-                "required_skill": skill,
+                "required_skill": SKILLS[skill][language],
                 "checklist": checklist,
                 "customer_note": note,
             },

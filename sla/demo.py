@@ -1,5 +1,6 @@
 """Demo data for service levels: Gold/Silver/Bronze SLAs and a default business calendar with
-the country's public holidays for 2026 and 2027. Idempotent (get_or_create by code, name, date).
+the country's public holidays for 2026 and 2027, named and described in the tenant's language.
+Idempotent (get_or_create by code, name, date).
 """
 
 import datetime
@@ -13,11 +14,28 @@ from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
 
 DEMO_YEARS = (2026, 2027)
 
+# code, then (name, description) per language: English, Polish, Brazilian Portuguese
 DEMO_SLAS = [
-    ("GOLD", "Gold", "4-hour response, next-day resolution, 24/7 hotline."),
-    ("SILVER", "Silver", "Same-day response, resolution within three working days."),
-    ("BRONZE", "Bronze", "Response on the next business day."),
+    (
+        "GOLD",
+        ("Gold", "4-hour response, next-day resolution, 24/7 hotline."),
+        ("Złoty", "Reakcja w ciągu 4 godzin, naprawa następnego dnia, infolinia 24/7."),
+        ("Ouro", "Atendimento em até 4 horas, solução no dia seguinte, plantão 24 horas."),
+    ),
+    (
+        "SILVER",
+        ("Silver", "Same-day response, resolution within three working days."),
+        ("Srebrny", "Reakcja tego samego dnia, naprawa w ciągu trzech dni roboczych."),
+        ("Prata", "Atendimento no mesmo dia, solução em até três dias úteis."),
+    ),
+    (
+        "BRONZE",
+        ("Bronze", "Response on the next business day."),
+        ("Brązowy", "Reakcja następnego dnia roboczego."),
+        ("Bronze", "Atendimento no próximo dia útil."),
+    ),
 ]
+LANGUAGES = ("en", "pl", "pt-br")  # the order of the texts above
 
 
 def _poland(year: int) -> list[tuple[datetime.date, str]]:
@@ -70,7 +88,11 @@ def public_holidays(country: str, year: int) -> list[tuple[datetime.date, str]]:
 
 
 def seed(*, tenant: Tenant, people: dict) -> None:
-    for code, name, description in DEMO_SLAS:
+    language = (
+        LANGUAGES.index(tenant.default_language) if tenant.default_language in LANGUAGES else 0
+    )
+    for code, *texts in DEMO_SLAS:
+        name, description = texts[language]
         ServiceLevelAgreement.objects.get_or_create(
             tenant=tenant, code=code, defaults={"name": name, "description": description}
         )

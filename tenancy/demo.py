@@ -27,12 +27,14 @@ DEMO_TENANTS = [
     DemoTenant("globex", "Globex Serviços", "America/Sao_Paulo", "BRL", "pt-br", "BR"),
 ]
 
+# Login prefix, role, and (first name, last name) per demo country: people named as in the
+# tenant's country.
 DEMO_PEOPLE = [
-    ("admin", Role.TENANT_ADMIN, "Ada", "Admin"),
-    ("manager", Role.SERVICE_MANAGER, "Marta", "Manager"),
-    ("dispatcher", Role.DISPATCHER, "Dario", "Dispatcher"),
-    ("tech1", Role.TECHNICIAN, "Tomas", "Technician"),
-    ("tech2", Role.TECHNICIAN, "Tina", "Technician"),
+    ("admin", Role.TENANT_ADMIN, {"PL": ("Ada", "Nowak"), "BR": ("Adriana", "Souza")}),
+    ("manager", Role.SERVICE_MANAGER, {"PL": ("Marta", "Kowalska"), "BR": ("Mariana", "Ferreira")}),
+    ("dispatcher", Role.DISPATCHER, {"PL": ("Dariusz", "Wójcik"), "BR": ("Diego", "Almeida")}),
+    ("tech1", Role.TECHNICIAN, {"PL": ("Tomasz", "Lewandowski"), "BR": ("Thiago", "Rocha")}),
+    ("tech2", Role.TECHNICIAN, {"PL": ("Teresa", "Zając"), "BR": ("Tainá", "Gomes")}),
 ]
 
 ROOT_EMAIL = "root@fieldline.test"
@@ -66,7 +68,8 @@ def seed_people() -> dict[str, dict[str, User]]:
             },
         )
         people[spec.slug] = {}
-        for prefix, role, first, last in DEMO_PEOPLE:
+        for prefix, role, names in DEMO_PEOPLE:
+            first, last = names.get(spec.country, ("", ""))
             user = _user(f"{prefix}@{spec.slug}.test", first, last)
             Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": role})
             people[spec.slug][prefix] = user

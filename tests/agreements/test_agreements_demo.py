@@ -63,7 +63,13 @@ def test_each_demo_tenant_gets_agreements_that_generate_orders():
             ("BRONZE", "BRONZE"),
         }
         template = agreements.get(is_template=True)
-        assert template.description == "Annual boiler maintenance"
+        assert (
+            template.description
+            == {
+                "acme": "Roczna konserwacja kotła",
+                "globex": "Manutenção anual da caldeira",
+            }[slug]
+        )
         assert template.template_group is not None and template.lines.count() == 3
 
         assert agreements.filter(state=AgreementState.SUSPENDED).count() == 1
@@ -102,3 +108,71 @@ def test_seeding_twice_changes_nothing():
     before = _counts()
     _seed()
     assert _counts() == before
+
+
+# What each demo tenant's people read: Polish in acme, Brazilian Portuguese in globex.
+DEMO_TEXTS = {
+    "acme": {
+        "agreements": "Serwis kotłowni",
+        "lines": "Cotygodniowa kontrola kotła",
+        "suspension": "Obiekt zamknięty na czas remontu",
+        "template_group": "Ogrzewanie",
+        "groups": {"Złota", "Srebrna", "Brązowa"},
+        "slas": {"Złoty", "Srebrny", "Brązowy"},
+        "sla_description": "Reakcja następnego dnia roboczego.",
+        "calendar": "Dni robocze Polska",
+        "unit": "szt.",
+        "skill": "instalacje gazowe",
+        "person": ("Marta", "Kowalska"),
+    },
+    "globex": {
+        "agreements": "Manutenção da casa de máquinas",
+        "lines": "Verificação semanal da caldeira",
+        "suspension": "Local fechado para reforma",
+        "template_group": "Aquecimento",
+        "groups": {"Ouro", "Prata", "Bronze"},
+        "slas": {"Ouro", "Prata", "Bronze"},
+        "sla_description": "Atendimento no próximo dia útil.",
+        "calendar": "Dias úteis Brasil",
+        "unit": "un.",
+        "skill": "gás",
+        "person": ("Mariana", "Ferreira"),
+    },
+}
+ENGLISH_DEMO_WORDS = ("maintenance", "check", "cleaning", "Gold", "Silver", "renovation", "pcs")
+
+
+@time_machine.travel(datetime.datetime(2026, 7, 20, 10, 0, tzinfo=datetime.UTC), tick=False)
+@pytest.mark.parametrize("slug", DEMO_TEXTS)
+def test_each_demo_tenant_has_its_records_in_its_language(slug):
+    from customers.models import Item, ServiceTask
+    from sla.models import BusinessCalendar, ServiceLevelAgreement
+
+    people = _seed()
+    tenant = Tenant.objects.get(slug=slug)
+    texts = DEMO_TEXTS[slug]
+    agreements = Agreement.objects.filter(tenant=tenant)
+    assert agreements.filter(description=texts["agreements"]).exists()
+    lines = AgreementLine.objects.filter(tenant=tenant)
+    assert lines.filter(description=texts["lines"]).exists()
+    suspension = AgreementSuspension.objects.get(tenant=tenant)
+    assert suspension.reason == texts["suspension"]
+    assert TemplateGroup.objects.get(tenant=tenant).name == texts["template_group"]
+    groups = set(AgreementGroup.objects.filter(tenant=tenant).values_list("name", flat=True))
+    assert groups == texts["groups"]
+    slas = ServiceLevelAgreement.objects.filter(tenant=tenant)
+    assert set(slas.values_list("name", flat=True)) == texts["slas"]
+    assert slas.get(code="BRONZE").description == texts["sla_description"]
+    assert BusinessCalendar.objects.get(tenant=tenant, is_default=True).name == texts["calendar"]
+    assert Item.objects.get(tenant=tenant, number="M-1002").unit == texts["unit"]
+    assert ServiceTask.objects.get(tenant=tenant, code="BOIL-INSP").required_skill == texts["skill"]
+    manager = people[slug]["manager"]
+    assert (manager.first_name, manager.last_name) == texts["person"]
+    written = [
+        *agreements.values_list("description", flat=True),
+        *lines.values_list("description", flat=True),
+        *slas.values_list("description", flat=True),
+        *groups,
+    ]
+    for text in written:
+        assert not any(word in text for word in ENGLISH_DEMO_WORDS), text

@@ -44,7 +44,7 @@ def test_customer_object_agreement_from_template_activate_generate_see_orders(
     page.goto(f"{live_server.url}/agreements/")
     page.get_by_role("link", name="New agreement from template").click()
     template = Agreement.objects.get(
-        tenant__slug="acme", is_template=True, description="Annual boiler maintenance"
+        tenant__slug="acme", is_template=True, description="Roczna konserwacja kotła"
     )
     customer = Customer.objects.get(name="Browar Tyski S.A.")
     boiler = ServiceObject.objects.get(serial_number="SB-3-2019-77")
