@@ -39,7 +39,8 @@ class TenantMiddleware:
         user = request.user
 
         if request.path.startswith(ADMIN_PREFIX) and user.is_authenticated and user.is_superuser:
-            return _respond_in(platform_scope(), self._log_platform_access, request)
+            self._log_platform_access(request)
+            return _respond_in(platform_scope(), self.get_response, request)
 
         if user.is_authenticated:
             request.memberships = membership_list_for_user(user=user)
@@ -59,11 +60,13 @@ class TenantMiddleware:
         finally:
             timezone.deactivate()
 
-    def _log_platform_access(self, request):
+    def _log_platform_access(self, request) -> None:
+        """Record the bypass before the request transaction opens: outside any transaction
+        (ATOMIC_REQUESTS is off) the row is committed at once, so a request that fails and
+        rolls back its own writes still leaves its trace."""
         PlatformAccess.objects.create(
             user=request.user, method=request.method[:8], path=request.get_full_path()[:500]
         )
-        return self.get_response(request)
 
 
 def preferred_language(request, tenant=None) -> str:

@@ -108,10 +108,21 @@ def tenant_settings_update(*, tenant: Tenant, by: User, data: dict) -> Tenant:
     return tenant
 
 
-def _active_admin_count(tenant: Tenant) -> int:
-    return Membership.objects.filter(
-        tenant=tenant, role=Role.TENANT_ADMIN, is_active=True, user__is_active=True
-    ).count()
+def _lock_active_admins(tenant: Tenant) -> list[Membership]:
+    """Lock every active admin membership of the tenant (in id order, so that two callers
+    never deadlock) and return those whose login is active.
+
+    A change that may remove an admin takes these locks before it counts: a concurrent change
+    waits for it, then finds the committed state (READ COMMITTED re-checks a locked row that
+    changed), so two admins demoting each other at once cannot leave the tenant without one.
+    """
+    admins = (
+        Membership.objects.select_for_update(of=("self",))
+        .filter(tenant=tenant, role=Role.TENANT_ADMIN, is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [membership for membership in admins if membership.user.is_active]
 
 
 @transaction.atomic
@@ -163,6 +174,7 @@ def member_add(
 
 @transaction.atomic
 def member_update(*, tenant: Tenant, by: User, membership_id: int, role: str, is_active: bool):
+    active_admins = _lock_active_admins(tenant)  # before the membership: one lock order
     membership = (
         Membership.objects.select_for_update()
         .select_related("user")
@@ -177,7 +189,7 @@ def member_update(*, tenant: Tenant, by: User, membership_id: int, role: str, is
     )
     if removes_admin and membership.user_id == by.pk:
         raise PermissionDenied(_("You cannot remove your own tenant admin rights."))
-    if removes_admin and _active_admin_count(tenant) <= 1:
+    if removes_admin and len(active_admins) <= 1:
         raise ValidationError({"role": _("A tenant needs at least one active tenant admin.")})
     before = {"role": membership.role, "is_active": membership.is_active}
     membership.role = role

@@ -1,15 +1,19 @@
 """Shared fixtures.
 
 Row-level security is on in tests as in production. Test code itself (the main thread: factories,
-assertions) plays the platform admin: its connection carries the session-level bypass, so it can
-arrange data for several tenants. Requests through the test client run the real tenant middleware,
-which switches that off for the request; the live server and Celery worker threads open their own
-connections and get no bypass at all.
+assertions) plays the platform admin: its connection carries a session-level bypass, so it can
+arrange data for several tenants. A request through the test client runs without it: the bypass
+is switched off when the request starts and back on when it has finished, so only the tenant
+middleware's scope lets rows through (a request without a tenant sees no tenant rows, as in
+production). The live server and Celery worker threads open their own connections and get no
+bypass at all.
 """
 
 import threading
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import connection as db_connection
 from django.db.backends.signals import connection_created
 
 from tenancy.models import Tenant
@@ -20,13 +24,45 @@ from .factories import MembershipFactory, TenantFactory, UserFactory
 PASSWORD = "correct-horse-battery"
 
 
-def _platform_bypass_for_test_code(sender, connection, **kwargs):
-    if threading.current_thread() is threading.main_thread():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.bypass_rls', 'on', false)")
+class _TestCodeBypass:
+    """The main thread's session-level bypass, off while the test client handles a request."""
+
+    in_request = False
+
+    @staticmethod
+    def _set(connection, value: str) -> None:
+        # The driver's own cursor: not a query of the code under test, so query budgets
+        # (django_assert_max_num_queries) don't count it.
+        with connection.connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('app.bypass_rls', %s, false)", [value])
+
+    @classmethod
+    def connection_created(cls, sender, connection, **kwargs) -> None:
+        if threading.current_thread() is threading.main_thread() and not cls.in_request:
+            cls._set(connection, "on")
+
+    @classmethod
+    def _switch(cls, in_request: bool) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # the live server's threads never had the bypass
+        cls.in_request = in_request
+        # Only a connection that is open and usable: a new one gets the right value from
+        # connection_created, and a failed transaction's rollback restores the old value.
+        if db_connection.connection is not None and not db_connection.needs_rollback:
+            cls._set(db_connection, "off" if in_request else "on")
+
+    @classmethod
+    def request_started(cls, sender, **kwargs) -> None:
+        cls._switch(True)
+
+    @classmethod
+    def request_finished(cls, sender, **kwargs) -> None:
+        cls._switch(False)
 
 
-connection_created.connect(_platform_bypass_for_test_code, dispatch_uid="tests.platform_bypass")
+connection_created.connect(_TestCodeBypass.connection_created, dispatch_uid="tests.bypass")
+request_started.connect(_TestCodeBypass.request_started, dispatch_uid="tests.bypass")
+request_finished.connect(_TestCodeBypass.request_finished, dispatch_uid="tests.bypass")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 
 PAGE_SIZE = 25
 
@@ -94,7 +95,22 @@ def _csv_response(queryset: QuerySet, columns: Sequence[Column], filename: str) 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     writer = csv.writer(response)
-    writer.writerow([str(column.label) for column in columns])
+    writer.writerow([csv_cell(column.label) for column in columns])
     for obj in queryset.iterator(chunk_size=2000):
-        writer.writerow([column.csv_value(obj) for column in columns])
+        writer.writerow([csv_cell(column.csv_value(obj)) for column in columns])
     return response
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(...) that
+# sends data away, =cmd|... that runs a program), also after a leading tab or carriage return.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as typed: text starting like a formula gets a
+    leading apostrophe (OWASP's advice). Numbers stay numbers, negative ones included."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

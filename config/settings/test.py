@@ -17,3 +17,6 @@ CELERY_TASK_IGNORE_RESULT = False
 # A test database of this run's own, so that two test runs against one development server (a
 # developer's and a helper's, or two terminals) never drop each other's database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_fieldline_{os.getpid()}"}
+
+# seed_demo may run in tests (the browser journeys seed the demo); production never allows it.
+DEMO_DATA_ALLOWED = True

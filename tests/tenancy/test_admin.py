@@ -68,3 +68,16 @@ def test_django_admin_is_for_platform_admins_only(tenant_a, admin_a, client):
     response = client.get("/admin/")
     assert response.status_code == 302  # to the admin's own sign-in, not the index
     assert "/admin/login/" in response.url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_admin_request_keeps_its_access_record(client, django_user_model):
+    """No test transaction around it: the request commits or rolls back as in production.
+    Its 404 rolls the request transaction back; the access record was committed before."""
+    root_user = django_user_model.objects.create_superuser("root@example.test", "pw-root-123456")
+    client.force_login(root_user)
+    missing = "/admin/no-such-app/"
+    assert client.get(missing).status_code == 404
+    assert list(PlatformAccess.objects.values_list("user", "method", "path")) == [
+        (root_user.pk, "GET", missing)
+    ]

@@ -1,13 +1,38 @@
-"""Tenant B's people can neither list, read, change nor delete tenant A's records."""
+"""Tenant B's people can neither list, read, change nor delete tenant A's records.
+
+Isolation has two layers: the application's tenant filters (selectors take the tenant and filter
+by it) and PostgreSQL's row-level security (the request transaction sees its tenant's rows only).
+The crawl over every URL with a record id runs three times: with both layers, with row-level
+security switched off (the filters alone must hold) and with every tenant filter of the
+application's queries removed (row-level security alone must hold). Removing either layer from
+the code then fails a test; ``test_without_both_layers_the_crawl_finds_the_records`` shows that
+the crawl does see another tenant's record once both are gone.
+
+Requests through the test client run without the test code's platform bypass (tests/conftest.py),
+so the middleware's tenant scope is the only thing that lets rows through.
+"""
 
 import pytest
+from django.db import connection
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact, In
+from django.db.models.sql.where import AND, WhereNode
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tenancy.context import platform_scope, tenant_scope
+from tenancy.db_backend import compiler as tenant_compiler
+from tenancy.models import AuditEvent, TenantOwned, TenantQuerySet
+from tenancy.rls import tenant_models
 from tenancy.roles import Role
-from tests.factories import AuditEventFactory
-from tests.isolation import ISOLATION_CASES
+from tests.factories import AuditEventFactory, TenantFactory
+from tests.isolation import ISOLATION_CASES, SECRET_LINKS
 
 pytestmark = pytest.mark.django_db
+
+BOTH = "both layers"
+FILTERS_ONLY = "app filters only (row-level security off)"
+RLS_ONLY = "row-level security only (app tenant filters removed)"
+NEITHER = "neither layer"
 
 
 def _url_names_with_ids(resolver=None, namespace=""):
@@ -23,8 +48,83 @@ def _url_names_with_ids(resolver=None, namespace=""):
 
 
 def test_every_url_with_an_id_has_an_isolation_case():
-    missing = sorted(set(_url_names_with_ids()) - set(ISOLATION_CASES))
+    missing = sorted(set(_url_names_with_ids()) - set(ISOLATION_CASES) - set(SECRET_LINKS))
     assert missing == [], f"add these to tests/isolation.py: {missing}"
+
+
+# --- Switching a layer off ----------------------------------------------------------------------
+
+
+def _row_level_security_off() -> None:
+    """Disable the policies of every tenant table for the rest of the test's transaction (DDL
+    is transactional in PostgreSQL: the rollback at the end of the test restores them)."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # ALTER TABLE refuses a table with deferred foreign-key checks still pending: run them.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model in tenant_models():
+            cursor.execute(f"ALTER TABLE {qn(model._meta.db_table)} DISABLE ROW LEVEL SECURITY")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _drop_tenant_conditions(where: WhereNode, alias: str) -> None:
+    """Remove ``alias.tenant_id = …`` / ``IN (…)`` from the top-level AND of ``where``."""
+    if where.negated or (where.connector != AND and len(where.children) > 1):
+        return
+    for child in list(where.children):
+        if isinstance(child, WhereNode):
+            _drop_tenant_conditions(child, alias)
+        elif (
+            isinstance(child, Exact | In)
+            and isinstance(child.lhs, Col)
+            and child.lhs.alias == alias
+            and child.lhs.target.column == tenant_compiler.TENANT_COLUMN
+            and not hasattr(child.rhs, "resolve_expression")
+        ):
+            where.children.remove(child)
+
+
+def _remove_app_tenant_filters(monkeypatch) -> None:
+    """Every SELECT on a tenant table loses its tenant filter (``for_tenant``, ``tenant=…``,
+    ``tenant_id__in=…``), in subqueries too: as if every selector forgot the tenant."""
+    original = tenant_compiler.SQLCompiler.as_sql
+
+    def as_sql(self, *args, **kwargs):
+        model = self.query.model
+        if model is not None and issubclass(model, TenantOwned) and self.query.alias_map:
+            self.query = self.query.clone()
+            _drop_tenant_conditions(self.query.where, self.query.base_table)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(tenant_compiler.SQLCompiler, "as_sql", as_sql)
+    monkeypatch.setattr(TenantQuerySet, "for_tenant", lambda self, tenant: self.all())
+
+
+def _count_events(**filters) -> int:
+    return AuditEvent.objects.filter(**filters).count()
+
+
+@pytest.fixture
+def layers(request, monkeypatch, tenant_a, tenant_b):
+    """Switch off the layers the test's parameter names, and prove they are off."""
+    mode = request.param
+    AuditEventFactory(tenant=tenant_a)
+    AuditEventFactory(tenant=tenant_b)
+    if mode in (FILTERS_ONLY, NEITHER):
+        _row_level_security_off()
+        with tenant_scope(tenant_b):  # the database shows tenant A's row to tenant B now
+            assert _count_events(tenant=tenant_a) == 1
+    if mode in (RLS_ONLY, NEITHER):
+        _remove_app_tenant_filters(monkeypatch)
+        with platform_scope():  # the filter on tenant B is gone: both rows come back
+            assert _count_events(tenant=tenant_b) == 2
+    if mode == RLS_ONLY:
+        with tenant_scope(tenant_b):
+            assert _count_events(tenant=tenant_a) == 1, "row-level security shows other rows"
+    return mode
+
+
+# --- The crawl ----------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -33,13 +133,59 @@ def intruder(tenant_b, make_member):
     return make_member(tenant_b, Role.TENANT_ADMIN)
 
 
+@pytest.fixture
+def owner(tenant_a, make_member):
+    """Tenant A's admin, whose records the cases make."""
+    return make_member(tenant_a, Role.TENANT_ADMIN)
+
+
+@pytest.mark.parametrize("layers", [BOTH, FILTERS_ONLY, RLS_ONLY], indirect=True)
 @pytest.mark.parametrize("url_name", sorted(ISOLATION_CASES))
-def test_other_tenants_record_is_not_found(url_name, tenant_a, intruder, client):
+def test_other_tenants_record_is_not_found(url_name, layers, tenant_a, intruder, client):
     kwargs = ISOLATION_CASES[url_name](tenant_a)
     url = reverse(url_name, kwargs=kwargs)
     client.force_login(intruder)
     assert client.get(url).status_code == 404
     assert client.post(url, {}).status_code == 404
+
+
+def _owner_status(client, url: str) -> int:
+    """The owner's GET; for an action that only answers POST, the page its POST ends on."""
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url, {}, follow=True)
+    return response.status_code
+
+
+@pytest.mark.parametrize("layers", [BOTH, FILTERS_ONLY, RLS_ONLY], indirect=True)
+@pytest.mark.parametrize("url_name", sorted(ISOLATION_CASES))
+def test_the_owner_reaches_its_record(url_name, layers, tenant_a, owner, client):
+    """The positive control of each case: the 404 above is the other tenant's, not everyone's."""
+    url = reverse(url_name, kwargs=ISOLATION_CASES[url_name](tenant_a))
+    client.force_login(owner)
+    assert _owner_status(client, url) == 200
+
+
+# Global tables have no row-level security: the application's filter is their only layer.
+ONLY_FILTERED_IN_THE_APP = {"accounts:member_edit"}
+
+
+@pytest.mark.parametrize("layers", [NEITHER], indirect=True)
+def test_without_both_layers_the_crawl_finds_the_records(layers, intruder, client):
+    """The crawl can fail: with both layers gone, tenant B's admin opens other tenants' records
+    (each case's in a tenant of its own, as the cases make one record set per tenant)."""
+    client.force_login(intruder)
+    still_hidden = []
+    for url_name in sorted(ISOLATION_CASES):
+        url = reverse(url_name, kwargs=ISOLATION_CASES[url_name](TenantFactory()))
+        # GET only (a POST would act on the record): 200, or 405 for an action that answers
+        # POST only, both mean the view found the record.
+        if client.get(url).status_code == 404:
+            still_hidden.append(url_name)
+    assert still_hidden == sorted(ONLY_FILTERED_IN_THE_APP & set(ISOLATION_CASES))
+
+
+# --- Lists and the request's own database settings ---------------------------------------------
 
 
 def test_member_and_activity_lists_show_only_own_tenant(
@@ -54,3 +200,22 @@ def test_member_and_activity_lists_show_only_own_tenant(
     assert "alpha secret event" not in activity and "beta own event" in activity
     csv = client.get(reverse("accounts:audit") + "?format=csv").content.decode()
     assert "alpha secret event" not in csv and "beta own event" in csv
+
+
+@pytest.mark.urls("tests.tenancy.probe_urls")
+def test_a_request_sees_only_its_tenant_and_no_platform_bypass(
+    tenant_a, tenant_b, admin_a, client, make_member
+):
+    """What the database shows a view: the test code's bypass never reaches a request."""
+    AuditEventFactory.create_batch(2, tenant=tenant_a)
+    AuditEventFactory.create_batch(3, tenant=tenant_b)
+    client.force_login(admin_a)
+    assert client.get("/probe/").json() == {"bypass": "off", "tenant": tenant_a.pk, "events": 2}
+    client.force_login(make_member(tenant_b, Role.TECHNICIAN))
+    assert client.get("/probe/").json() == {"bypass": "off", "tenant": tenant_b.pk, "events": 3}
+    # Signed in without any tenant: no scope at all, and no rows.
+    client.logout()
+    probe = client.get("/probe/").json()
+    assert probe["bypass"] in ("", "off") and probe["events"] == 0
+    # The test code itself keeps its bypass after the requests.
+    assert _count_events() == 5

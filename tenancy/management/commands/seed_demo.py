@@ -1,9 +1,14 @@
-"""Create (or complete) the demo tenants, logins and each app's demo records. Idempotent."""
+"""Create (or complete) the demo tenants, logins and each app's demo records. Idempotent.
+
+The demo logins have published passwords (README), so the command runs only where the settings
+allow it (``DEMO_DATA_ALLOWED``: development and tests); production settings never do.
+"""
 
 import importlib
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from tenancy.context import tenant_scope
 from tenancy.demo import seed_people
@@ -14,6 +19,11 @@ class Command(BaseCommand):
     help = "Create the demo tenants, users and records (safe to run again)."
 
     def handle(self, *args, **options):
+        if not getattr(settings, "DEMO_DATA_ALLOWED", False):
+            raise CommandError(
+                "seed_demo refused: these settings do not allow demo data (DEMO_DATA_ALLOWED is "
+                "off, as in production). The demo logins have published passwords."
+            )
         people = seed_people()
         seeders = []
         for config in apps.get_app_configs():
