@@ -16,6 +16,10 @@ from collections.abc import Callable
 import tests
 
 ISOLATION_CASES: dict[str, Callable] = {}
+# URLs whose parameters are a secret link rather than a record of the visitor's tenant (the
+# invitation link: it is opened by someone who is not a member yet). url name -> where the test
+# that a wrong or stale link finds nothing lives. Modules add them as a dict named SECRET_LINKS.
+SECRET_LINKS: dict[str, str] = {}
 
 for package in pkgutil.iter_modules(tests.__path__):
     if not package.ispkg:
@@ -25,3 +29,4 @@ for package in pkgutil.iter_modules(tests.__path__):
         if module_info.name.startswith("isolation_cases"):
             module = importlib.import_module(f"tests.{package.name}.{module_info.name}")
             ISOLATION_CASES.update(module.CASES)
+            SECRET_LINKS.update(getattr(module, "SECRET_LINKS", {}))
