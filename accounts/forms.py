@@ -1,60 +1,30 @@
-"""Forms for signing in, tenant settings, members and document numbering."""
+"""Forms for signing in, invitations, one's own account, tenant settings, members and
+document numbering."""
 
-from datetime import timedelta
-
+from allauth.account.forms import LoginForm
 from django import forms
-from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import password_validation
 from django.core.validators import RegexValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import LoginFailure, Tenant
+from tenancy.models import Tenant, User
 from tenancy.roles import Role
 from tenancy.services import SEQUENCE_PREFIX_PATTERN, TENANT_SETTINGS_FIELDS
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+class SignInForm(LoginForm):
+    """allauth's sign-in form (rate limits, two-factor step) with our label."""
 
-
-class SignInForm(AuthenticationForm):
-    """E-mail and password, with throttling of repeated failures per e-mail and per address."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _("Too many failed sign-in attempts. Wait %(minutes)s minutes and try again."),
-    }
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = _("E-mail address")
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
-
-    def clean(self):
-        email = (self.cleaned_data.get("username") or "").strip().lower()
-        self.cleaned_data["username"] = email
-        self._refuse_when_throttled(email)
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            if email:
-                LoginFailure.objects.create(email=email, ip_address=client_ip(self.request))
-            raise
-
-    def _refuse_when_throttled(self, email: str) -> None:
-        window = settings.LOGIN_FAILURE_WINDOW_MINUTES
-        since = timezone.now() - timedelta(minutes=window)
-        recent = LoginFailure.objects.filter(created_at__gte=since)
-        limit = settings.LOGIN_FAILURE_LIMIT
-        ip = client_ip(self.request)
-        by_email = recent.filter(email=email).count() >= limit
-        # An address may try several accounts (an office behind one IP), but not endlessly.
-        by_ip = ip is not None and recent.filter(ip_address=ip).count() >= limit * 4
-        if by_email or by_ip:
-            raise forms.ValidationError(
-                self.error_messages["throttled"], code="throttled", params={"minutes": window}
-            )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("E-mail address")
+        self.fields["login"].widget.attrs.update(
+            {"autocomplete": "email", "inputmode": "email", "autofocus": True}
+        )
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        # Our sign-in page has its own "Forgot password?" link.
+        self.fields["password"].help_text = ""
 
 
 class TenantSettingsForm(forms.ModelForm):
@@ -63,20 +33,43 @@ class TenantSettingsForm(forms.ModelForm):
         fields = TENANT_SETTINGS_FIELDS
 
 
-class MemberAddForm(forms.Form):
+class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    password = forms.CharField(
-        label=_("Initial password"),
-        required=False,
+
+
+class InvitationAcceptNewForm(forms.Form):
+    """A new person's own name and password, on the invitation page."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "Needed only when the e-mail address is new to Fieldline; an existing user keeps "
-            "their password and simply gains access to this tenant."
-        ),
+        help_text=password_validation.password_validators_help_text_html(),
     )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        one, two = cleaned.get("password1"), cleaned.get("password2")
+        if one and two and one != two:
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    """What everyone may change about themselves: name and language."""
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "language")
+        labels = {"language": _("Language")}
 
 
 class MemberUpdateForm(forms.Form):

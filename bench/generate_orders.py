@@ -116,7 +116,10 @@ def build_data():
     with platform_scope():
         for t in range(TENANTS):
             tenant = Tenant.objects.create(
-                slug=f"bench_{t:02d}", name=f"Bench {t:02d}", time_zone="Europe/Warsaw"
+                slug=f"bench_{t:02d}",
+                code=f"bench-{t:02d}",
+                name=f"Bench {t:02d}",
+                time_zone="Europe/Warsaw",
             )
             tenants.append(tenant)
             calendar = BusinessCalendar.objects.create(tenant=tenant, name="Main", is_default=True)

@@ -1,6 +1,7 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import views as account_views
 from home import views as home_views
@@ -8,8 +9,21 @@ from web import views as web_views
 
 urlpatterns = [
     path("", home_views.home, name="home"),
-    path("sign-in/", account_views.SignInView.as_view(), name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in and sign-out are allauth's (rate limits, two-factor step): docs/decisions/0010.
+    path("sign-in/", allauth_views.login, name="login"),
+    path("sign-out/", allauth_views.logout, name="logout"),
+    path(
+        "invitation/<int:tenant>/<int:pk>/<str:secret>/",
+        account_views.invitation,
+        name="invitation",
+    ),
+    path("account/", account_views.my_account, name="my_account"),
+    # No sign-up (logins come from invitations) and no self-service change of the login's
+    # address: allauth's pages for those lead back.
+    path("account/signup/", RedirectView.as_view(pattern_name="login"), name="account_signup"),
+    path("account/email/", RedirectView.as_view(pattern_name="my_account"), name="account_email"),
+    # Password reset and change, reauthentication, two-factor (2fa/), sessions (sessions/).
+    path("account/", include("allauth.urls")),
     path("no-tenant/", account_views.no_tenant, name="no_tenant"),
     path("tenant/switch/", account_views.switch_tenant, name="switch_tenant"),
     path("language/", web_views.set_language, name="set_language"),

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AuditEvent,
-    LoginFailure,
     Membership,
     NumberSequence,
     PlatformAccess,
@@ -84,8 +83,16 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "time_zone", "currency", "default_language", "is_active")
-    search_fields = ("name", "slug")
+    list_display = (
+        "name",
+        "code",
+        "slug",
+        "time_zone",
+        "currency",
+        "default_language",
+        "is_active",
+    )
+    search_fields = ("name", "code", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
@@ -102,12 +109,6 @@ class AuditEventAdmin(TenantOwnedAdmin):
     list_display = ("created_at", "actor", "action", "summary")
     list_filter = ("tenant", "action")
     readonly_fields = ("actor", "action", "target_type", "target_id", "summary", "changes")
-
-
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ("email", "ip_address", "created_at")
-    search_fields = ("email", "ip_address")
 
 
 @admin.register(PlatformAccess)

@@ -13,7 +13,6 @@ GLOBAL_MODELS = {
     "tenancy.tenant",  # what tenancy is keyed on
     "tenancy.user",  # a person may belong to several tenants
     "tenancy.membership",  # read before a tenant is known; always filtered by tenant
-    "tenancy.loginfailure",  # sign-in throttling happens before a tenant is known
     "tenancy.platformaccess",  # the platform admins' own access log
     "admin.logentry",  # Django admin is for platform admins only
     "auth.permission",  # Django's own permission tables: unused by tenants (roles are ours)
@@ -23,6 +22,11 @@ GLOBAL_MODELS = {
     "tenancy.user_user_permissions",
     "contenttypes.contenttype",
     "sessions.session",
+    # django-allauth (docs/decisions/0010): all per person, used before a tenant is known.
+    "account.emailaddress",  # a login's e-mail address(es); logins are global
+    "account.emailconfirmation",  # e-mail confirmation keys of those addresses
+    "mfa.authenticator",  # a person's TOTP secret and recovery codes, for every tenant alike
+    "usersessions.usersession",  # a person's signed-in sessions (the "end other sessions" list)
 }
 
 

@@ -15,6 +15,7 @@ DEMO_PASSWORD = "fieldline-demo"  # noqa: S105 - documented demo login
 @dataclass(frozen=True)
 class DemoTenant:
     slug: str
+    code: str
     name: str
     time_zone: str
     currency: str
@@ -23,8 +24,8 @@ class DemoTenant:
 
 
 DEMO_TENANTS = [
-    DemoTenant("acme", "Acme Field Services", "Europe/Warsaw", "PLN", "pl", "PL"),
-    DemoTenant("globex", "Globex Serviços", "America/Sao_Paulo", "BRL", "pt-br", "BR"),
+    DemoTenant("acme", "acme", "Acme Field Services", "Europe/Warsaw", "PLN", "pl", "PL"),
+    DemoTenant("globex", "globex-br", "Globex Serviços", "America/Sao_Paulo", "BRL", "pt-br", "BR"),
 ]
 
 # Login prefix, role, and (first name, last name) per demo country: people named as in the
@@ -60,6 +61,7 @@ def seed_people() -> dict[str, dict[str, User]]:
         tenant, _ = Tenant.objects.get_or_create(
             slug=spec.slug,
             defaults={
+                "code": spec.code,
                 "name": spec.name,
                 "time_zone": spec.time_zone,
                 "currency": spec.currency,

@@ -5,7 +5,7 @@ from django.utils import timezone, translation
 from django.utils.deprecation import MiddlewareMixin
 
 from .context import platform_scope, tenant_scope
-from .models import PlatformAccess
+from .models import PlatformAccess, User
 from .selectors import membership_list_for_user
 
 SESSION_TENANT_KEY = "fieldline_tenant_id"
@@ -19,6 +19,32 @@ def _respond_in(scope, get_response, request):
         if response.status_code >= 400:
             transaction.set_rollback(True)
     return response
+
+
+def _chosen_membership(request, user):
+    """The session's tenant; else the one the person used last; else (a first sign-in) the
+    membership they have had longest. Never the first by name: names are editable and not
+    unique. A choice made here is remembered on the session and, when it changed, the user."""
+    memberships = request.memberships
+    if not memberships:
+        return None
+    by_tenant = {m.tenant_id: m for m in memberships}
+    chosen = request.session.get(SESSION_TENANT_KEY)
+    if chosen in by_tenant:
+        return by_tenant[chosen]
+    membership = by_tenant.get(user.last_tenant_id) or min(
+        memberships, key=lambda m: (m.created_at, m.pk)
+    )
+    request.session[SESSION_TENANT_KEY] = membership.tenant_id
+    remember_tenant(user, membership.tenant_id)
+    return membership
+
+
+def remember_tenant(user, tenant_id: int) -> None:
+    """Store the tenant a person works in as the one to return to next time."""
+    if user.last_tenant_id != tenant_id:
+        User.objects.filter(pk=user.pk).update(last_tenant_id=tenant_id)
+        user.last_tenant_id = tenant_id
 
 
 class TenantMiddleware:
@@ -44,10 +70,7 @@ class TenantMiddleware:
 
         if user.is_authenticated:
             request.memberships = membership_list_for_user(user=user)
-            chosen = request.session.get(SESSION_TENANT_KEY)
-            membership = next((m for m in request.memberships if m.tenant_id == chosen), None)
-            if membership is None and request.memberships:
-                membership = request.memberships[0]
+            membership = _chosen_membership(request, user)
             if membership is not None:
                 request.membership = membership
                 request.tenant = membership.tenant

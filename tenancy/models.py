@@ -40,6 +40,13 @@ class Tenant(models.Model):
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("tenant name"), max_length=200)
+    # Names are editable and need not be unique; the code tells tenants apart in the switcher.
+    code = models.SlugField(
+        _("short code"),
+        max_length=16,
+        unique=True,
+        help_text=_("Unique; lower-case letters, digits and hyphens. Shown next to the name."),
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
     )
@@ -50,6 +57,13 @@ class Tenant(models.Model):
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
     country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES, default="PL")
+    require_two_factor = models.BooleanField(
+        _("require two-factor sign-in"),
+        default=False,
+        help_text=_(
+            "Everyone in this tenant must set up an authenticator app before they can work here."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -231,6 +245,16 @@ class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
+    # The tenant a person with several tenants returns to: set when they switch or accept an
+    # invitation, read when a session has no choice yet (tenancy.middleware).
+    last_tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last used tenant"),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -330,23 +354,6 @@ class AuditEvent(TenantOwned):
         from .events import target_kind
 
         return target_kind(self.target_type)
-
-
-class LoginFailure(models.Model):
-    """A failed sign-in, for throttling. Global: it happens before any tenant is known."""
-
-    email = models.CharField(max_length=254)
-    ip_address = models.GenericIPAddressField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["email", "created_at"], name="tenancy_loginfail_email_idx"),
-            models.Index(fields=["ip_address", "created_at"], name="tenancy_loginfail_ip_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.email} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class PlatformAccess(models.Model):

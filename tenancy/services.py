@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.password_validation import validate_password
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ TENANT_SETTINGS_FIELDS = (
     "currency",
     "default_language",
     "country",
+    "require_two_factor",
 )
 
 
@@ -126,50 +126,34 @@ def _lock_active_admins(tenant: Tenant) -> list[Membership]:
 
 
 @transaction.atomic
-def member_add(
-    *,
-    tenant: Tenant,
-    by: User,
-    email: str,
-    role: str,
-    first_name: str = "",
-    last_name: str = "",
-    password: str = "",
-) -> tuple[Membership, bool]:
-    """Add a person to the tenant. Creates the login when the e-mail is new (the password is then
-    required); an existing login simply gains a membership. Returns (membership, user_created)."""
-    email = email.strip().lower()
+def member_add(*, tenant: Tenant, by: User | None, user: User, role: str) -> Membership:
+    """Give an existing login a role in the tenant. Only an accepted invitation calls this
+    (accounts.services): nobody is put into a tenant without their consent, and no one but the
+    person sets their password. An inactive membership is reactivated with the new role."""
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
-    user = User.objects.filter(email=email).first()
-    created = user is None
-    if created:
-        if not password:
-            raise ValidationError({"password": _("A new user needs an initial password.")})
-        user = User(email=email, first_name=first_name, last_name=last_name)
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from exc
-        user.set_password(password)
-        user.save()
-    elif Membership.objects.filter(tenant=tenant, user=user).exists():
+    membership = Membership.objects.select_for_update().filter(tenant=tenant, user=user).first()
+    if membership is not None and membership.is_active:
         raise ValidationError({"email": _("This person is already a member of this tenant.")})
-    try:
-        with transaction.atomic():
-            membership = Membership.objects.create(tenant=tenant, user=user, role=role)
-    except IntegrityError as exc:  # a double submit that lost the race
-        raise ValidationError(
-            {"email": _("This person is already a member of this tenant.")}
-        ) from exc
+    if membership is not None:
+        membership.role, membership.is_active = role, True
+        membership.save(update_fields=["role", "is_active"])
+    else:
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+        except IntegrityError as exc:  # a double submit that lost the race
+            raise ValidationError(
+                {"email": _("This person is already a member of this tenant.")}
+            ) from exc
     audit_record(
         tenant=tenant,
         actor=by,
         action="member.add",
         target=membership,
-        params={"email": email, "role": membership.role},
+        params={"email": user.email, "role": membership.role},
     )
-    return membership, created
+    return membership
 
 
 @transaction.atomic

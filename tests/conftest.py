@@ -65,6 +65,16 @@ request_started.connect(_TestCodeBypass.request_started, dispatch_uid="tests.byp
 request_finished.connect(_TestCodeBypass.request_finished, dispatch_uid="tests.bypass")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Sign-in rate limits count in the (per-process) cache: each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def tenant_a(db) -> Tenant:
     return TenantFactory(slug="alpha", name="Alpha Services", time_zone="Europe/Warsaw")

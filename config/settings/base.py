@@ -26,6 +26,11 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_filters",
+    # Sign-in, password reset/change, two-factor, session list: docs/decisions/0010.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     # Fieldline, in dependency order: each imports only apps above it (import-linter checks
     # it, see [tool.importlinter] in pyproject.toml). Demo data is seeded in this order too.
     "tenancy",
@@ -48,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -55,6 +61,9 @@ MIDDLEWARE = [
     "tenancy.middleware.TenantMiddleware",
     # Language: the user's choice, else the tenant's default, else the browser's.
     "tenancy.middleware.TenantLocaleMiddleware",
+    # Sends members of a tenant that requires two-factor sign-in (and platform admins where
+    # FIELDLINE_PLATFORM_ADMIN_REQUIRES_2FA) to set it up before anything else.
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     # With DEBUG on, our own 404 page instead of Django's list of URL patterns.
     "web.middleware.ProductNotFoundMiddleware",
 ]
@@ -95,7 +104,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenancy.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -105,9 +117,54 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sign-in throttling: this many failures per e-mail or per address within the window.
-LOGIN_FAILURE_LIMIT = env.int("FIELDLINE_LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_FAILURE_WINDOW_MINUTES = 15
+
+# django-allauth (docs/decisions/0010): e-mail and password, no sign-up (logins come from
+# invitations), no username.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+# Every login's address is verified when the login is made (accounts.signals): invitations prove
+# it, the platform operator and the demo seed vouch for it.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fieldline] "
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
+# Failed sign-ins: per client address and per account (e-mail) within 15 minutes. Successful
+# sign-ins give their attempt back; a password reset clears the account's count.
+FIELDLINE_SIGN_IN_FAILURES_PER_ACCOUNT = env.int(
+    "FIELDLINE_SIGN_IN_FAILURES_PER_ACCOUNT", default=5
+)
+FIELDLINE_SIGN_IN_FAILURES_PER_ADDRESS = env.int(
+    "FIELDLINE_SIGN_IN_FAILURES_PER_ADDRESS", default=20
+)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{FIELDLINE_SIGN_IN_FAILURES_PER_ADDRESS}/15m/ip,"
+        f"{FIELDLINE_SIGN_IN_FAILURES_PER_ACCOUNT}/15m/key"
+    ),
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,3/10m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+# The client address for those limits: with N reverse proxies of ours in front, the N-th address
+# from the right of X-Forwarded-For; 0 ignores the header (REMOTE_ADDR). docs/operations.md.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("FIELDLINE_TRUSTED_PROXY_COUNT", default=0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Fieldline"
+# Sessions are recorded at sign-in; tracking every request would cost a write per page.
+USERSESSIONS_TRACK_ACTIVITY = False
+# Platform admins must use two-factor sign-in (production settings turn this on).
+FIELDLINE_PLATFORM_ADMIN_REQUIRES_2FA = env.bool(
+    "FIELDLINE_PLATFORM_ADMIN_REQUIRES_2FA", default=False
+)
+# How long an invitation link stays valid.
+FIELDLINE_INVITATION_DAYS = 7
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

@@ -16,7 +16,7 @@ MANAGERS = {Role.TENANT_ADMIN, Role.SERVICE_MANAGER}
 ACCESS = {
     "home": ALL,
     "accounts:members": ADMIN,
-    "accounts:member_add": ADMIN,
+    "accounts:invite": ADMIN,
     "accounts:settings": ADMIN,
     "accounts:numbers": ADMIN,
     "accounts:audit": MANAGERS,

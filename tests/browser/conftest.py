@@ -38,7 +38,7 @@ def demo(transactional_db):
 def sign_in(page, live_server):
     def _sign_in(email: str, password: str = DEMO_PASSWORD):
         page.goto(f"{live_server.url}/sign-in/")
-        page.fill("input[name=username]", email)
+        page.fill("input[name=login]", email)
         page.fill("input[name=password]", password)
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()

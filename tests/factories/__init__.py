@@ -3,6 +3,7 @@ other field. Everything is re-exported here, so tests import from ``tests.factor
 
 import factory
 
+from .accounts import *  # noqa: F403
 from .agreements import *  # noqa: F403
 from .customers import *  # noqa: F403
 from .service_orders import *  # noqa: F403

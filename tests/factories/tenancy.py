@@ -12,6 +12,7 @@ class TenantFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
     slug = factory.Sequence(lambda n: f"tenant-{n}")
+    code = factory.LazyAttribute(lambda o: o.slug[:16])
     name = factory.LazyAttribute(lambda o: o.slug.title())
     time_zone = "Europe/Warsaw"
     currency = "PLN"
