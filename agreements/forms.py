@@ -9,7 +9,8 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import CURRENCY_CHOICES
-from web.forms import ServiceCheckedModelForm
+from web.forms import FormSection, SectionedFormMixin, ServiceCheckedModelForm, mark_required
+from web.pickers import PickerSelect
 
 from . import selectors
 from .models import (
@@ -31,6 +32,8 @@ def _people_label(user) -> str:
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    widget = PickerSelect
+
     def label_from_instance(self, obj) -> str:
         return _people_label(obj)
 
@@ -45,6 +48,11 @@ def _offer_only(field: forms.ModelChoiceField, offered, current=None) -> None:
     field.widget.choices = [("", field.empty_label or "---------")] + [
         (obj.pk, field.label_from_instance(obj)) for obj in options
     ]
+
+
+def _offered_values(field: forms.ModelChoiceField) -> list:
+    """The values a field's widget offers (set by ``_offer_only``), without the empty one."""
+    return [value for value, _label in field.widget.choices if value]
 
 
 # --- Groups ------------------------------------------------------------------------------------
@@ -93,7 +101,11 @@ class AgreementForm(ServiceCheckedModelForm):
             "currency",
             "combine_rule",
         )
-        widgets = {"start_date": DATE, "end_date": DATE}
+        widgets = {
+            "start_date": DATE,
+            "end_date": DATE,
+            "customer": PickerSelect(search="customers:customer_search"),
+        }
         help_texts = {
             "is_template": _("A template never generates orders; new agreements copy it."),
             "end_date": _("Empty: open-ended."),
@@ -104,6 +116,7 @@ class AgreementForm(ServiceCheckedModelForm):
         editing = self.instance.pk is not None
         self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
         self.fields["customer"].help_text = _("Required unless this is a template.")
+        mark_required(self.fields["customer"])
         self.fields["group"].queryset = selectors.agreement_group_list(tenant=tenant)
         self.fields["template_group"].queryset = TemplateGroup.objects.for_tenant(tenant)
         self.fields["sla"].queryset = selectors.sla_choices(tenant=tenant)
@@ -120,6 +133,16 @@ class AgreementForm(ServiceCheckedModelForm):
         if self.instance.state != AgreementState.DRAFT:
             self.fields["customer"].disabled = True
             self.fields["customer"].help_text = _("Only a draft agreement can change customer.")
+
+    def clean(self):
+        data = super().clean()
+        # Checked here too (the service checks it as well), so that its message shows on the
+        # first submit together with the other fields' messages.
+        is_template = data.get("is_template", self.instance.is_template)
+        missing = "customer" in self.fields and not data.get("customer")
+        if missing and not is_template and "customer" not in self.errors:
+            self.add_error("customer", _("Choose a customer."))
+        return data
 
 
 class AgreementFilterForm(forms.Form):
@@ -172,8 +195,12 @@ class MarkTemplateForm(forms.Form):
 
 
 class FromTemplateForm(forms.Form):
-    template = forms.ModelChoiceField(label=_("Template"), queryset=None)
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    template = forms.ModelChoiceField(label=_("Template"), queryset=None, widget=PickerSelect)
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=None,
+        widget=PickerSelect(search="customers:customer_search"),
+    )
     start_date = forms.DateField(label=_("Start date"), widget=DATE)
     end_date = forms.DateField(
         label=_("End date"), required=False, widget=DATE, help_text=_("Empty: open-ended.")
@@ -195,17 +222,22 @@ class RenewForm(forms.Form):
 
 
 class ObjectAddForm(forms.Form):
-    service_object = forms.ModelChoiceField(label=_("Service object"), queryset=None)
+    service_object = forms.ModelChoiceField(
+        label=_("Service object"), queryset=None, widget=PickerSelect
+    )
 
     def __init__(self, *args, tenant, agreement, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["service_object"]
+        if agreement.customer_id:
+            field.widget.search = "customers:object_search"
+            field.widget.attrs["data-fl-search-params"] = f"customer={agreement.customer_id}"
         field.queryset = selectors.service_object_choices(tenant=tenant)
         _offer_only(field, selectors.unrelated_objects(tenant=tenant, agreement=agreement))
 
 
 class TaskAddForm(forms.Form):
-    task = forms.ModelChoiceField(label=_("Service task"), queryset=None)
+    task = forms.ModelChoiceField(label=_("Service task"), queryset=None, widget=PickerSelect)
 
     def __init__(self, *args, tenant, agreement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,7 +249,28 @@ class TaskAddForm(forms.Form):
 # --- Lines -------------------------------------------------------------------------------------
 
 
-class AgreementLineForm(ServiceCheckedModelForm):
+class AgreementLineForm(SectionedFormMixin, ServiceCheckedModelForm):
+    sections = (
+        FormSection(
+            _("Work"),
+            ("kind", "task", "description", "service_object", "item", "quantity", "unit_price"),
+        ),
+        FormSection(_("Schedule"), ("interval_unit", "interval_count", "start_date", "end_date")),
+        FormSection(
+            _("Planning details"),
+            (
+                "technician",
+                "preferred_time",
+                "time_window",
+                "window_days_before",
+                "window_days_after",
+                "excluded_months",
+                "exclude_holidays",
+                "is_stopped",
+            ),
+            folded=True,
+        ),
+    )
     technician = PersonChoiceField(label=_("Technician"), queryset=None, required=False)
     excluded_months = forms.TypedMultipleChoiceField(
         label=_("No visits in"),
@@ -230,7 +283,14 @@ class AgreementLineForm(ServiceCheckedModelForm):
     class Meta:
         model = AgreementLine
         fields = LINE_FIELDS
-        widgets = {"start_date": DATE, "end_date": DATE, "preferred_time": TIME}
+        widgets = {
+            "start_date": DATE,
+            "end_date": DATE,
+            "preferred_time": TIME,
+            "service_object": PickerSelect,
+            "task": PickerSelect,
+            "item": PickerSelect(search="customers:item_search"),
+        }
         help_texts = {
             "interval_count": _('With the unit: "every 3 weeks".'),
             "window_days_before": _("Only for the time window “a number of days”."),
@@ -260,6 +320,14 @@ class AgreementLineForm(ServiceCheckedModelForm):
         self.fields["item"].help_text = _("Required for item lines.")
         self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
         self.fields["interval_unit"].choices = [("", _("Not recurring")), *IntervalUnit.choices]
+        if self.instance.pk is None:
+            # Most maintenance is yearly; the agreement's only object and task are the likely
+            # ones for a new line.
+            self.initial.setdefault("interval_unit", IntervalUnit.YEAR)
+            for name in ("service_object", "task"):
+                offered = _offered_values(self.fields[name])
+                if len(offered) == 1:
+                    self.initial.setdefault(name, offered[0])
         self.fields["excluded_months"].initial = self.instance.excluded_months
         for name in ("window_days_before", "window_days_after"):
             self.fields[name].required = False

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -142,6 +143,7 @@ class Agreement(FSMModelMixin, TenantOwned):
     state = FSMField(
         _("state"), choices=AgreementState.choices, default=AgreementState.DRAFT, protected=True
     )
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
     objects_covered = TenantManyToManyField(
         ServiceObject,
         through="AgreementObject",
@@ -186,6 +188,9 @@ class Agreement(FSMModelMixin, TenantOwned):
             ),
             models.Index(fields=["tenant", "customer"], name="agreements_agr_customer_idx"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:agreement_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.number} · {self.description}"

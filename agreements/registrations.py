@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tenancy.roles import OFFICE
+from web.permissions import request_can
 from web.registry import (
     HomeTile,
     Panel,
@@ -17,7 +18,7 @@ from web.registry import (
 )
 
 from . import selectors
-from .capabilities import VIEW_AGREEMENTS
+from .capabilities import MANAGE_AGREEMENTS, VIEW_AGREEMENTS
 from .models import AgreementState
 
 
@@ -25,6 +26,7 @@ def _customer_agreements(request, customer) -> dict:
     return {
         "customer": customer,
         "agreements": selectors.customer_agreements(tenant=request.tenant, customer=customer),
+        "can_manage": request_can(request, MANAGE_AGREEMENTS),
     }
 
 

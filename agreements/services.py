@@ -344,9 +344,14 @@ def agreement_expire(*, tenant: Tenant, agreement_id: int, by: User | None) -> A
 
 
 @transaction.atomic
-def agreement_cancel(*, tenant: Tenant, agreement_id: int, by: User | None) -> Agreement:
+def agreement_cancel(
+    *, tenant: Tenant, agreement_id: int, by: User | None, reason: str = ""
+) -> Agreement:
+    """Cancel the agreement, keeping why (shown on its page and in the activity log)."""
     agreement = _lock_for(tenant, agreement_id, "cancel")
-    return _apply(tenant, by, agreement, "cancel")
+    agreement.cancel_reason = reason.strip()
+    agreement.save(update_fields=["cancel_reason"])
+    return _apply(tenant, by, agreement, "cancel", **({"reason": reason.strip()} if reason else {}))
 
 
 TRANSITIONS = {
@@ -935,3 +940,41 @@ def agreement_line_delete(*, tenant: Tenant, by: User, line_id: int) -> Agreemen
         params={"number": agreement.number, "position": position},
     )
     return agreement
+
+
+def agreement_line_snapshot(line: AgreementLine) -> dict:
+    """What ``agreement_line_restore`` needs to put a deleted line back (plain JSON)."""
+    return {
+        "id": line.pk,
+        "agreement_id": line.agreement_id,
+        "position": line.position,
+        "fields": audit_snapshot(line, LINE_FIELDS),
+    }
+
+
+@transaction.atomic
+def agreement_line_restore(*, tenant: Tenant, by: User, snapshot: dict) -> AgreementLine:
+    """Put a deleted line back as it was (same id and position), checked like a new line: the
+    agreement must still be editable and its object and task still the agreement's."""
+    agreement = _lock(tenant, snapshot["agreement_id"])
+    _require_editable(agreement)
+    if AgreementLine.objects.for_tenant(tenant).filter(pk=snapshot["id"]).exists():
+        raise _refuse(
+            None, _("Line %(position)s is back already.") % {"position": snapshot["position"]}
+        )
+    line = AgreementLine(
+        tenant=tenant, agreement=agreement, pk=snapshot["id"], position=snapshot["position"]
+    )
+    for name, value in snapshot["fields"].items():
+        field = AgreementLine._meta.get_field(name)
+        setattr(line, field.attname, None if value is None else field.to_python(value))
+    _validate_line(tenant, agreement, line)
+    line.save(force_insert=True)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.line_restore",
+        target=agreement,
+        params={"number": agreement.number, "position": line.position},
+    )
+    return line

@@ -50,6 +50,7 @@ urlpatterns = [
     path("agreements/<int:pk>/lines/new/", views.line_create, name="line_create"),
     path("agreements/lines/<int:pk>/edit/", views.line_edit, name="line_edit"),
     path("agreements/lines/<int:pk>/delete/", views.line_delete, name="line_delete"),
+    path("agreements/lines/restore/", views.line_restore, name="line_restore"),
     path("agreements/lines/<int:pk>/stop/", views.line_stop, name="line_stop"),
     path("agreements/lines/<int:pk>/unstop/", views.line_unstop, name="line_unstop"),
     path(

@@ -5,15 +5,27 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from web.confirm import (
+    Confirmation,
+    ConfirmationForm,
+    OptionalReasonConfirmationForm,
+    ReasonConfirmationForm,
+    confirmation_form,
+    confirmation_refused,
+    confirmation_response,
+    confirmed_redirect,
+)
 from web.forms import attach_errors
 from web.lists import Column, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
 from web.registry import usage_of
 from web.submissions import create_once_url
+from web.undo import undo_offer, undo_payload
 
 from . import forms, selectors, services
 from .capabilities import MANAGE_AGREEMENTS, VIEW_AGREEMENTS
@@ -140,7 +152,14 @@ def agreement_list(request):
 
 @capability_required(MANAGE)
 def agreement_create(request):
-    initial = {"customer": request.GET.get("customer")}
+    # From a customer's page: that customer, preselected (and in the breadcrumbs).
+    raw = request.GET.get("customer", "")
+    customer = (
+        selectors.customer_choices(tenant=request.tenant).filter(pk=raw).first()
+        if raw.isdigit()
+        else None
+    )
+    initial = {"customer": customer.pk if customer else None}
     form = forms.AgreementForm(_posted(request), initial=initial, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
 
@@ -153,7 +172,11 @@ def agreement_create(request):
 
         if url := create_once_url(request, form, create):
             return redirect(url)
-    return render(request, "agreements/agreement_form.html", {"form": form, "agreement": None})
+    return render(
+        request,
+        "agreements/agreement_form.html",
+        {"form": form, "agreement": None, "customer": customer},
+    )
 
 
 @capability_required(MANAGE)
@@ -196,7 +219,13 @@ def _available_transitions(agreement: Agreement) -> list[dict]:
     if agreement.is_template:
         names.discard("activate")  # templates never generate; the service refuses it as well
     return [
-        {"name": name, "label": label, "css": css, "url": f"agreements:agreement_{name}"}
+        {
+            "name": name,
+            "label": label,
+            "css": css,
+            "url": f"agreements:agreement_{name}",
+            "confirm": name in CONFIRMED_TRANSITIONS,
+        }
         for name, (label, css) in TRANSITION_BUTTONS.items()
         if name in names
     ]
@@ -236,7 +265,6 @@ def _detail_page(request, pk: int, *, status: int = 200, refusal: str = "", **fo
         context["task_form"] = forms_in_use.get("task_form") or forms.TaskAddForm(
             tenant=request.tenant, agreement=agreement
         )
-    context["suspend_form"] = forms_in_use.get("suspend_form") or forms.SuspendForm()
     context["resume_form"] = forms_in_use.get("resume_form") or forms.ResumeForm()
     return render(request, "agreements/agreement_detail.html", context, status=status)
 
@@ -248,7 +276,34 @@ def agreement_detail(request, pk: int):
 
 # --- State transitions -------------------------------------------------------------------------
 
-TRANSITION_FORMS = {"suspend": forms.SuspendForm, "resume": forms.ResumeForm}
+TRANSITION_FORMS = {"resume": forms.ResumeForm}
+# The state changes that ask first: (confirmation form, question, consequence).
+CONFIRMED_TRANSITIONS = {
+    "suspend": (
+        OptionalReasonConfirmationForm,
+        gettext_lazy("Suspend agreement %(number)s?"),
+        gettext_lazy(
+            "No service orders are generated for it until it is resumed; when resuming you "
+            "choose whether the visits of the pause are generated afterwards."
+        ),
+    ),
+    "expire": (
+        ConfirmationForm,
+        gettext_lazy("Mark agreement %(number)s as expired?"),
+        gettext_lazy(
+            "It generates no more service orders and can no longer be changed or resumed. "
+            "This cannot be undone; it can still be renewed."
+        ),
+    ),
+    "cancel": (
+        ReasonConfirmationForm,
+        gettext_lazy("Cancel agreement %(number)s?"),
+        gettext_lazy(
+            "It generates no more service orders and can no longer be changed. Orders already "
+            "generated stay as they are. This cannot be undone."
+        ),
+    ),
+}
 TRANSITION_DONE = {
     "activate": gettext_lazy("%(number)s is active."),
     "suspend": gettext_lazy("%(number)s is suspended."),
@@ -260,12 +315,28 @@ TRANSITION_DONE = {
 
 @capability_required(MANAGE)
 def agreement_transition(request, pk: int, transition: str):
+    """Activate and resume happen on their button's POST; suspend, expire and cancel ask first
+    (web.confirm), cancel with a reason."""
     agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
-    if refused := _post_only(request):
-        return refused
     extra = {}
-    form_class = TRANSITION_FORMS.get(transition)
-    if form_class is not None:
+    confirmation = None
+    if transition in CONFIRMED_TRANSITIONS:
+        form_class, title, consequence = CONFIRMED_TRANSITIONS[transition]
+        form = confirmation_form(request, form_class)
+        confirmation = Confirmation(
+            title=str(title) % {"number": agreement.number},
+            consequence=str(consequence),
+            button=str(TRANSITION_BUTTONS[transition][0]),
+            cancel_url=_detail_url(agreement.pk),
+            form=form,
+            danger=transition != "suspend",
+        )
+        if not form.is_valid():
+            return confirmation_response(request, confirmation)
+        extra = {k: v for k, v in form.cleaned_data.items() if k != "confirmed"}
+    elif refused := _post_only(request):
+        return refused
+    elif (form_class := TRANSITION_FORMS.get(transition)) is not None:
         form = form_class(request.POST)
         if not form.is_valid():
             return _detail_page(request, pk, **{f"{transition}_form": form})
@@ -276,9 +347,11 @@ def agreement_transition(request, pk: int, transition: str):
         )
     except services.TransitionRefused as exc:
         # Someone else changed it first, or it is not ready: show the state as it is now.
+        if confirmation is not None and request.htmx:
+            return confirmation_refused(request, confirmation, exc.message)
         return _detail_page(request, pk, status=409, refusal=exc.message)
     messages.success(request, str(TRANSITION_DONE[transition]) % {"number": agreement.number})
-    return redirect(_detail_url(agreement.pk))
+    return confirmed_redirect(request, _detail_url(agreement.pk))
 
 
 # --- Templates and renewal ---------------------------------------------------------------------
@@ -422,6 +495,11 @@ def _add(request, pk: int, form_class, add, field: str, anchor: str, form_name: 
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
+            messages.success(
+                request,
+                _("%(record)s added to %(number)s.")
+                % {"record": form.cleaned_data[field], "number": agreement.number},
+            )
             return redirect(_detail_url(agreement.pk) + anchor)
     return _detail_page(request, pk, **{form_name: form})
 
@@ -439,27 +517,68 @@ def agreement_task_add(request, pk: int):
     return _add(request, pk, forms.TaskAddForm, add, "task", "#tasks", "task_form")
 
 
-def _remove(request, pk: int, link_id: int, remove, anchor: str):
-    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
-    if refused := _post_only(request):
-        return refused
+def _remove(request, agreement, record, remove, anchor: str, consequence: str):
+    """Remove a service object or task from the agreement, after a confirmation naming it."""
+    form = confirmation_form(request)
+    if not form.is_valid():
+        confirmation = Confirmation(
+            title=_("Remove %(record)s from %(number)s?")
+            % {"record": record, "number": agreement.number},
+            consequence=consequence,
+            button=_("Remove"),
+            cancel_url=_detail_url(agreement.pk) + anchor,
+            form=form,
+        )
+        return confirmation_response(request, confirmation)
     try:
-        remove(tenant=request.tenant, by=request.user, agreement_id=agreement.pk, link_id=link_id)
+        remove()
     except (AgreementObject.DoesNotExist, AgreementTask.DoesNotExist) as exc:
         raise Http404 from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect(_detail_url(agreement.pk) + anchor)
+    else:
+        messages.success(
+            request,
+            _("%(record)s removed from %(number)s.")
+            % {"record": record, "number": agreement.number},
+        )
+    return confirmed_redirect(request, _detail_url(agreement.pk) + anchor)
 
 
 @capability_required(MANAGE)
 def agreement_object_remove(request, pk: int, link_pk: int):
-    return _remove(request, pk, link_pk, services.agreement_object_remove, "#objects")
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    link = get_or_404(
+        selectors.agreement_object_link_get, tenant=request.tenant, agreement=agreement, pk=link_pk
+    )
+    return _remove(
+        request,
+        agreement,
+        link.service_object,
+        lambda: services.agreement_object_remove(
+            tenant=request.tenant, by=request.user, agreement_id=agreement.pk, link_id=link.pk
+        ),
+        "#objects",
+        _("No more visits are planned for it under this agreement, and its lines cannot use it."),
+    )
 
 
 @capability_required(MANAGE)
 def agreement_task_remove(request, pk: int, link_pk: int):
-    return _remove(request, pk, link_pk, services.agreement_task_remove, "#tasks")
+    agreement = get_or_404(selectors.agreement_get, tenant=request.tenant, pk=pk)
+    link = get_or_404(
+        selectors.agreement_task_link_get, tenant=request.tenant, agreement=agreement, pk=link_pk
+    )
+    return _remove(
+        request,
+        agreement,
+        link.task,
+        lambda: services.agreement_task_remove(
+            tenant=request.tenant, by=request.user, agreement_id=agreement.pk, link_id=link.pk
+        ),
+        "#tasks",
+        _("The agreement's lines can no longer use this task."),
+    )
 
 
 # --- Lines -------------------------------------------------------------------------------------
@@ -524,13 +643,73 @@ def _line_action(request, pk: int, action) -> object:
     return redirect(_detail_url(line.agreement_id) + "#lines")
 
 
+def _line_confirmed(request, pk: int, *, title, consequence, button, action):
+    """A line action that asks first (web.confirm); ``action(line)`` runs on the confirmation."""
+    line = get_or_404(selectors.agreement_line_get, tenant=request.tenant, pk=pk)
+    back = _detail_url(line.agreement_id) + "#lines"
+    form = confirmation_form(request)
+    if not form.is_valid():
+        names = {"position": line.position, "number": line.agreement.number}
+        confirmation = Confirmation(
+            title=str(title) % names,
+            consequence=str(consequence),
+            button=str(button),
+            cancel_url=back,
+            form=form,
+        )
+        return confirmation_response(request, confirmation)
+    try:
+        action(line)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return confirmed_redirect(request, back)
+
+
 @capability_required(MANAGE)
 def line_delete(request, pk: int):
     def delete(line):
+        snapshot = services.agreement_line_snapshot(line)
         services.agreement_line_delete(tenant=request.tenant, by=request.user, line_id=line.pk)
-        messages.success(request, _("Line %(position)s deleted.") % {"position": line.position})
+        undo_offer(
+            request,
+            message=_("Line %(position)s deleted.") % {"position": line.position},
+            url=reverse("agreements:line_restore"),
+            payload=snapshot,
+        )
 
-    return _line_action(request, pk, delete)
+    return _line_confirmed(
+        request,
+        pk,
+        title=gettext_lazy("Delete line %(position)s of %(number)s?"),
+        consequence=gettext_lazy(
+            "The line and its schedule are removed from the agreement. You can undo this for a "
+            "few minutes on the next page."
+        ),
+        button=gettext_lazy("Delete line"),
+        action=delete,
+    )
+
+
+@capability_required(MANAGE)
+def line_restore(request):
+    """The "Undo" after a line delete: puts the line back as it was."""
+    if refused := _post_only(request):
+        return refused
+    try:
+        snapshot = undo_payload(request)
+        line = services.agreement_line_restore(
+            tenant=request.tenant, by=request.user, snapshot=snapshot
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        back = request.headers.get("referer", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = reverse("agreements:agreement_list")
+        return redirect(back)
+    except Agreement.DoesNotExist as exc:
+        raise Http404 from exc
+    messages.success(request, _("Line %(position)s is back.") % {"position": line.position})
+    return redirect(_detail_url(line.agreement_id) + "#lines")
 
 
 @capability_required(MANAGE)
@@ -539,8 +718,19 @@ def line_stop(request, pk: int):
         services.agreement_line_set_stopped(
             tenant=request.tenant, by=request.user, line_id=line.pk, stopped=True
         )
+        messages.success(request, _("Line %(position)s stopped.") % {"position": line.position})
 
-    return _line_action(request, pk, stop)
+    return _line_confirmed(
+        request,
+        pk,
+        title=gettext_lazy("Stop line %(position)s of %(number)s?"),
+        consequence=gettext_lazy(
+            "No more service orders are generated from it until it is restarted. Orders "
+            "already generated stay as they are."
+        ),
+        button=gettext_lazy("Stop line"),
+        action=stop,
+    )
 
 
 @capability_required(MANAGE)
@@ -549,5 +739,6 @@ def line_unstop(request, pk: int):
         services.agreement_line_set_stopped(
             tenant=request.tenant, by=request.user, line_id=line.pk, stopped=False
         )
+        messages.success(request, _("Line %(position)s runs again.") % {"position": line.position})
 
     return _line_action(request, pk, unstop)

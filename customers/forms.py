@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import COUNTRY_CHOICES, Tenant
 from web.forms import ServiceCheckedModelForm
+from web.pickers import PickerSelect
 
 from . import selectors
 from .models import (
@@ -172,6 +173,9 @@ class ServiceObjectForm(forms.ModelForm):
             "install_date": forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d"),
             "warranty_end": forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "customer": PickerSelect(search="customers:customer_search"),
+            "item": PickerSelect(search="customers:item_search"),
+            "parent": PickerSelect(),
         }
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
@@ -195,6 +199,14 @@ class ServiceObjectForm(forms.ModelForm):
             for name in ("site", "parent"):
                 self.fields[name].help_text = _("Choose the customer first.")
         self.fields["site"].queryset = sites
+        if not self.is_bound and self.instance.pk is None and customer_id is not None:
+            # A new object goes to the customer's default site, or to its only one.
+            site_list = list(sites)
+            default = next((s for s in site_list if s.is_default), None)
+            if default is None and len(site_list) == 1:
+                default = site_list[0]
+            if default is not None:
+                self.initial.setdefault("site", default.pk)
         self.fields["site"].error_messages["invalid_choice"] = _(
             "Choose a site of this object's customer."
         )

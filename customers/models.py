@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sla.models import ServiceLevelAgreement
@@ -86,6 +87,9 @@ class Customer(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "number"], name="customers_customer_number"),
         ]
         indexes = [models.Index(fields=["tenant", "name"], name="customers_customer_name_idx")]
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.number} · {self.name}"
@@ -176,6 +180,9 @@ class Item(TenantOwned):
             ),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("customers:item_detail", args=[self.pk])
+
     def __str__(self) -> str:
         return f"{self.number} · {self.name}"
 
@@ -201,6 +208,9 @@ class ServiceTask(TenantOwned):
             tenant_key(),
             models.UniqueConstraint(fields=["tenant", "code"], name="customers_task_code"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:task_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
@@ -294,6 +304,9 @@ class ServiceObject(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "customer"], name="customers_object_cust_idx"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:object_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.number} · {self.name}"

@@ -54,6 +54,41 @@ def customer_choices(*, tenant: Tenant) -> QuerySet:
     return Customer.objects.for_tenant(tenant).order_by("name")
 
 
+def _words(qs: QuerySet, text: str, fields: tuple[str, ...]) -> QuerySet:
+    """Rows where every word of ``text`` is in one of ``fields`` (for the pickers' search)."""
+    for word in text.split()[:5]:
+        match = Q()
+        for field in fields:
+            match |= Q(**{f"{field}__icontains": word})
+        qs = qs.filter(match)
+    return qs
+
+
+def customer_search(*, tenant: Tenant, text: str) -> QuerySet:
+    """Customers by number, name or a site's city, active first (the customer picker)."""
+    qs = _words(
+        Customer.objects.for_tenant(tenant),
+        text,
+        ("number", "name", "sites__city"),
+    ).distinct()
+    return qs.order_by("-is_active", "name", "pk")
+
+
+def item_search(*, tenant: Tenant, text: str) -> QuerySet:
+    return _words(Item.objects.for_tenant(tenant), text, ("number", "name")).order_by(
+        "-is_active", "number"
+    )
+
+
+def service_object_search(*, tenant: Tenant, text: str, customer_id: int | None) -> QuerySet:
+    """Service objects by number, name or serial number; of one customer when given."""
+    qs = ServiceObject.objects.for_tenant(tenant)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    qs = _words(qs, text, ("number", "name", "serial_number"))
+    return qs.order_by("-is_active", "number")
+
+
 def customer_get(*, tenant: Tenant, pk: int) -> Customer:
     return (
         Customer.objects.for_tenant(tenant)

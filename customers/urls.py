@@ -2,13 +2,16 @@
 
 from django.urls import path
 
-from .views import agreement_groups, catalog, customers
+from .views import agreement_groups, catalog, customers, pickers
 
 app_name = "customers"
 
 urlpatterns = [
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/add/", customers.customer_create, name="customer_create"),
+    path("customers/search/", pickers.customer_search, name="customer_search"),
+    path("objects/search/", pickers.service_object_search, name="object_search"),
+    path("items/search/", pickers.item_search, name="item_search"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/delete/", customers.customer_delete, name="customer_delete"),

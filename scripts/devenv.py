@@ -62,6 +62,8 @@ Demo logins (password: fieldline-demo):
   tech1@acme.test, tech2@acme.test  technicians (acme)
   the same five for globex: admin@globex.test ...
   multi@fieldline.test       dispatcher in both tenants"""
+MAIL_NOTE = """\
+Mail (invitations, password reset links) is written to var/mail/, one file per message."""
 
 _print_lock = threading.Lock()
 
@@ -983,7 +985,9 @@ def run(cleanup: contextlib.ExitStack, timings: Timings, args: list[str]) -> int
         ready = wait_for_web(url, supervisor)
     if ready:
         say(f"set-up timings: {timings.report()}; URL printed {timings.elapsed():.1f}s after start")
-        emit(f"\nFieldline is running at {url}\n{DEMO_LOGINS}\nPress Ctrl-C to stop.\n")
+        emit(
+            f"\nFieldline is running at {url}\n{DEMO_LOGINS}\n{MAIL_NOTE}\nPress Ctrl-C to stop.\n"
+        )
     elif supervisor.first_exited() is None:
         warn(f"{url} did not answer within {WEB_READY_TIMEOUT}s; still waiting (Ctrl-C to stop)")
 

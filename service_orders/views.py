@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,14 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from agreements.capabilities import MANAGE_AGREEMENTS
+from web.confirm import (
+    Confirmation,
+    ReasonConfirmationForm,
+    confirmation_form,
+    confirmation_refused,
+    confirmation_response,
+    confirmed_redirect,
+)
 from web.forms import attach_errors
 from web.lists import Column, list_response
 from web.lookups import get_or_404
@@ -105,20 +113,44 @@ def order_detail(request, pk: int):
 
 @capability_required(VIEW_ORDERS)
 def order_cancel_view(request, pk: int):
+    """Asks first, with a reason (web.confirm); cancels on the confirmation's POST."""
     order = _order_or_404(request, pk)  # another tenant's order: 404 whatever the method
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if not _may_cancel(request):
         raise PermissionDenied
+    form = confirmation_form(request, ReasonConfirmationForm)
+    detail_url = reverse("service_orders:order_detail", args=[order.pk])
+    confirmation = Confirmation(
+        title=_("Cancel service order %(number)s?") % {"number": order.number},
+        consequence=_(
+            "The visit for %(customer)s will not take place and the order can no longer be "
+            "changed. This cannot be undone."
+        )
+        % {"customer": order.customer.name},
+        button=_("Cancel order"),
+        cancel_url=detail_url,
+        form=form,
+    )
+    if not form.is_valid():
+        return confirmation_response(request, confirmation)
     try:
-        order = order_cancel(tenant=request.tenant, by=request.user, order_id=order.pk)
+        order = order_cancel(
+            tenant=request.tenant,
+            by=request.user,
+            order_id=order.pk,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:  # the cancelled stage needs a reason the form lacks
+        form.add_error("reason", exc.messages)
+        return confirmation_response(request, confirmation, status=400)
     except OrderTransitionRefused as exc:
-        refusal = _("This order is %(state)s now and can no longer be cancelled.") % {
-            "state": exc.order.get_state_display().lower()
-        }
+        refusal = exc.message or _(
+            "This order is %(state)s now and can no longer be cancelled."
+        ) % {"state": exc.order.get_state_display().lower()}
+        if request.htmx:
+            return confirmation_refused(request, confirmation, refusal)
         return _render_order(request, _order_or_404(request, pk), status=409, refusal=refusal)
     messages.success(request, _("Order %(number)s cancelled.") % {"number": order.number})
-    return redirect("service_orders:order_detail", pk=order.pk)
+    return confirmed_redirect(request, detail_url)
 
 
 # --- Partials for agreement and customer pages ---------------------------------------------

@@ -8,6 +8,7 @@ closed days). Targets, working windows and the clock come with the SLA issue.
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.fields import TenantForeignKey
@@ -63,6 +64,9 @@ class BusinessCalendar(TenantOwned):
                 name="sla_calendar_one_default",
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("sla:calendar_detail", args=[self.pk])
 
     def __str__(self) -> str:
         return self.name

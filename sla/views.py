@@ -11,6 +11,12 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from web.confirm import (
+    Confirmation,
+    confirmation_form,
+    confirmation_response,
+    confirmed_redirect,
+)
 from web.forms import attach_errors
 from web.lists import Column, list_response
 from web.lookups import get_or_404
@@ -216,12 +222,23 @@ def holiday_delete(request, pk: int, holiday_pk: int):
     holiday = get_or_404(
         selectors.holiday_get, tenant=request.tenant, calendar=calendar, pk=holiday_pk
     )
-    if request.method != "POST":  # after the lookup: another tenant's id is a 404 either way
-        return HttpResponseNotAllowed(["POST"])
+    back = f"{reverse('sla:calendar_detail', args=[calendar.pk])}?year={holiday.date.year}"
+    form = confirmation_form(request)
+    if not form.is_valid():  # after the lookup: another tenant's id is a 404 either way
+        confirmation = Confirmation(
+            title=_("Remove the holiday %(holiday)s from %(calendar)s?")
+            % {"holiday": holiday, "calendar": calendar},
+            consequence=_(
+                "The day counts as a working day again: SLA times and generated orders may "
+                "fall on it."
+            ),
+            button=_("Remove"),
+            cancel_url=back,
+            form=form,
+        )
+        return confirmation_response(request, confirmation)
     services.holiday_delete(
         tenant=request.tenant, by=request.user, calendar_id=calendar.pk, holiday_id=holiday.pk
     )
     messages.success(request, _("Holiday %(holiday)s removed.") % {"holiday": holiday})
-    return redirect(
-        f"{reverse('sla:calendar_detail', args=[calendar.pk])}?year={holiday.date.year}"
-    )
+    return confirmed_redirect(request, back)

@@ -1,5 +1,7 @@
 """Form helpers every app uses: the project-wide renderer and service errors on forms."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
@@ -32,3 +34,68 @@ class ServiceCheckedModelForm(forms.ModelForm):
 
     def _post_clean(self):
         pass
+
+
+def mark_required(field: forms.Field) -> None:
+    """Show a field as required although the form lets it be empty in some cases (e.g. an
+    agreement's customer, optional only for templates): the star, and aria-required."""
+    field.fl_required = True
+    field.widget.attrs["aria-required"] = "true"
+
+
+@dataclass(frozen=True)
+class FormSection:
+    """A group of a long form's fields under a heading; a folded one starts closed (for fields
+    rarely used) unless one of its fields has an error or a value other than its default."""
+
+    title: str
+    fields: tuple[str, ...]
+    folded: bool = False
+
+
+class SectionedFormMixin:
+    """``{{ form }}`` renders the fields in ``sections`` (FormSection), each a fieldset, the
+    folded ones inside <details>; fields in no section come last."""
+
+    sections: tuple[FormSection, ...] = ()
+    template_name = "forms/sections.html"
+
+    def _differs_from_default(self, bound) -> bool:
+        value = bound.value()
+        model = getattr(getattr(self, "_meta", None), "model", None)
+        default = None
+        if model is not None:
+            try:
+                default = model._meta.get_field(bound.name).get_default()
+            except Exception:  # noqa: BLE001 - a form-only field has no model default
+                default = None
+        empty = (None, "", [], (), False, 0, "0")
+        if value in empty and default in empty:
+            return False
+        return str(value) != str(default)
+
+    def grouped_fields(self) -> list[dict]:
+        groups = []
+        placed: set[str] = set()
+        for section in self.sections:
+            fields = [self[name] for name in section.fields if name in self.fields]
+            placed.update(bound.name for bound in fields)
+            if not fields:
+                continue
+            instance = getattr(self, "instance", None)
+            editing = instance is not None and instance.pk is not None
+            opened = any(bound.errors for bound in fields) or (
+                editing and any(self._differs_from_default(bound) for bound in fields)
+            )
+            groups.append(
+                {
+                    "title": section.title,
+                    "fields": fields,
+                    "folded": section.folded,
+                    "open": not section.folded or opened,
+                }
+            )
+        rest = [bound for bound in self.visible_fields() if bound.name not in placed]
+        if rest:
+            groups.append({"title": "", "fields": rest, "folded": False, "open": True})
+        return groups

@@ -34,3 +34,10 @@ MAILERS = {
         },
     }
 }
+
+# Platform admins open every tenant: two-factor sign-in is required of them (accounts.middleware).
+FIELDLINE_PLATFORM_ADMIN_REQUIRES_2FA = True
+# Sign-in rate limits and used two-factor codes are counted in the cache, so every web process
+# must share it: a database table by default (run `manage.py createcachetable` once), or Redis
+# with DJANGO_CACHE_URL=redis://... (docs/operations.md).
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="dbcache://fieldline_cache")}

@@ -17,3 +17,79 @@ window.addEventListener("pageshow", function () {
     delete button.dataset.flDisabled;
   });
 });
+
+// Confirmations (web.confirm): a button with hx-get loads the confirmation into the page's one
+// <dialog>, which then opens as a modal; without JavaScript the same link opens the
+// confirmation page. A refused action (409, someone else was first) still shows its message.
+document.addEventListener("DOMContentLoaded", function () {
+  if (window.htmx) {
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "409", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+      { code: "...", swap: false },
+    ];
+  }
+});
+document.addEventListener("htmx:afterSwap", function (event) {
+  const dialog = event.detail.target;
+  if (!dialog || dialog.id !== "fl-dialog") return;
+  if (!dialog.open) dialog.showModal();
+  const field = dialog.querySelector("textarea, input:not([type=hidden]), select");
+  const button = dialog.querySelector("[data-testid=confirm]");
+  (field || button || dialog).focus();
+});
+document.addEventListener("click", function (event) {
+  const close = event.target.closest("[data-fl-dialog-close]");
+  if (close) close.closest("dialog").close();
+});
+document.addEventListener("close", function (event) {
+  if (event.target.id === "fl-dialog") event.target.replaceChildren();
+}, true);
+
+// Searchable pickers (web.pickers.PickerSelect): Tom Select on a plain <select>, which keeps
+// working on its own without JavaScript. With data-fl-search-url the picker also asks the
+// server as the user types (for lists too long to send whole).
+function flPickers(root) {
+  if (!window.TomSelect) return;
+  root.querySelectorAll("select[data-fl-picker]").forEach(function (select) {
+    if (select.tomselect) return;
+    const url = select.dataset.flSearchUrl;
+    const settings = {
+      maxOptions: 50,
+      allowEmptyOption: true,
+      selectOnTab: true,
+      openOnFocus: true,
+      hidePlaceholder: true,
+      placeholder: select.dataset.flPlaceholder || "",
+      render: {
+        no_results: function () {
+          return '<div class="no-results">' + (select.dataset.flNoResults || "") + "</div>";
+        },
+      },
+    };
+    if (url) {
+      settings.load = function (query, callback) {
+        const extra = select.dataset.flSearchParams || "";
+        fetch(url + "?q=" + encodeURIComponent(query) + (extra ? "&" + extra : ""), {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) { callback(data.results); })
+          .catch(function () { callback(); });
+      };
+      settings.shouldLoad = function (query) { return query.length >= 1; };
+    }
+    const control = new TomSelect(select, settings);
+    const label = select.id && document.querySelector("label[for='" + select.id + "']");
+    if (label) {
+      // The label names the typing box too, and clicking it focuses the box.
+      control.control_input.setAttribute("aria-label", label.textContent.replace("*", "").trim());
+      label.setAttribute("for", control.control_input.id || (control.control_input.id = select.id + "-ts"));
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { flPickers(document); });
+document.addEventListener("htmx:load", function (event) { flPickers(event.detail.elt); });

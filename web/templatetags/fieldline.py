@@ -83,3 +83,59 @@ def weekday_date(value):
     from ..dates import weekday_date as format_weekday_date
 
     return format_weekday_date(value) if value else ""
+
+
+@register.inclusion_tag("web/_breadcrumbs.html")
+def breadcrumbs(*trail):
+    """The page's place: ``{% breadcrumbs "customers:customer_list" customer _("Edit") %}``.
+
+    Each part is a menu entry's URL name (its label and link from web.navigation), a record
+    (its text, linked to its ``get_absolute_url``), a path starting with "/" (the link of the
+    text that follows it), or a text; empty parts are left out. The last part is the page
+    itself and is not a link."""
+    from django.urls import reverse
+
+    from ..navigation import registered
+
+    labels = {item.url_name: item.label for item in registered()}
+    crumbs = []
+    link = ""
+    parts = []
+    for part in trail:  # a list or queryset (e.g. an object's ancestors) adds its records
+        is_many = isinstance(part, list | tuple) or hasattr(part, "model")
+        parts.extend(part if is_many else [part])
+    for part in parts:
+        if part is None or part == "":
+            continue
+        if isinstance(part, str) and part.startswith("/"):
+            link = part
+            continue
+        if hasattr(part, "get_absolute_url"):
+            crumbs.append({"label": str(part), "url": part.get_absolute_url()})
+        elif isinstance(part, str) and part in labels:
+            crumbs.append({"label": labels[part], "url": reverse(part)})
+        else:
+            crumbs.append({"label": str(part), "url": link})
+        link = ""
+    if crumbs:
+        crumbs[-1]["url"] = ""
+    return {"crumbs": crumbs}
+
+
+@register.inclusion_tag("web/_confirm_button.html")
+def confirm_button(url: str, label, css: str = "btn-outline-danger", testid: str = ""):
+    """A button for an action that asks first (web.confirm): a dialog with htmx, without
+    JavaScript a link to the confirmation page."""
+    return {"url": url, "label": label, "css": css, "testid": testid}
+
+
+@register.inclusion_tag("web/_undo_offer.html", takes_context=True)
+def undo_offer(context):
+    """The undo a view offered after a delete (web.undo), shown on this page view only."""
+    from ..undo import undo_offer_take
+
+    request = context.get("request")
+    return {
+        "offer": undo_offer_take(request) if request is not None else None,
+        "csrf_token": context.get("csrf_token"),
+    }
