@@ -112,7 +112,8 @@ def test_a_lost_race_answers_409(tenant_a, manager_a, make_member, client):
 
     client.force_login(manager_a)
     response = client.post(
-        reverse("agreements:agreement_suspend", args=[agreement.pk]), {"reason": "late"}
+        reverse("agreements:agreement_suspend", args=[agreement.pk]),
+        {"reason": "late", "confirmed": "1"},
     )
     assert response.status_code == 409
     assert 'data-testid="agreement-state">Suspended<' in response.content.decode()
@@ -134,7 +135,9 @@ def test_a_dispatcher_sees_the_state_but_no_buttons(tenant_a, dispatcher_a, clie
     page = client.get(reverse("agreements:agreement_detail", args=[agreement.pk])).content.decode()
     assert 'data-testid="agreement-state">Active<' in page
     assert 'data-testid="transition-' not in page
-    response = client.post(reverse("agreements:agreement_suspend", args=[agreement.pk]))
+    response = client.post(
+        reverse("agreements:agreement_suspend", args=[agreement.pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 403
     assert _state(agreement) == ACTIVE
 
@@ -144,7 +147,8 @@ def test_suspend_then_resume_without_backfill(tenant_a, manager_a, client):
     agreement = agreement_with_line(tenant_a, state=ACTIVE)
     client.force_login(manager_a)
     client.post(
-        reverse("agreements:agreement_suspend", args=[agreement.pk]), {"reason": "Site closed"}
+        reverse("agreements:agreement_suspend", args=[agreement.pk]),
+        {"reason": "Site closed", "confirmed": "1"},
     )
     suspension = AgreementSuspension.objects.get(agreement=agreement)
     assert (suspension.suspended_from, suspension.resumed_on) == (datetime.date(2026, 5, 10), None)

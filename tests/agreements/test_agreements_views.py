@@ -41,6 +41,8 @@ from .isolation_cases_agreements import agreement_with_line
 
 pytestmark = pytest.mark.django_db
 
+CONFIRMED = {"confirmed": "1"}  # what the confirmation step (web.confirm) sends
+
 
 def _detail(agreement) -> str:
     return reverse("agreements:agreement_detail", args=[agreement.pk])
@@ -203,7 +205,7 @@ def test_the_customer_can_be_chosen_beforehand(tenant_a, manager_a, client):
     customer = CustomerFactory(tenant=tenant_a)
     client.force_login(manager_a)
     response = client.get(reverse("agreements:agreement_create"), {"customer": customer.pk})
-    assert response.context["form"]["customer"].value() == str(customer.pk)
+    assert response.context["form"]["customer"].value() == customer.pk
 
 
 def test_a_double_submit_creates_one_agreement(tenant_a, manager_a, client):
@@ -296,11 +298,11 @@ def test_an_object_used_by_a_line_cannot_be_removed(tenant_a, manager_a, client)
     link = agreement.object_links.get()
     client.force_login(manager_a)
     url = reverse("agreements:agreement_object_remove", args=[agreement.pk, link.pk])
-    response = client.post(url, follow=True)
+    response = client.post(url, CONFIRMED, follow=True)
     assert "change or delete them first" in response.content.decode()
     assert AgreementObject.objects.filter(pk=link.pk).exists()
     agreement.lines.all().delete()
-    client.post(url)
+    client.post(url, CONFIRMED)
     assert not AgreementObject.objects.filter(pk=link.pk).exists()
 
 
@@ -312,7 +314,7 @@ def test_a_task_used_by_lines_cannot_be_removed_and_the_message_names_them(
     line = agreement.lines.get()
     client.force_login(manager_a)
     url = reverse("agreements:agreement_task_remove", args=[agreement.pk, link.pk])
-    page = client.post(url, follow=True).content.decode()
+    page = client.post(url, CONFIRMED, follow=True).content.decode()
     assert f"Lines {line.position} use {link.task}; change or delete them first." in page
     assert agreement.task_links.filter(pk=link.pk).exists()
 
@@ -325,7 +327,9 @@ def test_tasks_are_added_and_removed(tenant_a, manager_a, client):
     client.force_login(manager_a)
     client.post(reverse("agreements:agreement_task_add", args=[agreement.pk]), {"task": task.pk})
     link = agreement.task_links.get(task=task)
-    client.post(reverse("agreements:agreement_task_remove", args=[agreement.pk, link.pk]))
+    client.post(
+        reverse("agreements:agreement_task_remove", args=[agreement.pk, link.pk]), CONFIRMED
+    )
     assert not agreement.task_links.filter(task=task).exists()
 
 
@@ -457,14 +461,14 @@ def test_a_line_is_edited_stopped_restarted_and_deleted(tenant_a, manager_a, cli
     line.refresh_from_db()
     assert (line.interval_unit, line.window_days_before) == ("month", 0)
 
-    client.post(reverse("agreements:line_stop", args=[line.pk]))
+    client.post(reverse("agreements:line_stop", args=[line.pk]), CONFIRMED)
     line.refresh_from_db()
     assert line.is_stopped
     assert "Stopped" in client.get(_detail(agreement)).content.decode()
     client.post(reverse("agreements:line_unstop", args=[line.pk]))
     line.refresh_from_db()
     assert not line.is_stopped
-    client.post(reverse("agreements:line_delete", args=[line.pk]))
+    client.post(reverse("agreements:line_delete", args=[line.pk]), CONFIRMED)
     assert not AgreementLine.objects.filter(pk=line.pk).exists()
     actions = set(AuditEvent.objects.filter(tenant=tenant_a).values_list("action", flat=True))
     assert {"agreement.line_update", "agreement.line_stop", "agreement.line_delete"} <= actions
@@ -476,7 +480,9 @@ def test_a_line_with_generated_orders_is_stopped_not_deleted(tenant_a, manager_a
     order = ServiceOrderFactory(customer=agreement.customer, agreement=agreement)
     ServiceOrderLineFactory(order=order, agreement_line=line)
     client.force_login(manager_a)
-    response = client.post(reverse("agreements:line_delete", args=[line.pk]), follow=True)
+    response = client.post(
+        reverse("agreements:line_delete", args=[line.pk]), CONFIRMED, follow=True
+    )
     assert "stop it instead" in response.content.decode()
     assert AgreementLine.objects.filter(pk=line.pk).exists()
 

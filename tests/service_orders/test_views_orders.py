@@ -303,6 +303,9 @@ def test_detail_runs_a_constant_number_of_queries(
 # --- Cancel -------------------------------------------------------------------------------------
 
 
+CANCEL = {"confirmed": "1", "reason": "The customer sold the building."}
+
+
 def _cancel_url(order) -> str:
     return reverse("service_orders:order_cancel", args=[order.pk])
 
@@ -314,13 +317,13 @@ def test_cancel_an_open_order(client_for, make_member, tenant_a, customer, role)
     client = client_for(user)
     detail = client.get(reverse("service_orders:order_detail", args=[order.pk]))
     assert 'data-testid="cancel-order"' in detail.content.decode()
-    response = client.post(_cancel_url(order), follow=True)
+    response = client.post(_cancel_url(order), CANCEL, follow=True)
     assert response.redirect_chain[-1][0] == reverse("service_orders:order_detail", args=[order.pk])
     assert _state(order) == OrderState.CANCELLED
     event = AuditEvent.objects.get(target_type="service_orders.serviceorder", target_id=order.pk)
     assert event.action == "order.cancel" and event.actor == user
     html = response.content.decode()
-    assert "cancelled" in html.split('data-testid="order-timeline"')[1]
+    assert "cancelled" in html.split('data-testid="order-timeline"')[1].lower()
     assert 'data-testid="cancel-order"' not in html  # nothing left to cancel
 
 
@@ -335,7 +338,7 @@ def test_cancel_that_no_longer_applies_answers_409_with_the_current_state(
     )
     # Meanwhile the technician completes it.
     ServiceOrder.objects.filter(pk=order.pk).update(state=OrderState.COMPLETED)
-    response = client.post(_cancel_url(order))
+    response = client.post(_cancel_url(order), CANCEL)
     assert response.status_code == 409
     html = response.content.decode()
     assert "completed now and can no longer be cancelled" in html
@@ -344,15 +347,59 @@ def test_cancel_that_no_longer_applies_answers_409_with_the_current_state(
     assert not AuditEvent.objects.filter(action="order.cancel").exists()
 
 
-def test_cancel_is_refused_to_a_technician_and_needs_post(
-    client_for, make_member, tenant_a, customer
-):
+def test_cancel_is_refused_to_a_technician(client_for, make_member, tenant_a, customer):
     order = ServiceOrderFactory(customer=customer)
     technician = make_member(tenant_a, Role.TECHNICIAN)
-    assert client_for(technician).post(_cancel_url(order)).status_code == 403
-    manager = make_member(tenant_a, Role.SERVICE_MANAGER)
-    assert client_for(manager).get(_cancel_url(order)).status_code == 405
+    assert client_for(technician).post(_cancel_url(order), CANCEL).status_code == 403
+    assert client_for(technician).get(_cancel_url(order)).status_code == 403
     assert _state(order) == OrderState.NEW
+
+
+def test_cancel_asks_first_and_needs_a_reason(client_for, manager_a, customer):
+    """Without JavaScript: GET shows the question naming the order; a POST that skipped it, or
+    one without a reason, cancels nothing; the reason is kept and shown on the order page."""
+    order = ServiceOrderFactory(customer=customer, number="SO-000077")
+    client = client_for(manager_a)
+    page = client.get(_cancel_url(order))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="confirmation"' in html
+    assert "Cancel service order SO-000077?" in html and customer.name in html
+    assert 'name="confirmed"' in html and 'name="reason"' in html
+
+    assert client.post(_cancel_url(order)).status_code == 200  # the old one-click form
+    assert _state(order) == OrderState.NEW
+    refused = client.post(_cancel_url(order), {"confirmed": "1", "reason": "  "})
+    assert refused.status_code == 200
+    assert "Give a reason." in refused.context["confirmation"].form.errors["reason"]
+    assert 'data-field="reason"' in refused.content.decode()
+    assert _state(order) == OrderState.NEW
+
+    response = client.post(_cancel_url(order), CANCEL, follow=True)
+    assert _state(order) == OrderState.CANCELLED
+    order.refresh_from_db()
+    assert order.cancel_reason == CANCEL["reason"]
+    shown = response.content.decode().split('data-testid="cancel-reason"')[1]
+    assert CANCEL["reason"] in shown
+
+
+def test_cancel_in_the_dialog(client_for, manager_a, customer):
+    """With htmx the question comes as a dialog's content, an empty reason comes back in the
+    dialog, and the confirmed cancel sends the browser to the order (HX-Redirect); a lost race
+    answers 409 inside the dialog."""
+    order = ServiceOrderFactory(customer=customer)
+    client = client_for(manager_a)
+    htmx = {"HX-Request": "true"}
+    fragment = client.get(_cancel_url(order), headers=htmx).content.decode()
+    assert "<html" not in fragment and 'data-testid="confirmation"' in fragment
+    assert "hx-post" in fragment
+    again = client.post(_cancel_url(order), {"confirmed": "1", "reason": ""}, headers=htmx)
+    assert again.status_code == 200 and "Give a reason." in again.content.decode()
+    done = client.post(_cancel_url(order), CANCEL, headers=htmx)
+    assert done.headers["HX-Redirect"] == reverse("service_orders:order_detail", args=[order.pk])
+    assert _state(order) == OrderState.CANCELLED
+    lost = client.post(_cancel_url(order), CANCEL, headers=htmx)
+    assert lost.status_code == 409
+    assert "can no longer be cancelled" in lost.content.decode()
 
 
 # --- Partials -----------------------------------------------------------------------------------

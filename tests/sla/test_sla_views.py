@@ -180,7 +180,11 @@ def test_holidays_are_added_listed_per_year_and_removed(manager_a, tenant_a, cli
     assert "Independence Day" in page and "New Year 2027" not in page
     holiday = Holiday.objects.get(tenant=tenant_a, date=D(2026, 11, 11))
 
-    response = client.post(reverse("sla:holiday_delete", args=[calendar.pk, holiday.pk]))
+    delete = reverse("sla:holiday_delete", args=[calendar.pk, holiday.pk])
+    assert "Independence Day" in client.get(delete).content.decode()
+    client.post(delete)  # without the confirmation nothing happens
+    assert Holiday.objects.filter(pk=holiday.pk).exists()
+    response = client.post(delete, {"confirmed": "1"})
     assert response.status_code == 302
     assert not Holiday.objects.filter(pk=holiday.pk).exists()
 
@@ -227,7 +231,7 @@ def test_calendar_pages_by_role(role, read, write, tenant_a, make_member, client
     assert client.get(reverse("sla:calendar_create")).status_code == write
     assert client.get(reverse("sla:calendar_edit", args=[calendar.pk])).status_code == write
     delete = reverse("sla:holiday_delete", args=[calendar.pk, holiday.pk])
-    assert client.post(delete).status_code == (302 if write == 200 else 403)
+    assert client.post(delete, {"confirmed": "1"}).status_code == (302 if write == 200 else 403)
     assert Holiday.objects.filter(pk=holiday.pk).exists() == (write != 200)
 
 
