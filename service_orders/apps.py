@@ -7,10 +7,11 @@ class ServiceOrdersConfig(AppConfig):
     verbose_name = _("Service orders")
 
     def ready(self) -> None:
+        from tenancy.roles import Capability
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import events, registrations
+        from . import events, registrations, technician_events
         from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
 
         register_sequence("service_order", _("Service orders"), "SO-")
@@ -32,6 +33,14 @@ class ServiceOrdersConfig(AppConfig):
                 "/orders/generate/",
                 group="orders",
             ),
+            NavItem(
+                "service_orders:my_orders",
+                _("My orders"),
+                Capability.WORK_ORDERS,
+                290,
+                "/orders/my/",
+            ),
         )
         registrations.register_all()
         events.register_events()
+        technician_events.register_technician_events()

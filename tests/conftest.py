@@ -9,7 +9,9 @@ production). The live server and Celery worker threads open their own connection
 bypass at all.
 """
 
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -73,6 +75,17 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_media_root():
+    """The run's own media directory (config/settings/test.py), removed at the end."""
+    from django.conf import settings
+
+    yield
+    media = Path(settings.MEDIA_ROOT)
+    if media.name.startswith("fieldline-test-media-"):
+        shutil.rmtree(media, ignore_errors=True)
 
 
 @pytest.fixture

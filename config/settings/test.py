@@ -1,4 +1,6 @@
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F401,F403
 
@@ -20,3 +22,7 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_fieldline_{os.getpid()}"}
 
 # seed_demo may run in tests (the browser journeys seed the demo); production never allows it.
 DEMO_DATA_ALLOWED = True
+
+# Uploaded files (order photos) of this run go to a directory of its own, never into the
+# development media (tests/conftest.py removes it when the run ends).
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="fieldline-test-media-"))

@@ -25,7 +25,7 @@ from tenancy.models import AuditEvent, TenantOwned, TenantQuerySet
 from tenancy.rls import tenant_models
 from tenancy.roles import Role
 from tests.factories import AuditEventFactory, TenantFactory
-from tests.isolation import ISOLATION_CASES, SECRET_LINKS
+from tests.isolation import ISOLATION_CASES, OWNER_ROLES, SECRET_LINKS, case_kwargs
 
 pytestmark = pytest.mark.django_db
 
@@ -133,16 +133,10 @@ def intruder(tenant_b, make_member):
     return make_member(tenant_b, Role.TENANT_ADMIN)
 
 
-@pytest.fixture
-def owner(tenant_a, make_member):
-    """Tenant A's admin, whose records the cases make."""
-    return make_member(tenant_a, Role.TENANT_ADMIN)
-
-
 @pytest.mark.parametrize("layers", [BOTH, FILTERS_ONLY, RLS_ONLY], indirect=True)
 @pytest.mark.parametrize("url_name", sorted(ISOLATION_CASES))
 def test_other_tenants_record_is_not_found(url_name, layers, tenant_a, intruder, client):
-    kwargs = ISOLATION_CASES[url_name](tenant_a)
+    kwargs = case_kwargs(url_name, tenant_a, intruder)
     url = reverse(url_name, kwargs=kwargs)
     client.force_login(intruder)
     assert client.get(url).status_code == 404
@@ -159,9 +153,10 @@ def _owner_status(client, url: str) -> int:
 
 @pytest.mark.parametrize("layers", [BOTH, FILTERS_ONLY, RLS_ONLY], indirect=True)
 @pytest.mark.parametrize("url_name", sorted(ISOLATION_CASES))
-def test_the_owner_reaches_its_record(url_name, layers, tenant_a, owner, client):
+def test_the_owner_reaches_its_record(url_name, layers, tenant_a, make_member, client):
     """The positive control of each case: the 404 above is the other tenant's, not everyone's."""
-    url = reverse(url_name, kwargs=ISOLATION_CASES[url_name](tenant_a))
+    owner = make_member(tenant_a, OWNER_ROLES.get(url_name, Role.TENANT_ADMIN))
+    url = reverse(url_name, kwargs=case_kwargs(url_name, tenant_a, owner))
     client.force_login(owner)
     assert _owner_status(client, url) == 200
 
@@ -177,7 +172,7 @@ def test_without_both_layers_the_crawl_finds_the_records(layers, intruder, clien
     client.force_login(intruder)
     still_hidden = []
     for url_name in sorted(ISOLATION_CASES):
-        url = reverse(url_name, kwargs=ISOLATION_CASES[url_name](TenantFactory()))
+        url = reverse(url_name, kwargs=case_kwargs(url_name, TenantFactory(), intruder))
         # GET only (a POST would act on the record): 200, or 405 for an action that answers
         # POST only, both mean the view found the record.
         if client.get(url).status_code == 404:
