@@ -11,8 +11,8 @@ class ServiceOrdersConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import events, registrations, technician_events
-        from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
+        from . import events, registrations, technician_events, workflow_events
+        from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, MANAGE_STAGES, VIEW_ORDERS
 
         register_sequence("service_order", _("Service orders"), "SO-")
         register_group("orders", _("Service orders"))
@@ -23,6 +23,22 @@ class ServiceOrdersConfig(AppConfig):
                 VIEW_ORDERS,
                 300,
                 "/orders/",
+                group="orders",
+            ),
+            NavItem(
+                "service_orders:order_create",
+                _("New service order"),
+                CHANGE_ORDERS,
+                305,
+                "/orders/new/",
+                group="orders",
+            ),
+            NavItem(
+                "service_orders:stage_tree",
+                _("Order stages"),
+                MANAGE_STAGES,
+                320,
+                "/orders/stages/",
                 group="orders",
             ),
             NavItem(
@@ -43,4 +59,5 @@ class ServiceOrdersConfig(AppConfig):
         )
         registrations.register_all()
         events.register_events()
+        workflow_events.register_workflow_events()
         technician_events.register_technician_events()

@@ -1,20 +1,149 @@
-"""Demo data for service orders: the orders the demo agreements generate over the coming weeks.
+"""Demo data for service orders: the tenant's stage tree in its language, orders made by hand in
+every lifecycle state but "posted" (each with its timeline), tech1's open orders for today and the
+coming days, and the orders the demo agreements generate over the coming weeks.
 
-Runs the real generation for today .. today + the tenant's look-ahead, so running the seed again
-creates nothing twice (every occurrence is generated exactly once).
+Idempotent: the tree is created once; each hand-made order is recognised by its description; the
+generation creates every occurrence exactly once.
 """
 
 import datetime
 
+from django.utils import translation
+
+from customers.models import Customer, ServiceObject, ServiceTask
 from tenancy.context import tenant_scope
 from tenancy.models import Tenant, User
 
 from . import selectors
-from .models import GenerationTrigger
+from .models import GenerationTrigger, OrderStage, OrderState, ServiceOrder
+from .services import orders, stages
 from .services.generation import generation_run
+from .services.stages import DefaultStage
+
+MODIFY = {"can_modify": True, "can_cancel": True}
+DONE = {"can_modify": False, "can_cancel": False, "can_post": True, "stops_sla": True}
+CANCELLED = {"can_modify": False, "can_cancel": False, "stops_sla": True, "requires_reason": True}
+HOLD = {**MODIFY, "stops_sla": True, "requires_reason": True, "back_allowed": True}
+
+# Stage names and reasons per tenant language: (code, name, state, parent, flags, reasons).
+TREES = {
+    "pl": [
+        ("new", "Nowe", OrderState.NEW, None, {**MODIFY, "can_delete": True}, ()),
+        ("scheduled", "Zaplanowane", OrderState.SCHEDULED, "new", MODIFY, ()),
+        ("travel", "W drodze", OrderState.IN_PROGRESS, "scheduled", MODIFY, ()),
+        ("work", "W realizacji", OrderState.IN_PROGRESS, "travel", MODIFY, ()),
+        (
+            "hold",
+            "Wstrzymane",
+            OrderState.ON_HOLD,
+            "work",
+            HOLD,
+            (
+                ("parts", "Oczekiwanie na części"),
+                ("customer", "Klient nieobecny"),
+                ("access", "Brak dostępu do obiektu"),
+            ),
+        ),
+        ("done", "Zakończone", OrderState.COMPLETED, "work", DONE, ()),
+        (
+            "cancelled",
+            "Anulowane",
+            OrderState.CANCELLED,
+            None,
+            CANCELLED,
+            (
+                ("customer", "Rezygnacja klienta"),
+                ("duplicate", "Zlecenie zdublowane"),
+                ("not_needed", "Praca niepotrzebna"),
+            ),
+        ),
+    ],
+    "pt-br": [
+        ("new", "Nova", OrderState.NEW, None, {**MODIFY, "can_delete": True}, ()),
+        ("scheduled", "Agendada", OrderState.SCHEDULED, "new", MODIFY, ()),
+        ("travel", "A caminho", OrderState.IN_PROGRESS, "scheduled", MODIFY, ()),
+        ("work", "Em execução", OrderState.IN_PROGRESS, "travel", MODIFY, ()),
+        (
+            "hold",
+            "Pausada",
+            OrderState.ON_HOLD,
+            "work",
+            HOLD,
+            (
+                ("parts", "Aguardando peças"),
+                ("customer", "Cliente ausente"),
+                ("access", "Sem acesso ao local"),
+            ),
+        ),
+        ("done", "Concluída", OrderState.COMPLETED, "work", DONE, ()),
+        (
+            "cancelled",
+            "Cancelada",
+            OrderState.CANCELLED,
+            None,
+            CANCELLED,
+            (
+                ("customer", "Desistência do cliente"),
+                ("duplicate", "Ordem duplicada"),
+                ("not_needed", "Serviço desnecessário"),
+            ),
+        ),
+    ],
+}
+
+# Hand-made orders: (description per language, the stage codes it goes through, days from today,
+# assigned to tech1, the reason of its last step). Descriptions identify them on a second run.
+ORDERS = [
+    ({"pl": "Kocioł głośno pracuje", "pt-br": "Caldeira fazendo barulho"}, [], 0, True, ""),
+    (
+        {"pl": "Przegląd klimatyzacji w biurze", "pt-br": "Revisão do ar-condicionado"},
+        ["scheduled"],
+        0,
+        True,
+        "",
+    ),
+    (
+        {"pl": "Wymiana filtra w centrali", "pt-br": "Troca de filtro da central"},
+        ["scheduled", "travel"],
+        1,
+        True,
+        "",
+    ),
+    (
+        {"pl": "Naprawa pompy obiegowej", "pt-br": "Conserto da bomba de circulação"},
+        ["scheduled", "travel", "work"],
+        2,
+        True,
+        "",
+    ),
+    (
+        {"pl": "Wyciek przy zaworze", "pt-br": "Vazamento na válvula"},
+        ["scheduled", "travel", "work", "hold"],
+        3,
+        True,
+        "parts",
+    ),
+    (
+        {"pl": "Uruchomienie nowego kotła", "pt-br": "Partida da nova caldeira"},
+        ["scheduled", "travel", "work", "done"],
+        -2,
+        False,
+        "",
+    ),
+    (
+        {"pl": "Kontrola szczelności instalacji", "pt-br": "Teste de estanqueidade"},
+        ["cancelled"],
+        -1,
+        False,
+        "customer",
+    ),
+]
 
 
 def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
+    language = tenant.default_language
+    _seed_tree(tenant, language)
+    _seed_orders(tenant, people, language)
     today = tenant.today()
     with tenant_scope(tenant):
         horizon = selectors.order_generation_settings(tenant=tenant).horizon_days
@@ -25,3 +154,74 @@ def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
         trigger=GenerationTrigger.COMMAND,
         by=people.get("manager"),
     )
+
+
+def _seed_tree(tenant: Tenant, language: str) -> None:
+    if OrderStage.objects.for_tenant(tenant).exists():
+        return
+    spec = TREES.get(language)
+    if spec is None:
+        stages.stage_tree_ensure(tenant=tenant)
+        return
+    stages.stage_tree_create(
+        tenant=tenant,
+        stages=[
+            DefaultStage(code, name, state, parent, flags, reasons)
+            for code, name, state, parent, flags, reasons in spec
+        ],
+    )
+
+
+def _seed_orders(tenant: Tenant, people: dict[str, User], language: str) -> None:
+    customers = list(Customer.objects.for_tenant(tenant).order_by("number")[:4])
+    if not customers:
+        return
+    dispatcher = people.get("dispatcher") or people.get("manager")
+    tech1 = people.get("tech1")
+    today = tenant.today()
+    task = ServiceTask.objects.for_tenant(tenant).order_by("code").first()
+    with translation.override(language):
+        for n, (descriptions, path, days, assigned, reason_code) in enumerate(ORDERS):
+            description = descriptions.get(language, descriptions["pl"])
+            if ServiceOrder.objects.for_tenant(tenant).filter(description=description).exists():
+                continue
+            customer = customers[n % len(customers)]
+            obj = ServiceObject.objects.for_tenant(tenant).filter(customer=customer).first()
+            day = today + datetime.timedelta(days=days)
+            order = orders.order_create(
+                tenant=tenant,
+                by=dispatcher,
+                data={
+                    "customer": customer,
+                    "description": description,
+                    "priority": "high" if n % 3 == 0 else "normal",
+                    "preferred_date": day,
+                    "window_start": day - datetime.timedelta(days=1),
+                    "window_end": day + datetime.timedelta(days=2),
+                    "objects": [obj] if obj else [],
+                    "tasks": [task] if task else [],
+                    "assigned_technician": tech1 if assigned else None,
+                },
+            )
+            for step, code in enumerate(path):
+                to_stage = OrderStage.objects.for_tenant(tenant).get(code=code)
+                last = step == len(path) - 1
+                reason = to_stage.reasons.filter(code=reason_code).first() if last else None
+                if code == "cancelled":
+                    orders.order_cancel(
+                        tenant=tenant,
+                        by=dispatcher,
+                        order_id=order.pk,
+                        reason="",
+                        reason_code_id=reason.pk if reason else None,
+                    )
+                    continue
+                stages.order_stage_move(
+                    tenant=tenant,
+                    order_id=order.pk,
+                    to_stage_id=to_stage.pk,
+                    by=tech1
+                    if code in ("travel", "work", "hold", "done") and tech1
+                    else dispatcher,
+                    reason_code_id=reason.pk if reason else None,
+                )

@@ -1,7 +1,8 @@
 from django.urls import path
 
+from . import stage_views, views
 from . import technician_views as tech
-from . import views
+from . import workflow_views as wf
 
 app_name = "service_orders"
 
@@ -11,6 +12,27 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.order_cancel_view, name="order_cancel"),
     path("for-agreement/", views.agreement_orders, name="agreement_orders"),
     path("for-customer/", views.customer_orders, name="customer_orders"),
+    # The workflow (workflow_views) and the stage tree's configuration (stage_views).
+    path("new/", wf.order_create, name="order_create"),
+    path("bulk/", wf.order_bulk, name="order_bulk"),
+    path("<int:pk>/stage/", wf.order_stage_move, name="order_stage_move"),
+    path("<int:pk>/reopen/", wf.order_revoke_cancel, name="order_revoke_cancel"),
+    path("<int:pk>/delete/", wf.order_delete, name="order_delete"),
+    path("<int:pk>/assign/", wf.order_assign, name="order_assign"),
+    path("<int:pk>/lines/move/", wf.lines_move, name="lines_move"),
+    path("<int:pk>/lines/<int:line_pk>/cancel/", wf.line_cancel, name="line_cancel"),
+    path(
+        "<int:pk>/lines/<int:line_pk>/revoke-cancel/",
+        wf.line_revoke_cancel,
+        name="line_revoke_cancel",
+    ),
+    path("stages/", stage_views.stage_tree, name="stage_tree"),
+    path("stages/new/", stage_views.stage_create, name="stage_create"),
+    path("stages/<int:pk>/", stage_views.stage_edit, name="stage_edit"),
+    path("stages/<int:pk>/delete/", stage_views.stage_delete, name="stage_delete"),
+    path("stages/<int:pk>/reasons/new/", stage_views.reason_create, name="reason_create"),
+    path("stages/reasons/<int:pk>/", stage_views.reason_edit, name="reason_edit"),
+    path("stages/reasons/<int:pk>/delete/", stage_views.reason_delete, name="reason_delete"),
     path("generate/", views.generation, name="generation"),
     path("generate/runs/", views.generation_runs, name="generation_runs"),
     path("generate/runs/<int:pk>/", views.generation_run_detail, name="generation_run_detail"),

@@ -503,3 +503,44 @@ def test_two_connections_moving_one_order_one_wins_one_is_refused(tenant_a, disp
     assert isinstance(results["second"], OrderTransitionRefused)
     assert results["second"].order.state == OrderState.SCHEDULED
     assert StageLog.objects.filter(order_id=order.pk).count() == 1
+
+
+# --- Demo -------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_stage_tree_in_the_tenants_language_and_orders_in_each_state(
+    tenant_a, make_member
+):
+    from service_orders import demo
+    from tenancy.roles import Role
+    from tests.factories import ServiceObjectFactory, ServiceTaskFactory
+
+    tenant_a.default_language = "pl"
+    tenant_a.save()
+    customer = CustomerFactory(tenant=tenant_a)
+    ServiceObjectFactory(customer=customer)
+    ServiceTaskFactory(tenant=tenant_a)
+    people = {
+        "manager": make_member(tenant_a, Role.SERVICE_MANAGER),
+        "dispatcher": make_member(tenant_a, Role.DISPATCHER),
+        "tech1": make_member(tenant_a, Role.TECHNICIAN),
+    }
+    demo.seed(tenant=tenant_a, people=people)
+    demo.seed(tenant=tenant_a, people=people)  # idempotent
+    names = list(OrderStage.objects.filter(tenant=tenant_a).values_list("name", flat=True))
+    assert names[:3] == ["Nowe", "Zaplanowane", "W drodze"] and "Anulowane" in names
+    made = ServiceOrder.objects.filter(tenant=tenant_a, origin="manual")
+    assert made.count() == 7
+    assert set(made.values_list("state", flat=True)) == {
+        OrderState.NEW,
+        OrderState.SCHEDULED,
+        OrderState.IN_PROGRESS,
+        OrderState.ON_HOLD,
+        OrderState.COMPLETED,
+        OrderState.CANCELLED,
+    }
+    today = tenant_a.today()
+    tech_orders = made.filter(assigned_technician=people["tech1"], preferred_date__gte=today)
+    assert tech_orders.filter(preferred_date=today).exists() and tech_orders.count() >= 4
+    hold = made.get(state=OrderState.ON_HOLD)
+    assert StageLog.objects.filter(order=hold, reason_code__name="Oczekiwanie na części").exists()
