@@ -20,7 +20,7 @@ from web.confirm import (
     confirmed_redirect,
 )
 from web.forms import attach_errors
-from web.lists import Column, list_response
+from web.lists import BADGE, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
 from web.registry import usage_of
@@ -111,14 +111,41 @@ def template_group_edit(request, pk: int):
 # --- Agreement list ----------------------------------------------------------------------------
 
 AGREEMENT_COLUMNS = [
-    Column("number", gettext_lazy("Number"), "number"),
-    Column("description", gettext_lazy("Description"), "description"),
-    Column("customer.name", gettext_lazy("Customer"), "customer__name"),
-    Column("group.code", gettext_lazy("Group"), "group__code"),
-    Column("get_state_display", gettext_lazy("State"), "state"),
-    Column("start_date", gettext_lazy("Start"), "start_date"),
-    Column("end_date", gettext_lazy("End"), "end_date"),
-    Column("is_template", gettext_lazy("Template"), "is_template"),
+    Column(
+        "number",
+        gettext_lazy("Number"),
+        "number",
+        role=TITLE,
+        nowrap=True,
+        link=link_to("agreements:agreement_detail"),
+    ),
+    Column("description", gettext_lazy("Description"), "description", role=FACT, truncate=True),
+    Column(
+        "customer.name",
+        gettext_lazy("Customer"),
+        "customer__name",
+        role=FACT,
+        truncate=True,
+        link=link_to("customers:customer_detail", "customer_id"),
+    ),
+    Column("group.code", gettext_lazy("Group"), "group__code", nowrap=True, breakpoint="lg"),
+    Column(
+        "get_state_display",
+        gettext_lazy("State"),
+        "state",
+        role=BADGE,
+        template="agreements/cells/state.html",
+    ),
+    Column("start_date", gettext_lazy("Start"), "start_date", nowrap=True, breakpoint="lg"),
+    Column("end_date", gettext_lazy("End"), "end_date", role=FACT, nowrap=True, breakpoint="md"),
+    Column(
+        "is_template",
+        gettext_lazy("Template"),
+        "is_template",
+        role=BADGE,
+        template="agreements/cells/template.html",
+        breakpoint="lg",
+    ),
 ]
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +24,7 @@ from web.confirm import (
     confirmed_redirect,
 )
 from web.forms import attach_errors
-from web.lists import Column, list_response
+from web.lists import BADGE, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
 from web.submissions import create_once_url
@@ -47,25 +47,77 @@ def _window(order: ServiceOrder) -> str:
     return f"{start} – {end}"
 
 
+def _window_shown(order: ServiceOrder) -> str:
+    if not (order.window_start or order.window_end):
+        return ""
+    return " – ".join(
+        formats.date_format(day, "SHORT_DATE_FORMAT") if day else "…"
+        for day in (order.window_start, order.window_end)
+    )
+
+
 ORDER_COLUMNS = [
-    Column("number", gettext_lazy("Number"), "number"),
-    Column("customer", gettext_lazy("Customer"), "customer__name", lambda o: o.customer.name),
+    Column(
+        "number",
+        gettext_lazy("Number"),
+        "number",
+        role=TITLE,
+        nowrap=True,
+        link=link_to("service_orders:order_detail"),
+    ),
+    Column(
+        "customer",
+        gettext_lazy("Customer"),
+        "customer__name",
+        lambda o: o.customer.name,
+        role=FACT,
+        truncate=True,
+        link=link_to("customers:customer_detail", "customer_id"),
+    ),
     Column(
         "agreement",
         gettext_lazy("Agreement"),
         "agreement__number",
         lambda o: o.agreement.number if o.agreement_id else "",
+        nowrap=True,
+        breakpoint="lg",
+        link=link_to("agreements:agreement_detail", "agreement_id"),
     ),
-    Column("description", gettext_lazy("Description"), "description"),
-    Column("preferred_date", gettext_lazy("Preferred date"), "preferred_date"),
-    Column("window", gettext_lazy("Window"), "window_start", _window),
-    Column("get_state_display", gettext_lazy("State"), "state"),
-    Column("get_priority_display", gettext_lazy("Priority"), "priority_rank"),
+    Column(
+        "description",
+        gettext_lazy("Description"),
+        "description",
+        role=FACT,
+        truncate=True,
+        breakpoint="md",
+    ),
+    Column(
+        "preferred_date", gettext_lazy("Preferred date"), "preferred_date", role=FACT, nowrap=True
+    ),
+    Column(
+        "window",
+        gettext_lazy("Window"),
+        "window_start",
+        _window,
+        breakpoint="xl",
+        display=_window_shown,
+    ),
+    Column(
+        "get_state_display",
+        gettext_lazy("State"),
+        "state",
+        role=BADGE,
+        template="service_orders/cells/state.html",
+    ),
+    Column("get_priority_display", gettext_lazy("Priority"), "priority_rank", breakpoint="lg"),
     Column(
         "calendar_conflict",
         gettext_lazy("Calendar conflict"),
         "calendar_conflict",
         lambda o: _("Closed day") if o.calendar_conflict else "",
+        role=BADGE,
+        template="service_orders/cells/conflict.html",
+        breakpoint="md",
     ),
 ]
 
@@ -288,15 +340,50 @@ def _plan_summary(plan: list[PlannedOrder]) -> dict:
 
 
 RUN_COLUMNS = [
-    Column("started_at", gettext_lazy("When"), "started_at"),
-    Column("get_trigger_display", gettext_lazy("Started by"), "trigger"),
-    Column("requested_by", gettext_lazy("Who"), "requested_by__email"),
-    Column("period_start", gettext_lazy("From"), "period_start"),
-    Column("period_end", gettext_lazy("To"), "period_end"),
-    Column("orders_created", gettext_lazy("Orders created"), "orders_created"),
-    Column("lines_created", gettext_lazy("Lines created"), "lines_created"),
-    Column("occurrences_skipped", gettext_lazy("Already generated"), "occurrences_skipped"),
-    Column("agreements_failed", gettext_lazy("Agreements failed"), "agreements_failed"),
+    Column(
+        "started_at",
+        gettext_lazy("When"),
+        "started_at",
+        role=TITLE,
+        nowrap=True,
+        link=link_to("service_orders:generation_run_detail"),
+    ),
+    Column("get_trigger_display", gettext_lazy("Started by"), "trigger", breakpoint="lg"),
+    Column(
+        "requested_by",
+        gettext_lazy("Who"),
+        "requested_by__email",
+        truncate=True,
+        breakpoint="lg",
+        display=lambda r: r.requested_by.email if r.requested_by_id else "",
+    ),
+    Column("period_start", gettext_lazy("From"), "period_start", role=FACT, nowrap=True),
+    Column("period_end", gettext_lazy("To"), "period_end", role=FACT, nowrap=True),
+    Column(
+        "orders_created", gettext_lazy("Orders created"), "orders_created", role=FACT, numeric=True
+    ),
+    Column(
+        "lines_created",
+        gettext_lazy("Lines created"),
+        "lines_created",
+        numeric=True,
+        breakpoint="md",
+    ),
+    Column(
+        "occurrences_skipped",
+        gettext_lazy("Already generated"),
+        "occurrences_skipped",
+        numeric=True,
+        breakpoint="xl",
+    ),
+    Column(
+        "agreements_failed",
+        gettext_lazy("Agreements failed"),
+        "agreements_failed",
+        role=BADGE,
+        numeric=True,
+        template="service_orders/cells/failed.html",
+    ),
 ]
 
 
@@ -353,19 +440,35 @@ def generation_run_detail(request, pk: int):
 
 
 ERROR_COLUMNS = [
-    Column("created_at", gettext_lazy("When"), "created_at"),
     Column(
-        "agreement", gettext_lazy("Agreement"), "agreement__number", lambda e: e.agreement.number
+        "created_at",
+        gettext_lazy("When"),
+        "created_at",
+        role=TITLE,
+        nowrap=True,
+        link=link_to("service_orders:generation_run_detail", "run_id"),
+    ),
+    Column(
+        "agreement",
+        gettext_lazy("Agreement"),
+        "agreement__number",
+        lambda e: e.agreement.number,
+        role=FACT,
+        nowrap=True,
+        link=link_to("agreements:agreement_detail", "agreement_id"),
     ),
     Column(
         "customer",
         gettext_lazy("Customer"),
         "agreement__customer__name",
         lambda e: e.agreement.customer.name if e.agreement.customer_id else "",
+        role=FACT,
+        truncate=True,
+        breakpoint="md",
     ),
-    Column("period_start", gettext_lazy("From"), "period_start"),
-    Column("period_end", gettext_lazy("To"), "period_end"),
-    Column("message", gettext_lazy("Message")),
+    Column("period_start", gettext_lazy("From"), "period_start", nowrap=True, breakpoint="lg"),
+    Column("period_end", gettext_lazy("To"), "period_end", nowrap=True, breakpoint="lg"),
+    Column("message", gettext_lazy("Message"), role=FACT, truncate=True),
 ]
 
 

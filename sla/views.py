@@ -18,7 +18,7 @@ from web.confirm import (
     confirmed_redirect,
 )
 from web.forms import attach_errors
-from web.lists import Column, list_response
+from web.lists import ACTION, BADGE, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
 from web.submissions import create_once_url
@@ -34,10 +34,24 @@ WEEKDAY_NAMES = sorted(WEEKDAYS_ABBR.items())
 # --- Service-level agreements --------------------------------------------------------------------
 
 SLA_COLUMNS = [
-    Column("code", gettext_lazy("Code"), "code"),
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("description", gettext_lazy("Description")),
-    Column("is_suspended", gettext_lazy("Suspended"), "is_suspended"),
+    Column("code", gettext_lazy("Code"), "code", role=FACT, nowrap=True),
+    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True),
+    Column("description", gettext_lazy("Description"), role=FACT, truncate=True, breakpoint="md"),
+    Column(
+        "is_suspended",
+        gettext_lazy("Suspended"),
+        "is_suspended",
+        role=BADGE,
+        template="sla/cells/suspended.html",
+    ),
+    Column(
+        "edit",
+        gettext_lazy("Edit"),
+        role=ACTION,
+        link=link_to("sla:sla_edit"),
+        capability=MANAGE_SERVICE_LEVELS,
+        export=False,
+    ),
 ]
 
 
@@ -101,11 +115,36 @@ def _working_days_label(calendar: BusinessCalendar) -> str:
 
 
 CALENDAR_COLUMNS = [
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("time_zone", gettext_lazy("Time zone"), "time_zone"),
-    Column("working_days", gettext_lazy("Working days"), value=_working_days_label),
-    Column("holiday_count", gettext_lazy("Holidays"), "holiday_count"),
-    Column("is_default", gettext_lazy("Tenant default"), "is_default"),
+    Column(
+        "name",
+        gettext_lazy("Name"),
+        "name",
+        role=TITLE,
+        truncate=True,
+        link=link_to("sla:calendar_detail"),
+    ),
+    Column(
+        "time_zone",
+        gettext_lazy("Time zone"),
+        "time_zone",
+        role=FACT,
+        template="sla/cells/time_zone.html",
+    ),
+    Column(
+        "working_days",
+        gettext_lazy("Working days"),
+        value=_working_days_label,
+        role=FACT,
+        breakpoint="md",
+    ),
+    Column("holiday_count", gettext_lazy("Holidays"), "holiday_count", role=FACT, numeric=True),
+    Column(
+        "is_default",
+        gettext_lazy("Tenant default"),
+        "is_default",
+        role=BADGE,
+        template="sla/cells/default.html",
+    ),
 ]
 
 

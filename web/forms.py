@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 # Django's own strings that its catalogues don't translate in all our languages yet: listing them
 # here puts them in ours (which take precedence), so no English shows through.
@@ -99,3 +99,18 @@ class SectionedFormMixin:
         if rest:
             groups.append({"title": "", "fields": rest, "folded": False, "open": True})
         return groups
+
+
+class SearchForm(forms.Form):
+    """The filter bar of a list whose only filter is a search box (web/list.html)."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["q"].label = label

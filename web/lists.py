@@ -3,21 +3,45 @@
 A view builds its filtered queryset, then hands it to ``list_response`` with the columns it
 shows. Sorting is only by the columns' declared keys (never a raw query-string field), pages
 have a fixed size, and ``?format=csv`` exports every filtered row, not just the page.
+
+The page shows the rows with one component, ``web/list.html`` (include it where the table goes):
+on wide screens a table whose columns appear from their ``breakpoint`` up (every column by
+1200 px, long text cut with an ellipsis, the full text on hover and focus); on phones (below
+576 px) one card per row built from the columns' ``role`` - the title line, the facts, the state
+badge, the primary action - with sort and filters folded into a panel.
 """
 
 import csv
+import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
+
+from .permissions import request_can
 
 PAGE_SIZE = 25
+
+
+# What a column is in a row's card on a phone (Column.role). A column without a role shows in the
+# table only.
+TITLE = "title"  # the card's first line (the record's number or name, usually its link)
+FACT = "fact"  # a key fact under the title, with the column's label
+BADGE = "badge"  # the state badge, beside the title
+ACTION = "action"  # the row's primary action, a button at the foot of the card
+ROLES = ("", TITLE, FACT, BADGE, ACTION)
+# Column.breakpoint: the smallest screen on which the table shows the column (Bootstrap's names).
+# "" shows it from 576 px (where the table starts); every column shows from 1200 px.
+BREAKPOINTS = ("", "md", "lg", "xl")
 
 
 @dataclass(frozen=True)
@@ -26,6 +50,31 @@ class Column:
     label: str
     order_by: str | None = None  # the ORM ordering for this column; None: not sortable
     value: Callable[[Any], Any] | None = None  # CSV value; default: attribute ``key``
+    # How the list component shows the column (web/list.html); CSV ignores all of these.
+    role: str = ""  # TITLE, FACT, BADGE, ACTION or "" (table only)
+    breakpoint: str = ""  # "", "md", "lg" or "xl": the table shows the column from there up
+    truncate: bool = False  # one line cut with an ellipsis; the full text on hover and focus
+    link: Callable[[Any], str | None] | None = None  # the cell links to this URL (None: no link)
+    display: Callable[[Any], Any] | None = None  # the shown value; default: the CSV value
+    template: str | None = None  # renders the cell's content, given ``row`` and ``value``
+    numeric: bool = False  # right-aligned
+    nowrap: bool = False  # never wraps (numbers, dates)
+    capability: str | None = None  # only users with this capability see the column
+    export: bool = True  # False: not a CSV column (actions)
+
+    def __post_init__(self):
+        if self.role not in ROLES:
+            raise ValueError(f"Column {self.key!r}: role {self.role!r} is not one of {ROLES}")
+        if self.breakpoint not in BREAKPOINTS:
+            raise ValueError(f"Column {self.key!r}: breakpoint {self.breakpoint!r} is unknown")
+        if self.role == ACTION and self.link is None:
+            raise ValueError(f"Column {self.key!r}: an action needs a link")
+
+    def display_value(self, obj) -> Any:
+        """What the page shows before formatting: ``display``, else the CSV value."""
+        if self.display:
+            return self.display(obj)
+        return self.value(obj) if self.value else _dotted(obj, self.key)
 
     def csv_value(self, obj) -> Any:
         value = self.value(obj) if self.value else _dotted(obj, self.key)
@@ -34,6 +83,33 @@ class Column:
         elif hasattr(value, "isoformat"):
             value = value.isoformat()
         return "" if value is None else value
+
+
+def link_to(url_name: str, attr: str = "pk") -> Callable[[Any], str | None]:
+    """A Column.link to the page ``url_name`` of the row's ``attr`` (a dotted path, e.g.
+    "customer_id"); no link when it is empty."""
+
+    def link(obj) -> str | None:
+        value = _dotted(obj, attr)
+        return None if value is None else reverse(url_name, args=[value])
+
+    return link
+
+
+def shown(value) -> Any:
+    """A cell's value as people read it: dates in the reader's format, yes/no, a dash for
+    nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, datetime.datetime):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, int | float | Decimal):
+        return formats.localize(value)
+    return value
 
 
 def _dotted(obj, path: str) -> Any:
@@ -60,6 +136,21 @@ def _sort(request, columns: Sequence[Column], default: str) -> tuple[str, list[s
     return requested, ordering
 
 
+_NOT_FILTERS = frozenset({"page", "sort", "format"})
+_ASCENDING = gettext_lazy("%(column)s, ascending")
+_DESCENDING = gettext_lazy("%(column)s, descending")
+
+
+def _sort_options(columns: Sequence[Column]) -> list[tuple[str, str]]:
+    """The choices of the phone's "Sort by" field: each sortable column, both ways."""
+    options = []
+    for column in columns:
+        if column.order_by:
+            options.append((column.key, _ASCENDING % {"column": column.label}))
+            options.append((f"-{column.key}", _DESCENDING % {"column": column.label}))
+    return options
+
+
 def list_response(
     request,
     queryset: QuerySet,
@@ -78,11 +169,19 @@ def list_response(
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
+    filtered = [
+        key for key, value in request.GET.items() if key not in _NOT_FILTERS and value.strip()
+    ]
     ctx = {
         "page_obj": page,
         "rows": page.object_list,
         "columns": columns,
+        "list_columns": [
+            c for c in columns if not c.capability or request_can(request, c.capability)
+        ],
         "sort": sort,
+        "sort_options": _sort_options(columns),
+        "filter_count": len(filtered),
         "querystring": query.urlencode(),
         "today": formats.date_format(request.tenant.today(), "SHORT_DATE_FORMAT"),
     }
@@ -95,6 +194,7 @@ def _csv_response(queryset: QuerySet, columns: Sequence[Column], filename: str) 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     writer = csv.writer(response)
+    columns = [column for column in columns if column.export]
     writer.writerow([csv_cell(column.label) for column in columns])
     for obj in queryset.iterator(chunk_size=2000):
         writer.writerow([csv_cell(column.csv_value(obj)) for column in columns])

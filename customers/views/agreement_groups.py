@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from web.forms import attach_errors
-from web.lists import Column, list_response
+from web.forms import SearchForm, attach_errors
+from web.lists import ACTION, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
 from web.submissions import create_once_url
@@ -18,9 +18,19 @@ from ..capabilities import MANAGE_MASTER_DATA, VIEW_MASTER_DATA
 from ..forms import AgreementGroupForm
 
 GROUP_COLUMNS = [
-    Column("code", gettext_lazy("Code"), "code"),
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("default_sla", gettext_lazy("Default SLA"), "default_sla__code"),
+    Column("code", gettext_lazy("Code"), "code", role=FACT, nowrap=True),
+    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True),
+    Column(
+        "default_sla", gettext_lazy("Default SLA"), "default_sla__code", role=FACT, truncate=True
+    ),
+    Column(
+        "edit",
+        gettext_lazy("Edit"),
+        role=ACTION,
+        link=link_to("customers:agreement_group_edit"),
+        capability=MANAGE_MASTER_DATA,
+        export=False,
+    ),
 ]
 
 
@@ -34,7 +44,7 @@ def group_list(request):
         columns=GROUP_COLUMNS,
         default_sort="code",
         csv_filename="agreement-groups",
-        context={"search": search},
+        context={"search": search, "filters": SearchForm(request.GET)},
     )
 
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from web.forms import attach_errors
-from web.lists import Column, list_response
+from web.forms import SearchForm, attach_errors
+from web.lists import ACTION, BADGE, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
 from web.submissions import create_once_url
@@ -60,13 +60,49 @@ def _edit_view(request, form, *, update, detail_url, template, context):
 # --- Items ---------------------------------------------------------------------------------------
 
 ITEM_COLUMNS = [
-    Column("number", gettext_lazy("Number"), "number"),
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("unit", gettext_lazy("Unit"), "unit"),
-    Column("is_serial_tracked", gettext_lazy("Serial-tracked"), "is_serial_tracked"),
-    Column("cost_price", gettext_lazy("Cost price"), "cost_price"),
-    Column("sales_price", gettext_lazy("Sales price"), "sales_price"),
-    Column("is_active", gettext_lazy("Active"), "is_active"),
+    Column(
+        "number",
+        gettext_lazy("Number"),
+        "number",
+        role=FACT,
+        nowrap=True,
+        link=link_to("customers:item_detail"),
+    ),
+    Column(
+        "name",
+        gettext_lazy("Name"),
+        "name",
+        role=TITLE,
+        truncate=True,
+        link=link_to("customers:item_detail"),
+    ),
+    Column("unit", gettext_lazy("Unit"), "unit", role=FACT, breakpoint="md"),
+    Column(
+        "is_serial_tracked", gettext_lazy("Serial-tracked"), "is_serial_tracked", breakpoint="lg"
+    ),
+    Column(
+        "cost_price",
+        gettext_lazy("Cost price"),
+        "cost_price",
+        numeric=True,
+        nowrap=True,
+        breakpoint="md",
+    ),
+    Column(
+        "sales_price",
+        gettext_lazy("Sales price"),
+        "sales_price",
+        role=FACT,
+        numeric=True,
+        nowrap=True,
+    ),
+    Column(
+        "is_active",
+        gettext_lazy("Active"),
+        "is_active",
+        role=BADGE,
+        template="web/cells/active.html",
+    ),
 ]
 
 
@@ -133,10 +169,30 @@ def item_edit(request, pk: int):
 
 # --- Object groups -------------------------------------------------------------------------------
 
+
+def _group_objects_url(group: ServiceObjectGroup) -> str:
+    return f"{reverse('customers:object_list')}?group={group.pk}"
+
+
 GROUP_COLUMNS = [
-    Column("code", gettext_lazy("Code"), "code"),
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("object_count", gettext_lazy("Objects"), "object_count"),
+    Column("code", gettext_lazy("Code"), "code", role=FACT, nowrap=True),
+    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True),
+    Column(
+        "object_count",
+        gettext_lazy("Objects"),
+        "object_count",
+        role=FACT,
+        numeric=True,
+        link=_group_objects_url,
+    ),
+    Column(
+        "edit",
+        gettext_lazy("Edit"),
+        role=ACTION,
+        link=link_to("customers:object_group_edit"),
+        capability=MANAGE,
+        export=False,
+    ),
 ]
 
 
@@ -154,7 +210,7 @@ def group_list(request):
         columns=GROUP_COLUMNS,
         default_sort="code",
         csv_filename="object-groups",
-        context={"search": search},
+        context={"search": search, "filters": SearchForm(request.GET, label=_("Code or name"))},
     )
 
 
@@ -189,14 +245,59 @@ def group_edit(request, pk: int):
 # --- Service objects -----------------------------------------------------------------------------
 
 OBJECT_COLUMNS = [
-    Column("number", gettext_lazy("Number"), "number"),
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("customer.name", gettext_lazy("Customer"), "customer__name"),
-    Column("item.number", gettext_lazy("Item"), "item__number"),
-    Column("serial_number", gettext_lazy("Serial number"), "serial_number"),
-    Column("group.name", gettext_lazy("Group"), "group__name"),
-    Column("parent.number", gettext_lazy("Part of"), "parent__number"),
-    Column("warranty_end", gettext_lazy("Warranty until"), "warranty_end"),
+    Column(
+        "number",
+        gettext_lazy("Number"),
+        "number",
+        role=FACT,
+        nowrap=True,
+        link=link_to("customers:object_detail"),
+    ),
+    Column(
+        "name",
+        gettext_lazy("Name"),
+        "name",
+        role=TITLE,
+        truncate=True,
+        link=link_to("customers:object_detail"),
+    ),
+    Column(
+        "customer.name",
+        gettext_lazy("Customer"),
+        "customer__name",
+        role=FACT,
+        truncate=True,
+        link=link_to("customers:customer_detail", "customer_id"),
+    ),
+    Column("item.number", gettext_lazy("Item"), "item__number", nowrap=True, breakpoint="xl"),
+    Column(
+        "serial_number",
+        gettext_lazy("Serial number"),
+        "serial_number",
+        role=FACT,
+        truncate=True,
+        breakpoint="md",
+    ),
+    Column("group.name", gettext_lazy("Group"), "group__name", truncate=True, breakpoint="lg"),
+    Column(
+        "parent.number",
+        gettext_lazy("Part of"),
+        "parent__number",
+        nowrap=True,
+        breakpoint="lg",
+        link=link_to("customers:object_detail", "parent_id"),
+    ),
+    Column(
+        "warranty_end", gettext_lazy("Warranty until"), "warranty_end", nowrap=True, breakpoint="lg"
+    ),
+    Column(
+        "is_active",
+        gettext_lazy("Status"),
+        role=BADGE,
+        template="web/cells/active.html",
+        breakpoint="md",
+        export=False,
+    ),
 ]
 
 
@@ -277,11 +378,44 @@ def object_edit(request, pk: int):
 # --- Service tasks -------------------------------------------------------------------------------
 
 TASK_COLUMNS = [
-    Column("code", gettext_lazy("Code"), "code"),
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("default_duration_minutes", gettext_lazy("Duration (min)"), "default_duration_minutes"),
-    Column("required_skill", gettext_lazy("Required skill"), "required_skill"),
-    Column("is_active", gettext_lazy("Active"), "is_active"),
+    Column(
+        "code",
+        gettext_lazy("Code"),
+        "code",
+        role=FACT,
+        nowrap=True,
+        link=link_to("customers:task_detail"),
+    ),
+    Column(
+        "name",
+        gettext_lazy("Name"),
+        "name",
+        role=TITLE,
+        truncate=True,
+        link=link_to("customers:task_detail"),
+    ),
+    Column(
+        "default_duration_minutes",
+        gettext_lazy("Duration (min)"),
+        "default_duration_minutes",
+        role=FACT,
+        numeric=True,
+    ),
+    Column(
+        "required_skill",
+        gettext_lazy("Required skill"),
+        "required_skill",
+        role=FACT,
+        truncate=True,
+        breakpoint="md",
+    ),
+    Column(
+        "is_active",
+        gettext_lazy("Active"),
+        "is_active",
+        role=BADGE,
+        template="web/cells/active.html",
+    ),
 ]
 
 

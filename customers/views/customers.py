@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import reswap, retarget
 
 from web.forms import attach_errors
-from web.lists import Column, list_response
+from web.lists import BADGE, FACT, TITLE, Column, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
 from web.submissions import create_once, create_once_url, submission_complete
@@ -31,14 +31,25 @@ from ..models import Customer
 
 # --- List, create, edit, delete ------------------------------------------------------------------
 
+
+def _customer_url(customer: Customer) -> str:
+    return reverse("customers:customer_detail", args=[customer.pk])
+
+
 CUSTOMER_COLUMNS = [
-    Column("number", gettext_lazy("Number"), "number"),
-    Column("name", gettext_lazy("Name"), "name"),
-    Column("city", gettext_lazy("City"), "city"),
-    Column("phone", gettext_lazy("Phone")),
-    Column("email", gettext_lazy("E-mail")),
-    Column("object_count", gettext_lazy("Objects"), "object_count"),
-    Column("is_active", gettext_lazy("Active"), "is_active"),
+    Column("number", gettext_lazy("Number"), "number", role=FACT, nowrap=True, link=_customer_url),
+    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True, link=_customer_url),
+    Column("city", gettext_lazy("City"), "city", role=FACT, truncate=True),
+    Column("phone", gettext_lazy("Phone"), role=FACT, nowrap=True, breakpoint="md"),
+    Column("email", gettext_lazy("E-mail"), truncate=True, breakpoint="lg"),
+    Column("object_count", gettext_lazy("Objects"), "object_count", numeric=True, breakpoint="md"),
+    Column(
+        "is_active",
+        gettext_lazy("Active"),
+        "is_active",
+        role=BADGE,
+        template="web/cells/active.html",
+    ),
 ]
 
 

@@ -1,18 +1,43 @@
 """Template helpers shared by every app: sortable headers, query strings, capabilities."""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from ..permissions import request_can
 
 register = template.Library()
 
 
+def _column_classes(column, *, header: bool = False) -> str:
+    """The classes of a list column's header and cells (web/list.html, static CSS); a header
+    may wrap where its cells may not."""
+    classes = []
+    if column.role:
+        classes.append(f"fl-role-{column.role}")
+    if column.breakpoint:
+        classes.append(f"fl-from-{column.breakpoint}")
+    if column.numeric:
+        classes.append("text-end")
+    if column.nowrap and not header:
+        classes.append("text-nowrap")
+    if column.truncate:
+        classes.append("fl-trunc")
+    return " ".join(classes)
+
+
 @register.simple_tag(takes_context=True)
 def sort_header(context, column):
     """A table header that links to sorting by this column (toggling the direction)."""
+    classes = _column_classes(column, header=True)
+    if getattr(column, "role", "") == "action":
+        return format_html(
+            '<th scope="col" class="{}"><span class="visually-hidden">{}</span></th>',
+            classes,
+            column.label,
+        )
     if not column.order_by:
-        return format_html('<th scope="col">{}</th>', column.label)
+        return format_html('<th scope="col" class="{}">{}</th>', classes, column.label)
     request = context["request"]
     current = context.get("sort", "")
     descending = current == column.key
@@ -25,11 +50,50 @@ def sort_header(context, column):
         arrow = " ▼" if current.startswith("-") else " ▲"
         aria = "descending" if current.startswith("-") else "ascending"
     return format_html(
-        '<th scope="col" aria-sort="{}"><a href="?{}">{}{}</a></th>',
+        '<th scope="col" class="{}" aria-sort="{}"><a href="?{}">{}{}</a></th>',
+        classes,
         aria,
         query.urlencode(),
         column.label,
         arrow,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def list_cell(context, column, row):
+    """One cell of the list component: the row's value for the column, formatted, linked,
+    truncated, or rendered by the column's template; labelled for the phone's card."""
+    from html import unescape
+
+    from django.utils.html import strip_tags
+
+    from ..lists import ACTION, TITLE, shown
+
+    value = column.display_value(row)
+    if column.template:
+        template = context.template.engine.get_template(column.template)
+        with context.push(row=row, value=value, column=column):
+            content = template.render(context)
+        content = mark_safe(content.strip())  # noqa: S308 - an autoescaped template
+    else:
+        content = conditional_escape(shown(value))
+    url = column.link(row) if column.link else None
+    if column.role == ACTION:
+        content = format_html(
+            '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>', url, column.label
+        )
+    elif url:
+        content = format_html('<a href="{}">{}</a>', url, content)
+    if column.truncate:
+        content = format_html(
+            '<span class="fl-trunc-text" title="{}"{}>{}</span>',
+            unescape(strip_tags(content)),
+            "" if url else mark_safe(' tabindex="0"'),
+            content,
+        )
+    label = "" if column.role in (TITLE, ACTION) else column.label
+    return format_html(
+        '<td class="{}" data-label="{}">{}</td>', _column_classes(column), label, content
     )
 
 
