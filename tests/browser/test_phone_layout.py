@@ -1,0 +1,340 @@
+"""Every role's main pages on a phone (375 px) and on a laptop (1280 px), on the full demo data
+plus records with long names and unbreakable words: nothing scrolls sideways (neither the page
+nor anything inside it, tables included), and every action button is within the screen.
+
+The same run takes the screenshots the user guides show (docs/screenshots/): each role's home
+and main pages at both widths, in English and Polish. They are written to docs/screenshots/ when
+FIELDLINE_SCREENSHOTS=1 (refresh them that way before a release and commit them); otherwise to
+the test's temporary folder, so an ordinary run leaves the working tree alone.
+"""
+
+import datetime
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from agreements.models import AgreementState
+from customers.models import Customer
+from service_orders.models import GenerationRun
+from sla.models import BusinessCalendar
+from tenancy.models import Membership, Tenant, User
+from tenancy.roles import Role
+from tests.factories.agreements import (
+    AgreementFactory,
+    AgreementLineFactory,
+    AgreementObjectFactory,
+    AgreementSuspensionFactory,
+)
+from tests.factories.customers import (
+    AgreementGroupFactory,
+    CustomerContactFactory,
+    CustomerFactory,
+    CustomerSiteFactory,
+    ItemFactory,
+    ServiceObjectFactory,
+    ServiceObjectGroupFactory,
+    ServiceTaskFactory,
+)
+from tests.factories.service_orders import (
+    GenerationErrorFactory,
+    ServiceOrderFactory,
+    ServiceOrderLineFactory,
+)
+from tests.factories.sla import HolidayFactory, ServiceLevelAgreementFactory
+from tests.factories.tenancy import UserFactory
+
+from .layout import PHONE, WIDE, assert_fits
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+LANGUAGES = ("en", "pl")
+
+LONG_NAME = (
+    "Przedsiębiorstwo Wielobranżowe Usług Technicznych i Serwisowych Konstanty Ildefons "
+    "Gałczyński i Wspólnicy Spółka z ograniczoną odpowiedzialnością Spółka komandytowa"
+)
+LONG_WORD = "Wärmepumpenwartungsvertragsverlängerungsbestätigungsschreiben-2026-ABCDEFGHIJK"
+LONG_TEXT = (
+    "Coroczny przegląd kotłów gazowych, pomp ciepła i central wentylacyjnych wraz z wymianą "
+    "filtrów, uszczelek, kontrolą szczelności instalacji i sporządzeniem protokołu"
+)
+
+
+@pytest.fixture
+def data(transactional_db):
+    """The acme demo tenant (Polish) with records long enough to break a careless layout."""
+    call_command("seed_demo", verbosity=0)
+    acme = Tenant.objects.get(slug="acme")
+    customer = CustomerFactory(
+        tenant=acme,
+        number="C-900001",
+        name=LONG_NAME,
+        email="dzial.techniczny.serwis.i.utrzymanie.ruchu@przedsiebiorstwo-wielobranzowe.pl",
+        phone="+48 22 123 45 67 wew. 1234",
+    )
+    CustomerSiteFactory(
+        customer=customer,
+        name="Zakład produkcyjny nr 3",
+        street=LONG_TEXT[:190],
+        city="Kędzierzyn-Koźle",
+        is_default=True,
+    )
+    CustomerContactFactory(
+        customer=customer,
+        name="Małgorzata Brzęczyszczykiewicz-Grzegorzewska",
+        email="malgorzata.brzeczyszczykiewicz-grzegorzewska@przedsiebiorstwo-wielobranzowe.pl",
+    )
+    item = ItemFactory(tenant=acme, number="POMPA-CIEPLA-XL-2026", name=LONG_TEXT[:190])
+    group = ServiceObjectGroupFactory(tenant=acme, code="CIEPLO", name=LONG_TEXT[:110])
+    task = ServiceTaskFactory(tenant=acme, code="PRZEGLAD-ROCZNY", name=LONG_TEXT[:190])
+    parent = ServiceObjectFactory(
+        customer=customer, number="OBJ-900001", name="Kotłownia główna, budynek C"
+    )
+    obj = ServiceObjectFactory(
+        customer=customer,
+        number="OBJ-900002",
+        name=LONG_TEXT[:190],
+        serial_number=LONG_WORD[:80],
+        item=item,
+        group=group,
+        parent=parent,
+    )
+    sla = ServiceLevelAgreementFactory(
+        tenant=acme, code="PREMIUM-24H", name=LONG_TEXT[:110], description=LONG_TEXT
+    )
+    agreement_group = AgreementGroupFactory(
+        tenant=acme, code="PLATYNA", name="Platynowy pakiet serwisowy", default_sla=sla
+    )
+    agreement = AgreementFactory(
+        customer=customer,
+        number="AG-900001",
+        group=agreement_group,
+        description=LONG_TEXT[:190],
+        state=AgreementState.ACTIVE,
+        end_date=datetime.date(2027, 12, 31),
+    )
+    AgreementObjectFactory(agreement=agreement, service_object=obj)
+    for position in (10, 20, 30):
+        AgreementLineFactory(
+            agreement=agreement,
+            position=position,
+            description=LONG_TEXT[:190],
+            service_object=obj,
+            task=task,
+            item=item,
+            quantity=Decimal("12.5"),
+            unit_price=Decimal("123456.78"),
+        )
+    AgreementSuspensionFactory(
+        agreement=agreement,
+        suspended_from=datetime.date(2026, 2, 1),
+        resumed_on=datetime.date(2026, 2, 14),
+        reason=LONG_TEXT[:190],
+    )
+    order = ServiceOrderFactory(
+        customer=customer,
+        number="SO-900001",
+        agreement=agreement,
+        description=LONG_TEXT[:190],
+        preferred_date=datetime.date(2026, 12, 24),
+        window_start=datetime.date(2026, 12, 21),
+        window_end=datetime.date(2026, 12, 31),
+        calendar_conflict=True,
+    )
+    for _ in range(3):
+        ServiceOrderLineFactory(
+            order=order,
+            description=LONG_TEXT[:190],
+            service_object=obj,
+            task=task,
+            item=item,
+            quantity=Decimal("12.5"),
+            unit_price=Decimal("123456.78"),
+        )
+    run = GenerationRun.objects.filter(tenant=acme).order_by("pk").first()
+    GenerationErrorFactory(run=run, tenant=acme, agreement=agreement, message=LONG_TEXT * 2)
+    calendar = BusinessCalendar.objects.filter(tenant=acme).order_by("pk").first()
+    HolidayFactory(calendar=calendar, date=datetime.date(2026, 8, 14), name=LONG_TEXT[:110])
+    colleague = UserFactory(
+        email="konstanty.ildefons.galczynski.kierownik.serwisu@przedsiebiorstwo.pl",
+        first_name="Konstanty Ildefons",
+        last_name="Gałczyński-Brzęczyszczykiewicz",
+    )
+    Membership.objects.create(tenant=acme, user=colleague, role=Role.SERVICE_MANAGER)
+    return {
+        "customer": customer,
+        "object": obj,
+        "item": item,
+        "task": task,
+        "agreement": agreement,
+        "order": order,
+        "run": run,
+        "sla": sla,
+        "calendar": calendar,
+        "member": Membership.objects.get(tenant=acme, user=colleague),
+    }
+
+
+def _pages(role: str, data: dict) -> dict[str, str]:
+    """The role's main pages: {short name: path}; the short names make screenshot names."""
+    office = {
+        "home": "/",
+        "customers": "/customers/",
+        "customer": f"/customers/{data['customer'].pk}/",
+        "objects": "/objects/",
+        "object": f"/objects/{data['object'].pk}/",
+        "object-groups": "/objects/groups/",
+        "items": "/items/",
+        "item": f"/items/{data['item'].pk}/",
+        "tasks": "/tasks/",
+        "task": f"/tasks/{data['task'].pk}/",
+        "agreements": "/agreements/",
+        "agreement": f"/agreements/{data['agreement'].pk}/",
+        "agreement-groups": "/agreements/groups/",
+        "template-groups": "/agreements/template-groups/",
+        "orders": "/orders/",
+        "order": f"/orders/{data['order'].pk}/",
+        "slas": "/sla/levels/",
+        "sla": f"/sla/levels/{data['sla'].pk}/",
+        "calendars": "/sla/calendars/",
+        "calendar": f"/sla/calendars/{data['calendar'].pk}/",
+    }
+    generation = {
+        "generation": "/orders/generate/",
+        "runs": "/orders/generate/runs/",
+        "run": f"/orders/generate/runs/{data['run'].pk}/",
+        "errors": "/orders/generate/errors/",
+    }
+    if role == "manager":
+        return {**office, **generation}
+    if role == "dispatcher":
+        readable = ("home", "customers", "customer", "objects", "object", "items", "item")
+        readable += ("agreements", "agreement", "orders", "order", "slas", "calendars")
+        return {name: office[name] for name in readable} | {"calendar": office["calendar"]}
+    if role == "technician":
+        return {"home": "/", "account": "/account/"}
+    return {
+        "home": "/",
+        "users": "/settings/users/",
+        "user": f"/settings/users/{data['member'].pk}/",
+        "activity": "/settings/activity/",
+        "settings": "/settings/tenant/",
+        "numbers": "/settings/numbers/",
+        "orders": "/orders/",
+    }
+
+
+# The screenshots of the guides: {role: pages}, each at both widths in both languages.
+SHOTS = {
+    "manager": ("home", "orders", "order", "agreement"),
+    "dispatcher": ("home", "orders"),
+    "technician": ("home",),
+    "admin": ("home", "users"),
+}
+LOGINS = {
+    "manager": "manager@acme.test",
+    "dispatcher": "dispatcher@acme.test",
+    "technician": "tech1@acme.test",
+    "admin": "admin@acme.test",
+}
+
+
+def _sign_in(page, live_server, email: str, language: str) -> None:
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [
+            {"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+        ]
+    )
+
+
+def _screenshot(page, folder: Path, name: str) -> None:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), animations="disabled", caret="hide")
+    assert path.stat().st_size > 5_000, f"{name}: the screenshot looks empty"
+
+
+@pytest.mark.parametrize("role", list(LOGINS))
+def test_main_pages_fit_a_phone_and_a_laptop(role, data, page, live_server, tmp_path):
+    folder = SCREENSHOTS if os.environ.get("FIELDLINE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = _pages(role, data)
+    for language in LANGUAGES:
+        _sign_in(page, live_server, LOGINS[role], language)
+        for viewport in (PHONE, WIDE):
+            page.set_viewport_size(viewport)
+            for name, path in pages.items():
+                if language != LANGUAGES[0] and name not in SHOTS[role]:
+                    continue  # every page once; the guides' pages in each language
+                response = page.goto(f"{live_server.url}{path}")
+                assert response.status == 200, f"{role} {path}: {response.status}"
+                assert page.locator("html").get_attribute("lang") == language
+                assert_fits(page, viewport["width"])
+                if name in SHOTS[role]:
+                    _screenshot(page, folder, f"{role}-{name}-{viewport['width']}-{language}")
+
+
+def test_a_list_is_cards_on_a_phone_and_a_table_on_a_laptop(data, page, live_server):
+    """The list component: on a phone each row is a card with its title, facts, badge and
+    action, sort and filters fold into a panel; on a laptop a table with every column."""
+    _sign_in(page, live_server, LOGINS["manager"], "en")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/objects/groups/")
+    table = page.get_by_role("table")
+    expect_header_hidden = page.locator("main table thead")
+    assert not expect_header_hidden.is_visible()
+    card = table.locator("tbody tr").filter(has_text="CIEPLO")
+    assert card.locator(".fl-role-title").is_visible()
+    assert card.get_by_role("link", name="Edit").is_visible()
+    assert card.locator("td[data-label]").filter(has_text="CIEPLO").is_visible()
+    # The filters and the sort are folded away until asked for.
+    search = page.get_by_label("Code or name")
+    assert not search.is_visible()
+    page.get_by_test_id("list-tools-toggle").click()
+    search.wait_for(state="visible")
+    page.get_by_label("Sort by").select_option(label="Code, descending")
+    search.fill("CIEP")
+    page.locator("[data-testid=list-filters] button[type=submit]").click()
+    page.wait_for_url("**/objects/groups/?*")
+    assert "sort=-code" in page.url and "q=CIEP" in page.url
+    assert table.locator("tbody tr").count() == 1
+    # Filtered: the panel stays open and says how many filters apply.
+    assert search.is_visible()
+    assert page.get_by_test_id("list-tools-toggle").inner_text().strip().endswith("1")
+
+    page.set_viewport_size(WIDE)
+    page.goto(f"{live_server.url}/orders/")
+    headers = page.locator("main table thead th")
+    assert headers.count() >= 9  # every column of the order list, none hidden at this width
+    for index in range(headers.count()):
+        assert headers.nth(index).is_visible()
+    assert not page.get_by_label("Sort by").is_visible()
+    # Long text is cut with an ellipsis; the full text is in its title.
+    cut = page.locator("main table tbody .fl-trunc-text").filter(has_text=LONG_TEXT[:40]).first
+    assert cut.get_attribute("title").startswith(LONG_TEXT[:60])
+    assert cut.evaluate("el => el.scrollWidth > el.clientWidth")
+
+
+def test_filters_stay_reachable_without_javascript(data, browser, live_server):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    _sign_in(page, live_server, LOGINS["manager"], "en")
+    page.goto(f"{live_server.url}/customers/")
+    search = page.get_by_label("Number or name")
+    assert search.is_visible()
+    search.fill("Wielobranżowe")
+    page.locator("[data-testid=list-filters] button[type=submit]").click()
+    rows = page.locator("main table tbody tr")
+    assert rows.count() == 1
+    assert Customer.objects.get(name=LONG_NAME).number in rows.first.inner_text()
+    context.close()
