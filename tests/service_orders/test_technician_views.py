@@ -315,3 +315,32 @@ def test_empty_signature_is_refused_beside_the_field(order, tech):
     )
     assert 'data-testid="signature-error"' in response.content.decode()
     assert not OrderSignOff.objects.exists()
+
+
+def test_office_order_page_shows_photos_and_the_receipt(tenant_a, order, client_for, manager_a):
+    office = client_for(manager_a)
+    detail = reverse("service_orders:order_detail", args=[order.pk])
+    assert 'data-testid="field-record"' not in office.get(detail).content.decode()
+    OrderPhoto.objects.create(
+        tenant=tenant_a,
+        order=order,
+        image="x.png",
+        content_type="image/png",
+        size=1,
+        width=1,
+        height=1,
+    )
+    OrderSignOff.objects.create(
+        tenant=tenant_a,
+        order=order,
+        signer_name="Zofia Nowak",
+        signature_png=b"png",
+        signed_at=tenant_a.now(),
+        technician=order.assigned_technician,
+        language="pl",
+        receipt_pdf=b"%PDF-1.7",
+        receipt_sha256="0" * 64,
+    )
+    page = office.get(detail).content.decode()
+    assert "Zofia Nowak" in page and _url("order_receipt_pdf", order) in page
+    assert 'data-testid="office-photos"' in page
