@@ -24,6 +24,10 @@ def _lock_order(tenant: Tenant, order_id: int) -> ServiceOrder:
 
 def _check_modifiable(tenant: Tenant, order: ServiceOrder) -> None:
     stage = order_current_stage(tenant=tenant, order=order)
+    if order.signed_off_at is not None:  # the signed work receipt lists the lines as they are
+        raise OrderTransitionRefused(
+            order, _("The customer has signed off this order; its lines can no longer change.")
+        )
     if order.state not in OPEN_STATES:
         raise OrderTransitionRefused(
             order,

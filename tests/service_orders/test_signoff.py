@@ -179,3 +179,30 @@ def test_another_technician_cannot_sign_off(tenant_a, technician_a, make_member,
             signature=signature(),
             assigned_to=colleague,
         )
+
+
+def test_office_cannot_cancel_a_signed_off_line(tenant_a, technician_a, dispatcher_a, order):
+    from service_orders.models import LineStatus, ServiceOrderLine
+    from service_orders.services.line_changes import line_cancel
+    from service_orders.services.stages import OrderTransitionRefused
+
+    fee = lines.line_add_fee(
+        tenant=tenant_a,
+        by=technician_a,
+        order_id=order.pk,
+        description="Call-out",
+        quantity=Decimal("1"),
+        unit_price=Decimal("60"),
+    )
+    order_sign_off(
+        tenant=tenant_a,
+        by=technician_a,
+        order_id=order.pk,
+        signer_name="Zofia Nowak",
+        signature=signature(),
+    )
+    with pytest.raises(OrderTransitionRefused):
+        line_cancel(
+            tenant=tenant_a, by=dispatcher_a, order_id=order.pk, line_id=fee.pk, reason="Oops"
+        )
+    assert ServiceOrderLine.objects.get(pk=fee.pk).status == LineStatus.CREATED
