@@ -35,7 +35,7 @@ WEEKDAY_NAMES = sorted(WEEKDAYS_ABBR.items())
 
 SLA_COLUMNS = [
     Column("code", gettext_lazy("Code"), "code", role=FACT, nowrap=True),
-    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True),
+    Column("name", gettext_lazy("SLA name"), "name", role=TITLE, truncate=True),
     Column("description", gettext_lazy("Description"), role=FACT, truncate=True, breakpoint="md"),
     Column(
         "is_suspended",
@@ -117,7 +117,7 @@ def _working_days_label(calendar: BusinessCalendar) -> str:
 CALENDAR_COLUMNS = [
     Column(
         "name",
-        gettext_lazy("Name"),
+        gettext_lazy("Calendar name"),
         "name",
         role=TITLE,
         truncate=True,

@@ -19,7 +19,7 @@ from ..forms import AgreementGroupForm
 
 GROUP_COLUMNS = [
     Column("code", gettext_lazy("Code"), "code", role=FACT, nowrap=True),
-    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True),
+    Column("name", gettext_lazy("Group name"), "name", role=TITLE, truncate=True),
     Column(
         "default_sla", gettext_lazy("Default SLA"), "default_sla__code", role=FACT, truncate=True
     ),

@@ -70,7 +70,7 @@ ITEM_COLUMNS = [
     ),
     Column(
         "name",
-        gettext_lazy("Name"),
+        gettext_lazy("Item name"),
         "name",
         role=TITLE,
         truncate=True,
@@ -176,7 +176,7 @@ def _group_objects_url(group: ServiceObjectGroup) -> str:
 
 GROUP_COLUMNS = [
     Column("code", gettext_lazy("Code"), "code", role=FACT, nowrap=True),
-    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True),
+    Column("name", gettext_lazy("Group name"), "name", role=TITLE, truncate=True),
     Column(
         "object_count",
         gettext_lazy("Objects"),
@@ -255,7 +255,7 @@ OBJECT_COLUMNS = [
     ),
     Column(
         "name",
-        gettext_lazy("Name"),
+        gettext_lazy("Object name"),
         "name",
         role=TITLE,
         truncate=True,
@@ -388,7 +388,7 @@ TASK_COLUMNS = [
     ),
     Column(
         "name",
-        gettext_lazy("Name"),
+        gettext_lazy("Task name"),
         "name",
         role=TITLE,
         truncate=True,

@@ -38,7 +38,14 @@ def _customer_url(customer: Customer) -> str:
 
 CUSTOMER_COLUMNS = [
     Column("number", gettext_lazy("Number"), "number", role=FACT, nowrap=True, link=_customer_url),
-    Column("name", gettext_lazy("Name"), "name", role=TITLE, truncate=True, link=_customer_url),
+    Column(
+        "name",
+        gettext_lazy("Customer name"),
+        "name",
+        role=TITLE,
+        truncate=True,
+        link=_customer_url,
+    ),
     Column("city", gettext_lazy("City"), "city", role=FACT, truncate=True),
     Column("phone", gettext_lazy("Phone"), role=FACT, nowrap=True, breakpoint="md"),
     Column("email", gettext_lazy("E-mail"), truncate=True, breakpoint="lg"),
