@@ -19,6 +19,7 @@ from tests.factories import (
     ItemFactory,
     ServiceOrderFactory,
 )
+from tests.service_orders.technician_helpers import image_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +88,16 @@ def test_technician_records_work_and_the_customer_signs(todays_order, sign_in, p
     page.get_by_test_id("save-line").click()
     expect(page.get_by_test_id("lines")).to_contain_text("Air filter")
     expect(page.get_by_test_id("lines")).to_contain_text("FX-2291")
+
+    # A photo of the boiler: stored, and shown back through the checking view.
+    page.set_input_files(
+        "input[name=photo]",
+        files=[{"name": "boiler.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}],
+    )
+    page.get_by_test_id("photo-form").locator("button[type=submit]").click()
+    photo = page.get_by_test_id("photos").locator("img")
+    expect(photo).to_have_count(1)
+    expect(photo).to_have_js_property("naturalWidth", 40)
 
     # The customer signs with the mouse on the canvas and types their name.
     page.get_by_test_id("sign-off").click()
