@@ -22,9 +22,9 @@ def _respond_in(scope, get_response, request):
 
 
 def _chosen_membership(request, user):
-    """The session's tenant; else the one the person used last; else (a first sign-in) the
-    membership they have had longest. Never the first by name: names are editable and not
-    unique. A choice made here is remembered on the session and, when it changed, the user."""
+    """The session's tenant; else the one the person used last (stored when they switch or
+    accept an invitation); else the membership they have had longest. Never the first by name:
+    names are editable and not unique. Reads only: no query beyond the memberships."""
     memberships = request.memberships
     if not memberships:
         return None
@@ -32,12 +32,9 @@ def _chosen_membership(request, user):
     chosen = request.session.get(SESSION_TENANT_KEY)
     if chosen in by_tenant:
         return by_tenant[chosen]
-    membership = by_tenant.get(user.last_tenant_id) or min(
+    return by_tenant.get(user.last_tenant_id) or min(
         memberships, key=lambda m: (m.created_at, m.pk)
     )
-    request.session[SESSION_TENANT_KEY] = membership.tenant_id
-    remember_tenant(user, membership.tenant_id)
-    return membership
 
 
 def remember_tenant(user, tenant_id: int) -> None:
