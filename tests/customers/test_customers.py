@@ -117,7 +117,7 @@ def test_customer_list_searches_filters_sorts_and_exports(manager, tenant_a, ten
 
     csv = manager.get(url, {"format": "csv", "status": "active"}).content.decode()
     lines = csv.strip().splitlines()
-    assert lines[0].startswith("Number,Name,City")
+    assert lines[0].startswith("Number,Customer name,City")
     assert "C-000010,Hotel Wawel,Kraków" in csv
     assert "Hospital" not in csv and "Foreign" not in csv
 
