@@ -9,6 +9,8 @@ from .models import (
     GenerationError,
     GenerationRun,
     OrderGenerationSettings,
+    OrderPhoto,
+    OrderSignOff,
     ServiceOrder,
     ServiceOrderLine,
 )
@@ -111,3 +113,35 @@ class GenerationErrorAdmin(TenantOwnedAdmin):
 @admin.register(OrderGenerationSettings)
 class OrderGenerationSettingsAdmin(TenantOwnedAdmin):
     list_display = ("tenant", "horizon_days")
+
+
+class _ReadOnlyAdmin(TenantOwnedAdmin):
+    """Records of what happened on site: shown, never added or changed by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrderPhoto)
+class OrderPhotoAdmin(_ReadOnlyAdmin):
+    list_display = ("order", "original_name", "content_type", "size", "uploaded_at")
+    search_fields = ("order__number", "original_name")
+    list_select_related = ("tenant", "order")
+    raw_id_fields = ("order", "uploaded_by")
+
+
+@admin.register(OrderSignOff)
+class OrderSignOffAdmin(_ReadOnlyAdmin):
+    """A signed work receipt stays as it was signed: no change, no deletion."""
+
+    list_display = ("order", "signer_name", "signed_at", "technician", "language")
+    search_fields = ("order__number", "signer_name")
+    list_select_related = ("tenant", "order", "technician")
+    exclude = ("signature_png", "receipt_pdf")
+    raw_id_fields = ("order", "technician")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

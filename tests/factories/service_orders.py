@@ -4,14 +4,14 @@ import datetime
 from decimal import Decimal
 
 import factory
-from django.utils import translation
+from django.utils import timezone, translation
 
 from service_orders import models as so
 from service_orders.services.stages import default_tree, stage_tree_create
 
 from .agreements import AgreementFactory
 from .customers import CustomerFactory
-from .tenancy import TenantFactory
+from .tenancy import TenantFactory, UserFactory
 
 
 class ServiceOrderFactory(factory.django.DjangoModelFactory):
@@ -97,3 +97,31 @@ class OrderGenerationSettingsFactory(factory.django.DjangoModelFactory):
 
     tenant = factory.SubFactory(TenantFactory)
     horizon_days = 30
+
+
+class OrderPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.OrderPhoto
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    tenant = factory.LazyAttribute(lambda o: o.order.tenant)
+    image = factory.LazyAttribute(lambda o: f"{o.tenant.pk}/orders/{o.order.pk}/photos/x.png")
+    content_type = "image/png"
+    size = 100
+    width = 10
+    height = 10
+
+
+class OrderSignOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.OrderSignOff
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    tenant = factory.LazyAttribute(lambda o: o.order.tenant)
+    signer_name = "Zofia Nowak"
+    signature_png = b"\x89PNG"
+    signed_at = factory.LazyFunction(timezone.now)
+    technician = factory.SubFactory(UserFactory)
+    language = "en"
+    receipt_pdf = b"%PDF-1.7"
+    receipt_sha256 = "0" * 64
