@@ -6,9 +6,13 @@ Idempotent: the tree is created once; each hand-made order is recognised by its 
 generation creates every occurrence exactly once.
 """
 
+import base64
 import datetime
+import io
+from decimal import Decimal
 
 from django.utils import translation
+from PIL import Image, ImageDraw
 
 from customers.models import Customer, ServiceObject, ServiceTask
 from tenancy.context import tenant_scope
@@ -16,7 +20,7 @@ from tenancy.models import Tenant, User
 
 from . import selectors
 from .models import GenerationTrigger, OrderStage, OrderState, ServiceOrder
-from .services import orders, stages
+from .services import lines, orders, signoff, stages
 from .services.generation import generation_run
 from .services.stages import DefaultStage
 
@@ -216,6 +220,8 @@ def _seed_orders(tenant: Tenant, people: dict[str, User], language: str) -> None
                         reason_code_id=reason.pk if reason else None,
                     )
                     continue
+                if code == "done":
+                    _sign_off(tenant, order, tech1 or dispatcher, language)
                 stages.order_stage_move(
                     tenant=tenant,
                     order_id=order.pk,
@@ -225,3 +231,38 @@ def _seed_orders(tenant: Tenant, people: dict[str, User], language: str) -> None
                     else dispatcher,
                     reason_code_id=reason.pk if reason else None,
                 )
+
+
+# The customer who signs the completed demo order's work receipt, per language.
+SIGNERS = {"pl": "Anna Wiśniewska", "pt-br": "Ana Pereira"}
+
+
+def _demo_signature() -> str:
+    """A signature as the pad sends it: a PNG data URL of a few strokes."""
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line([(40, 150), (120, 60), (170, 150), (230, 70), (300, 140)], fill="#111", width=4)
+    draw.line([(320, 120), (420, 90), (560, 110)], fill="#111", width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _sign_off(tenant: Tenant, order: ServiceOrder, technician: User, language: str) -> None:
+    """The completed demo order gets an hour of work and the customer's signed receipt."""
+    lines.line_add_hours(
+        tenant=tenant,
+        by=technician,
+        order_id=order.pk,
+        hours=Decimal("1.5"),
+        description={"pl": "Uruchomienie i regulacja palnika"}.get(
+            language, "Partida e ajuste do queimador"
+        ),
+    )
+    signoff.order_sign_off(
+        tenant=tenant,
+        by=technician,
+        order_id=order.pk,
+        signer_name=SIGNERS.get(language, SIGNERS["pl"]),
+        signature=_demo_signature(),
+    )

@@ -206,3 +206,25 @@ def test_office_cannot_cancel_a_signed_off_line(tenant_a, technician_a, dispatch
             tenant=tenant_a, by=dispatcher_a, order_id=order.pk, line_id=fee.pk, reason="Oops"
         )
     assert ServiceOrderLine.objects.get(pk=fee.pk).status == LineStatus.CREATED
+
+
+def test_the_demo_completed_order_has_a_signed_receipt(tenant_a, make_member):
+    from service_orders import demo
+    from tenancy.roles import Role
+    from tests.factories import CustomerFactory
+
+    tenant_a.default_language = "pl"
+    tenant_a.save()
+    CustomerFactory(tenant=tenant_a, language="pl")
+    people = {
+        "manager": make_member(tenant_a, Role.SERVICE_MANAGER),
+        "dispatcher": make_member(tenant_a, Role.DISPATCHER),
+        "tech1": make_member(tenant_a, Role.TECHNICIAN),
+    }
+    demo.seed(tenant=tenant_a, people=people)
+    demo.seed(tenant=tenant_a, people=people)  # idempotent: still one sign-off
+    completed = ServiceOrder.objects.get(tenant=tenant_a, state=OrderState.COMPLETED)
+    sign_off = OrderSignOff.objects.get(order=completed)
+    assert completed.signed_off_at == sign_off.signed_at
+    text = _text(bytes(sign_off.receipt_pdf))
+    assert "Anna Wiśniewska" in text and "Uruchomienie i regulacja palnika" in text
