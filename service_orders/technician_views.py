@@ -15,6 +15,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tenancy.roles import Capability
@@ -357,7 +358,9 @@ def technician_timer_stop(request, order: ServiceOrder, line_pk: int):
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
     messages.success(
-        request, _("Timer stopped: %(hours)s h recorded.") % {"hours": line.quantity.normalize()}
+        request,
+        _("Timer stopped: %(hours)s h recorded.")
+        % {"hours": number_format(line.quantity, decimal_pos=2)},
     )
     return redirect(_order_url(order, "lines"))
 

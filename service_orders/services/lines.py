@@ -72,7 +72,7 @@ def _audit_line(
             "number": order.number,
             "kind": line.kind,
             "line": line_label(line),
-            "quantity": _quantity_text(line.quantity),
+            "quantity": quantity_text(line.quantity),
         },
         changes={"line": line.pk},
     )
@@ -90,7 +90,7 @@ def line_label(line: ServiceOrderLine) -> str:
     return ""
 
 
-def _quantity_text(quantity: Decimal) -> str:
+def quantity_text(quantity: Decimal) -> str:
     return f"{quantity.normalize():f}"
 
 
