@@ -83,6 +83,9 @@ def _belongs(tenant: Tenant, obj) -> bool:
 # --- Template groups ---------------------------------------------------------------------------
 
 
+TEMPLATE_GROUP_FIELDS = ("name", "parent")
+
+
 def _save_template_group(tenant: Tenant, group: TemplateGroup, data: dict) -> None:
     group.name = data.get("name", group.name)
     parent = data.get("parent")
@@ -103,6 +106,13 @@ def _save_template_group(tenant: Tenant, group: TemplateGroup, data: dict) -> No
 def template_group_create(*, tenant: Tenant, by: User, data: dict) -> TemplateGroup:
     group = TemplateGroup(tenant=tenant)
     _save_template_group(tenant, group, data)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="template_group.create",
+        target=group,
+        params={"record": str(group)},
+    )
     return group
 
 
@@ -111,7 +121,18 @@ def template_group_update(*, tenant: Tenant, by: User, group_id: int, data: dict
     # Locking every group of the tenant would be excessive; locking this one row serialises
     # concurrent moves of the same group, and the database keeps parents within the tenant.
     group = TemplateGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
+    before = audit_snapshot(group, TEMPLATE_GROUP_FIELDS)
     _save_template_group(tenant, group, data)
+    changes = audit_changes(before, audit_snapshot(group, TEMPLATE_GROUP_FIELDS))
+    if changes:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="template_group.update",
+            target=group,
+            params={"record": str(group), "fields": sorted(changes)},
+            changes=changes,
+        )
     return group
 
 
@@ -254,6 +275,7 @@ _REFUSED = {
     ),
     "cancel": gettext_lazy("This agreement is %(state)s and can no longer be cancelled."),
 }
+
 
 def _lock_for(tenant: Tenant, agreement_id: int, transition: str) -> Agreement:
     """The agreement, locked, when ``transition`` still applies to it after the lock."""

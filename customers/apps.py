@@ -11,7 +11,9 @@ class CustomersConfig(AppConfig):
         from web.navigation import NavItem, register, register_group
 
         from .capabilities import VIEW_MASTER_DATA
+        from .events import register_events
 
+        register_events()
         register_sequence("customer", _("Customers"), "C-")
         register_sequence("item", _("Items"), "I-")
         register_sequence("service_object", _("Service objects"), "OBJ-")

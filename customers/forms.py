@@ -190,7 +190,9 @@ class ServiceObjectForm(forms.ModelForm):
         sites = CustomerSite.objects.none()
         parents = ServiceObject.objects.none()
         if customer_id is not None:
-            sites = selectors.customer_sites(tenant=tenant, customer=customer_id)
+            sites = selectors.customer_sites(
+                tenant=tenant, customer=customer_id, keep=self.instance.site_id
+            )
             parents = selectors.customer_objects(tenant=tenant, customer_id=customer_id)
             if self.instance.pk is not None:
                 excluded = selectors.object_descendant_ids(tenant=tenant, obj=self.instance)

@@ -107,6 +107,10 @@ class CustomerSite(TenantOwned):
     city = models.CharField(_("city"), max_length=120)
     country = models.CharField(_("country"), max_length=2, blank=True)
     is_default = models.BooleanField(_("default site"), default=False)
+    # A site that service orders or objects refer to is archived instead of deleted: it stays
+    # on them, and is no longer offered for new ones (see customers.services.site_delete).
+    is_archived = models.BooleanField(_("archived"), default=False)
+    archived_at = models.DateTimeField(_("archived on"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -118,6 +122,10 @@ class CustomerSite(TenantOwned):
                 fields=["tenant", "customer"],
                 condition=models.Q(is_default=True),
                 name="customers_site_one_default",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(is_archived=True, is_default=True),
+                name="customers_site_archived_not_default",
             ),
         ]
 
@@ -138,12 +146,21 @@ class CustomerContact(TenantOwned):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # Archived instead of deleted while service orders refer to it (like a site).
+    is_archived = models.BooleanField(_("archived"), default=False)
+    archived_at = models.DateTimeField(_("archived on"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-is_primary", "name"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        constraints = [tenant_key()]
+        constraints = [
+            tenant_key(),
+            models.CheckConstraint(
+                condition=~models.Q(is_archived=True, is_primary=True),
+                name="customers_contact_archived_not_primary",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

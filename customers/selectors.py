@@ -101,12 +101,21 @@ def customer_get(*, tenant: Tenant, pk: int) -> Customer:
     )
 
 
-def customer_sites(*, tenant: Tenant, customer: Customer) -> QuerySet:
-    return CustomerSite.objects.for_tenant(tenant).filter(customer=customer)
+def customer_sites(
+    *, tenant: Tenant, customer: Customer | int, archived: bool = False, keep: int | None = None
+) -> QuerySet:
+    """The customer's sites in use (what pickers offer), or its archived ones. ``keep``: a
+    site that stays in the list even when archived (the one a record already has)."""
+    wanted = Q(is_archived=archived) | Q(pk=keep) if keep else Q(is_archived=archived)
+    return CustomerSite.objects.for_tenant(tenant).filter(wanted, customer=customer)
 
 
-def customer_contacts(*, tenant: Tenant, customer: Customer) -> QuerySet:
-    return CustomerContact.objects.for_tenant(tenant).filter(customer=customer)
+def customer_contacts(
+    *, tenant: Tenant, customer: Customer | int, archived: bool = False, keep: int | None = None
+) -> QuerySet:
+    """The customer's contacts in use, or its archived ones (``keep`` as for sites)."""
+    wanted = Q(is_archived=archived) | Q(pk=keep) if keep else Q(is_archived=archived)
+    return CustomerContact.objects.for_tenant(tenant).filter(wanted, customer=customer)
 
 
 def site_get(*, tenant: Tenant, customer: Customer, pk: int) -> CustomerSite:

@@ -10,6 +10,7 @@ anyway are caught too, so a race between two requests ends in the same message.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenancy.integrity import save_unique
@@ -202,6 +203,10 @@ def _customer_for_update(tenant: Tenant, customer_id: int) -> Customer:
 
 def _site_apply(site: CustomerSite, *, data: dict) -> None:
     _assign(site, data, SITE_FIELDS)
+    if site.is_archived and site.is_default:
+        raise ValidationError(
+            {"is_default": _("An archived site cannot be the default site; restore it first.")}
+        )
     siblings = CustomerSite.objects.filter(tenant=site.tenant, customer=site.customer).exclude(
         pk=site.pk
     )
@@ -218,6 +223,7 @@ def site_create(*, tenant: Tenant, by: User | None, customer_id: int, data: dict
     customer = _customer_for_update(tenant, customer_id)
     site = CustomerSite(tenant=tenant, customer=customer)
     _site_apply(site, data=data)
+    _audit_create(tenant=tenant, by=by, obj=site, action="customer_site.create")
     return site
 
 
@@ -227,18 +233,72 @@ def site_update(
 ) -> CustomerSite:
     customer = _customer_for_update(tenant, customer_id)
     site = CustomerSite.objects.for_tenant(tenant).get(customer=customer, pk=site_id)
+    before = audit_snapshot(site, SITE_FIELDS)
     _site_apply(site, data=data)
+    _audit_change(tenant=tenant, by=by, obj=site, before=before, action="customer_site.update")
     return site
 
 
+# What removing a site or contact did: records that refer to it keep it, archived.
+ARCHIVED = "archived"
+DELETED = "deleted"
+
+
+def _site_in_use(tenant: Tenant, site: CustomerSite) -> bool:
+    objects = ServiceObject.objects.for_tenant(tenant).filter(site=site)
+    return objects.exists() or bool(usage_of(tenant, site))
+
+
+def _archive(obj, *, tenant: Tenant, by: User | None, flag: str, action: str) -> None:
+    """Hide ``obj`` from the pickers, keeping it for the records that refer to it."""
+    obj.is_archived, obj.archived_at = True, timezone.now()
+    setattr(obj, flag, False)  # an archived site is nobody's default, a contact nobody's primary
+    obj.save(update_fields=["is_archived", "archived_at", flag])
+    audit_record(tenant=tenant, actor=by, action=action, target=obj, params={"record": str(obj)})
+
+
+def _restore(obj, *, tenant: Tenant, by: User | None, action: str) -> None:
+    if not obj.is_archived:
+        return
+    obj.is_archived, obj.archived_at = False, None
+    obj.save(update_fields=["is_archived", "archived_at"])
+    audit_record(tenant=tenant, actor=by, action=action, target=obj, params={"record": str(obj)})
+
+
+def _delete(obj, *, tenant: Tenant, by: User | None, action: str) -> None:
+    audit_record(tenant=tenant, actor=by, action=action, target=obj, params={"record": str(obj)})
+    obj.delete()
+
+
 @transaction.atomic
-def site_delete(*, tenant: Tenant, by: User | None, customer_id: int, site_id: int) -> None:
+def site_delete(*, tenant: Tenant, by: User | None, customer_id: int, site_id: int) -> str:
+    """Delete the site; when service orders or objects refer to it, archive it instead (they
+    keep showing it; pickers no longer offer it). Returns ARCHIVED or DELETED."""
     customer = _customer_for_update(tenant, customer_id)
-    CustomerSite.objects.for_tenant(tenant).get(customer=customer, pk=site_id).delete()
+    site = CustomerSite.objects.for_tenant(tenant).get(customer=customer, pk=site_id)
+    if _site_in_use(tenant, site):
+        if not site.is_archived:
+            _archive(site, tenant=tenant, by=by, flag="is_default", action="customer_site.archive")
+        return ARCHIVED
+    _delete(site, tenant=tenant, by=by, action="customer_site.delete")
+    return DELETED
+
+
+@transaction.atomic
+def site_restore(*, tenant: Tenant, by: User | None, customer_id: int, site_id: int):
+    """Offer an archived site again."""
+    customer = _customer_for_update(tenant, customer_id)
+    site = CustomerSite.objects.for_tenant(tenant).get(customer=customer, pk=site_id)
+    _restore(site, tenant=tenant, by=by, action="customer_site.restore")
+    return site
 
 
 def _contact_apply(contact: CustomerContact, *, data: dict) -> None:
     _assign(contact, data, CONTACT_FIELDS)
+    if contact.is_archived and contact.is_primary:
+        raise ValidationError(
+            {"is_primary": _("An archived contact cannot be the primary one; restore it first.")}
+        )
     siblings = CustomerContact.objects.filter(
         tenant=contact.tenant, customer=contact.customer
     ).exclude(pk=contact.pk)
@@ -256,6 +316,7 @@ def contact_create(
     customer = _customer_for_update(tenant, customer_id)
     contact = CustomerContact(tenant=tenant, customer=customer)
     _contact_apply(contact, data=data)
+    _audit_create(tenant=tenant, by=by, obj=contact, action="customer_contact.create")
     return contact
 
 
@@ -265,14 +326,37 @@ def contact_update(
 ) -> CustomerContact:
     customer = _customer_for_update(tenant, customer_id)
     contact = CustomerContact.objects.for_tenant(tenant).get(customer=customer, pk=contact_id)
+    before = audit_snapshot(contact, CONTACT_FIELDS)
     _contact_apply(contact, data=data)
+    _audit_change(
+        tenant=tenant, by=by, obj=contact, before=before, action="customer_contact.update"
+    )
     return contact
 
 
 @transaction.atomic
-def contact_delete(*, tenant: Tenant, by: User | None, customer_id: int, contact_id: int) -> None:
+def contact_delete(*, tenant: Tenant, by: User | None, customer_id: int, contact_id: int) -> str:
+    """Delete the contact; archive it instead while service orders refer to it. Returns
+    ARCHIVED or DELETED."""
     customer = _customer_for_update(tenant, customer_id)
-    CustomerContact.objects.for_tenant(tenant).get(customer=customer, pk=contact_id).delete()
+    contact = CustomerContact.objects.for_tenant(tenant).get(customer=customer, pk=contact_id)
+    if usage_of(tenant, contact):
+        if not contact.is_archived:
+            _archive(
+                contact, tenant=tenant, by=by, flag="is_primary", action="customer_contact.archive"
+            )
+        return ARCHIVED
+    _delete(contact, tenant=tenant, by=by, action="customer_contact.delete")
+    return DELETED
+
+
+@transaction.atomic
+def contact_restore(*, tenant: Tenant, by: User | None, customer_id: int, contact_id: int):
+    """Offer an archived contact again."""
+    customer = _customer_for_update(tenant, customer_id)
+    contact = CustomerContact.objects.for_tenant(tenant).get(customer=customer, pk=contact_id)
+    _restore(contact, tenant=tenant, by=by, action="customer_contact.restore")
+    return contact
 
 
 # --- Items ---------------------------------------------------------------------------------------
@@ -349,6 +433,7 @@ def _group_apply(group: ServiceObjectGroup, *, tenant: Tenant, data: dict) -> No
 def object_group_create(*, tenant: Tenant, by: User | None, data: dict) -> ServiceObjectGroup:
     group = ServiceObjectGroup(tenant=tenant)
     _group_apply(group, tenant=tenant, data=data)
+    _audit_create(tenant=tenant, by=by, obj=group, action="object_group.create")
     return group
 
 
@@ -357,7 +442,9 @@ def object_group_update(
     *, tenant: Tenant, by: User | None, group_id: int, data: dict
 ) -> ServiceObjectGroup:
     group = ServiceObjectGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
+    before = audit_snapshot(group, OBJECT_GROUP_FIELDS)
     _group_apply(group, tenant=tenant, data=data)
+    _audit_change(tenant=tenant, by=by, obj=group, before=before, action="object_group.update")
     return group
 
 
@@ -407,6 +494,12 @@ def _service_object_errors(tenant: Tenant, obj: ServiceObject, before: dict | No
         return errors
     if obj.site is not None and obj.site.customer_id != obj.customer_id:
         errors["site"] = _("Choose a site of this object's customer.")
+    elif (
+        obj.site is not None
+        and obj.site.is_archived
+        and (before is None or before["site"] != obj.site_id)  # one it had already may stay
+    ):
+        errors["site"] = _("This site is archived: choose another one or restore it first.")
     if parent_error := _parent_errors(tenant, obj):
         errors["parent"] = parent_error
     if before is not None and before["customer"] != obj.customer_id:

@@ -22,6 +22,11 @@ urlpatterns = [
         customers.site_delete,
         name="site_delete",
     ),
+    path(
+        "customers/<int:pk>/sites/<int:site_pk>/restore/",
+        customers.site_restore,
+        name="site_restore",
+    ),
     path("customers/<int:pk>/contacts/add/", customers.contact_add, name="contact_add"),
     path(
         "customers/<int:pk>/contacts/<int:contact_pk>/",
@@ -32,6 +37,11 @@ urlpatterns = [
         "customers/<int:pk>/contacts/<int:contact_pk>/delete/",
         customers.contact_delete,
         name="contact_delete",
+    ),
+    path(
+        "customers/<int:pk>/contacts/<int:contact_pk>/restore/",
+        customers.contact_restore,
+        name="contact_restore",
     ),
     path("items/", catalog.item_list, name="item_list"),
     path("items/add/", catalog.item_create, name="item_create"),

@@ -58,6 +58,18 @@ def _customer_in_use(tenant, customer) -> str | None:
     return None
 
 
+def _site_in_use(tenant, site) -> str | None:
+    if selectors.site_has_orders(tenant=tenant, site=site):
+        return _("Service orders refer to this site.")
+    return None
+
+
+def _contact_in_use(tenant, contact) -> str | None:
+    if selectors.contact_has_orders(tenant=tenant, contact=contact):
+        return _("Service orders refer to this contact.")
+    return None
+
+
 def _agreement_in_use(tenant, agreement) -> str | None:
     if selectors.agreement_has_orders(tenant=tenant, agreement=agreement):
         return _("The agreement has service orders.")
@@ -220,5 +232,8 @@ def register_all() -> None:
         )
     )
     register_usage_check("customers.customer", _customer_in_use)
+    # A site or contact of an order is archived instead of deleted (customers.services).
+    register_usage_check("customers.customersite", _site_in_use)
+    register_usage_check("customers.customercontact", _contact_in_use)
     register_usage_check("agreements.agreement", _agreement_in_use)
     register_usage_check("agreements.agreementline", _agreement_line_in_use)

@@ -154,6 +154,14 @@ def customer_has_orders(*, tenant: Tenant, customer: Customer) -> bool:
     return ServiceOrder.objects.for_tenant(tenant).filter(customer=customer).exists()
 
 
+def site_has_orders(*, tenant: Tenant, site) -> bool:
+    return ServiceOrder.objects.for_tenant(tenant).filter(site=site).exists()
+
+
+def contact_has_orders(*, tenant: Tenant, contact) -> bool:
+    return ServiceOrder.objects.for_tenant(tenant).filter(contact=contact).exists()
+
+
 def agreement_has_orders(*, tenant: Tenant, agreement: Agreement) -> bool:
     return ServiceOrder.objects.for_tenant(tenant).filter(agreement=agreement).exists()
 

@@ -145,10 +145,14 @@ def customer_delete(request, pk: int):
 @capability_required(VIEW_MASTER_DATA)
 def customer_detail(request, pk: int):
     customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    # Archived sites and contacts (kept for the orders that refer to them) are listed apart.
+    sites, contacts = customer.sites.all(), customer.contacts.all()
     context = {
         "customer": customer,
-        "sites": customer.sites.all(),
-        "contacts": customer.contacts.all(),
+        "sites": [site for site in sites if not site.is_archived],
+        "archived_sites": [site for site in sites if site.is_archived],
+        "contacts": [contact for contact in contacts if not contact.is_archived],
+        "archived_contacts": [contact for contact in contacts if contact.is_archived],
         "tree": selectors.customer_object_tree(tenant=request.tenant, customer=customer),
     }
     return render(request, "customers/customers/customer_detail.html", context)
@@ -169,6 +173,7 @@ class SubRecord:
     create: Callable
     update: Callable
     delete: Callable
+    restore: Callable
 
 
 SITE = SubRecord(
@@ -180,6 +185,7 @@ SITE = SubRecord(
     create=services.site_create,
     update=services.site_update,
     delete=services.site_delete,
+    restore=services.site_restore,
 )
 CONTACT = SubRecord(
     kind="contact",
@@ -190,6 +196,7 @@ CONTACT = SubRecord(
     create=services.contact_create,
     update=services.contact_update,
     delete=services.contact_delete,
+    restore=services.contact_restore,
 )
 TITLES = {
     ("site", False): gettext_lazy("Add a service site"),
@@ -202,10 +209,11 @@ TITLES = {
 def _section(request, customer: Customer, spec: SubRecord):
     """The customer page's sites or contacts section, swapped in place of the old one."""
     records = spec.records(tenant=request.tenant, customer=customer)
+    archived = spec.records(tenant=request.tenant, customer=customer, archived=True)
     response = render(
         request,
         f"customers/customers/customer_detail.html#{spec.section}",
-        {"customer": customer, spec.section: records},
+        {"customer": customer, spec.section: records, f"archived_{spec.section}": archived},
     )
     return reswap(retarget(response, f"#customer-{spec.section}"), "outerHTML")
 
@@ -256,10 +264,38 @@ def _record_form(request, customer: Customer, spec: SubRecord, record=None):
 def _record_delete(request, customer: Customer, spec: SubRecord, record):
     if request.method != "POST":  # after the lookups: another tenant's id is a 404 either way
         return HttpResponseNotAllowed(["POST"])
-    spec.delete(
+    outcome = spec.delete(
         tenant=request.tenant, by=request.user, customer_id=customer.pk, **{spec.id_arg: record.pk}
     )
-    return _saved(request, customer, spec, _("%(name)s removed.") % {"name": record})
+    if outcome == services.ARCHIVED:
+        message = str(ARCHIVED_MESSAGES[spec.kind]) % {"name": record}
+    else:
+        message = _("%(name)s removed.") % {"name": record}
+    return _saved(request, customer, spec, message)
+
+
+ARCHIVED_MESSAGES = {
+    "site": gettext_lazy(
+        "%(name)s is archived, not deleted: service orders or objects refer to it. It is no "
+        "longer offered for new ones and can be restored."
+    ),
+    "contact": gettext_lazy(
+        "%(name)s is archived, not deleted: service orders refer to it. It is no longer "
+        "offered for new ones and can be restored."
+    ),
+}
+
+
+def _record_restore(request, customer: Customer, spec: SubRecord, record):
+    """Offer an archived site or contact again (POST; after the lookups, like delete)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    spec.restore(
+        tenant=request.tenant, by=request.user, customer_id=customer.pk, **{spec.id_arg: record.pk}
+    )
+    messages.success(request, _("%(name)s restored.") % {"name": record})
+    url = reverse("customers:customer_detail", args=[customer.pk]) + f"#customer-{spec.section}"
+    return redirect(url)
 
 
 @capability_required(MANAGE_MASTER_DATA)
@@ -280,6 +316,13 @@ def site_delete(request, pk: int, site_pk: int):
     customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
     site = get_or_404(selectors.site_get, tenant=request.tenant, customer=customer, pk=site_pk)
     return _record_delete(request, customer, SITE, site)
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def site_restore(request, pk: int, site_pk: int):
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    site = get_or_404(selectors.site_get, tenant=request.tenant, customer=customer, pk=site_pk)
+    return _record_restore(request, customer, SITE, site)
 
 
 @capability_required(MANAGE_MASTER_DATA)
@@ -304,3 +347,12 @@ def contact_delete(request, pk: int, contact_pk: int):
         selectors.contact_get, tenant=request.tenant, customer=customer, pk=contact_pk
     )
     return _record_delete(request, customer, CONTACT, contact)
+
+
+@capability_required(MANAGE_MASTER_DATA)
+def contact_restore(request, pk: int, contact_pk: int):
+    customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
+    contact = get_or_404(
+        selectors.contact_get, tenant=request.tenant, customer=customer, pk=contact_pk
+    )
+    return _record_restore(request, customer, CONTACT, contact)

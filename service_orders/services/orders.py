@@ -293,9 +293,13 @@ def order_create(*, tenant: Tenant, by: User, data: dict) -> ServiceOrder:
     address = (data.get("address") or "").strip()
     if site is not None and site.customer_id != customer.pk:
         errors["site"] = _("Choose a site of %(customer)s.") % {"customer": customer.name}
+    elif site is not None and site.is_archived:
+        errors["site"] = _("This site is archived: choose another one or restore it first.")
     contact = data.get("contact")
     if contact is not None and contact.customer_id != customer.pk:
         errors["contact"] = _("Choose a contact of %(customer)s.") % {"customer": customer.name}
+    elif contact is not None and contact.is_archived:
+        errors["contact"] = _("This contact is archived: choose another one or restore it first.")
     start, end = data.get("window_start"), data.get("window_end")
     if start and end and end < start:
         errors["window_end"] = _("The end of the window cannot be before its start.")
@@ -376,7 +380,7 @@ def order_create(*, tenant: Tenant, by: User, data: dict) -> ServiceOrder:
 def customer_default_site(*, tenant: Tenant, customer: Customer) -> CustomerSite | None:
     return (
         CustomerSite.objects.for_tenant(tenant)
-        .filter(customer=customer)
+        .filter(customer=customer, is_archived=False)
         .order_by("-is_default", "name", "id")
         .first()
     )

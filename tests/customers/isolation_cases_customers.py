@@ -44,9 +44,11 @@ CASES = {
     "customers:site_add": _customer,
     "customers:site_edit": _site,
     "customers:site_delete": _site,
+    "customers:site_restore": _site,
     "customers:contact_add": _customer,
     "customers:contact_edit": _contact,
     "customers:contact_delete": _contact,
+    "customers:contact_restore": _contact,
     "customers:item_detail": _item,
     "customers:item_edit": _item,
     "customers:object_group_edit": lambda tenant: {

@@ -19,7 +19,7 @@ from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND, WhereNode
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tenancy.context import platform_scope, tenant_scope
+from tenancy.context import current_tenant_id, platform_bypass, platform_scope, tenant_scope
 from tenancy.db_backend import compiler as tenant_compiler
 from tenancy.models import AuditEvent, TenantOwned, TenantQuerySet
 from tenancy.rls import tenant_models
@@ -84,20 +84,31 @@ def _drop_tenant_conditions(where: WhereNode, alias: str) -> None:
             where.children.remove(child)
 
 
+def _in_a_scope() -> bool:
+    """Inside a request's (or a task's) tenant scope, or the platform's; the test's own
+    arrangement code (factories) runs outside any and keeps its filters."""
+    return current_tenant_id.get() is not None or platform_bypass.get()
+
+
 def _remove_app_tenant_filters(monkeypatch) -> None:
     """Every SELECT on a tenant table loses its tenant filter (``for_tenant``, ``tenant=…``,
     ``tenant_id__in=…``), in subqueries too: as if every selector forgot the tenant."""
-    original = tenant_compiler.SQLCompiler.as_sql
+    original_as_sql = tenant_compiler.SQLCompiler.as_sql
+    original_for_tenant = TenantQuerySet.for_tenant
 
     def as_sql(self, *args, **kwargs):
         model = self.query.model
-        if model is not None and issubclass(model, TenantOwned) and self.query.alias_map:
+        tenant_table = model is not None and issubclass(model, TenantOwned)
+        if tenant_table and self.query.alias_map and _in_a_scope():
             self.query = self.query.clone()
             _drop_tenant_conditions(self.query.where, self.query.base_table)
-        return original(self, *args, **kwargs)
+        return original_as_sql(self, *args, **kwargs)
+
+    def for_tenant(self, tenant):
+        return self.all() if _in_a_scope() else original_for_tenant(self, tenant)
 
     monkeypatch.setattr(tenant_compiler.SQLCompiler, "as_sql", as_sql)
-    monkeypatch.setattr(TenantQuerySet, "for_tenant", lambda self, tenant: self.all())
+    monkeypatch.setattr(TenantQuerySet, "for_tenant", for_tenant)
 
 
 def _count_events(**filters) -> int:
@@ -143,18 +154,26 @@ def test_other_tenants_record_is_not_found(url_name, layers, tenant_a, intruder,
     assert client.post(url, {}).status_code == 404
 
 
+# An empty POST to an action may be answered with the page it ends on (200 after its redirect), or
+# refused for its missing input (400) or for the record's state (409): the view found the record.
+ANSWERED = {200, 400, 409}
+
+
 def _owner_status(client, url: str) -> int:
-    """The owner's GET; for an action that only answers POST, the page its POST ends on."""
+    """The owner's GET; for an action that only answers POST, how it answers an empty POST
+    (200 when it is answered at all, see ANSWERED)."""
     response = client.get(url)
-    if response.status_code == 405:
-        response = client.post(url, {}, follow=True)
-    return response.status_code
+    if response.status_code != 405:
+        return response.status_code
+    status = client.post(url, {}, follow=True).status_code
+    return 200 if status in ANSWERED else status
 
 
-@pytest.mark.parametrize("layers", [BOTH, FILTERS_ONLY, RLS_ONLY], indirect=True)
+@pytest.mark.parametrize("layers", [BOTH, RLS_ONLY], indirect=True)
 @pytest.mark.parametrize("url_name", sorted(ISOLATION_CASES))
 def test_the_owner_reaches_its_record(url_name, layers, tenant_a, make_member, client):
-    """The positive control of each case: the 404 above is the other tenant's, not everyone's."""
+    """The positive control of each case: the 404 above is the other tenant's, not everyone's;
+    also without the app's tenant filters (switching row-level security off hides nothing)."""
     owner = make_member(tenant_a, OWNER_ROLES.get(url_name, Role.TENANT_ADMIN))
     url = reverse(url_name, kwargs=case_kwargs(url_name, tenant_a, owner))
     client.force_login(owner)

@@ -5,9 +5,12 @@ distribution column, and foreign keys between distributed tables that do not mat
 """
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, models, transaction
 
-from tenancy.rls import apply_row_level_security, tenant_models
+from customers.models import CustomerSite
+from tenancy.context import tenant_scope
+from tenancy.rls import apply_row_level_security, tenant_foreign_keys, tenant_models
+from tests.factories import CustomerFactory, factory_for_model
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,77 @@ def test_the_set_up_is_idempotent():
     before = sorted(_constraints())
     apply_row_level_security()
     assert sorted(_constraints()) == before
+
+
+# --- The composite keys at work: raw SQL through the application's role ----------------------
+
+RELATIONS = [
+    (model, field)
+    for model in tenant_models()
+    for field in model._meta.concrete_fields
+    if isinstance(field, models.ForeignKey)
+    and field.name != "tenant"
+    and field.related_model in set(tenant_models())
+]
+
+
+def _run_deferred_checks(cursor) -> None:
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _violated_constraint(sql: str, params) -> str | None:
+    """Run ``sql`` and the deferred checks in a savepoint; the foreign key it broke, if any."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    except IntegrityError as exc:
+        return exc.__cause__.diag.constraint_name
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return None
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    RELATIONS,
+    ids=[f"{model._meta.label}.{field.name}" for model, field in RELATIONS],
+)
+def test_a_row_cannot_point_at_another_tenants_record(model, field):
+    """Every relation between tenant tables: a row changed by raw SQL to point at a record of
+    another tenant (whose id exists, in that tenant) is refused by the composite key."""
+    factories = [factory_for_model(m) for m in (model, field.related_model)]
+    assert all(factories), f"add factories for {model._meta.label} and its relations"
+    row, target = factories[0](), factories[1]()
+    assert target.tenant_id != row.tenant_id
+    with connection.cursor() as cursor:
+        _run_deferred_checks(cursor)  # whatever the factories left pending is checked first
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    violated = _violated_constraint(
+        f"UPDATE {table} SET {qn(field.column)} = %s WHERE tenant_id = %s AND id = %s",
+        [target.pk, row.tenant_id, row.pk],
+    )
+    expected = next(
+        name for name, column, _ in tenant_foreign_keys(model) if column == field.column
+    )
+    assert violated == expected
+
+
+def test_inserting_a_site_for_another_tenants_customer_is_refused(tenant_a, tenant_b):
+    """An INSERT in tenant A's own scope (row-level security satisfied) naming tenant B's
+    customer: refused; the same row for tenant A's customer goes in."""
+    own, foreign = CustomerFactory(tenant=tenant_a), CustomerFactory(tenant=tenant_b)
+    sql = (
+        "INSERT INTO customers_customersite (tenant_id, customer_id, name, street, postal_code,"
+        " city, country, is_default, is_archived)"
+        " VALUES (%s, %s, 'Depot', 'Main St 1', '', 'Town', '', false, false)"
+    )
+    with tenant_scope(tenant_a):
+        assert _violated_constraint(sql, [tenant_a.pk, foreign.pk]) == next(
+            name for name, column, _ in tenant_foreign_keys(CustomerSite) if column == "customer_id"
+        )
+        assert _violated_constraint(sql, [tenant_a.pk, own.pk]) is None
+    assert list(CustomerSite.objects.values_list("customer_id", flat=True)) == [own.pk]
