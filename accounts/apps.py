@@ -16,6 +16,7 @@ class AccountsConfig(AppConfig):
         from tenancy.events import ChoiceLabel, register_event
         from tenancy.roles import Capability, Role
 
+        from . import registrations
         from .signals import user_email_address_sync
 
         post_save.connect(
@@ -30,6 +31,7 @@ class AccountsConfig(AppConfig):
         register_event("invitation.revoke", _("Invitation to %(email)s revoked"))
         register_event("invitation.accept", _("%(email)s accepted the invitation"))
         register_event("invitation.decline", _("%(email)s declined the invitation"))
+        registrations.register_all()
         from web.navigation import NavItem, register
 
         register(

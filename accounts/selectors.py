@@ -19,3 +19,8 @@ def invitation_open_list(*, tenant: Tenant) -> QuerySet:
 
 def invitation_get(*, tenant: Tenant, pk: int) -> Invitation:
     return Invitation.objects.for_tenant(tenant).get(pk=pk)
+
+
+def invitation_pending_count(*, tenant: Tenant, now) -> int:
+    """Invitations still waiting for an answer whose link has not expired (home page tile)."""
+    return invitation_open_list(tenant=tenant).filter(expires_at__gt=now).count()

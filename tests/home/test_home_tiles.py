@@ -15,6 +15,7 @@ from tests.factories import (
     CustomerFactory,
     GenerationErrorFactory,
     GenerationRunFactory,
+    InvitationFactory,
     ServiceOrderFactory,
 )
 
@@ -122,3 +123,13 @@ def test_home_runs_a_constant_number_of_queries(
     GenerationErrorFactory.create_batch(5, run=GenerationRunFactory(tenant=tenant_a))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("home"))
+
+
+def test_tenant_admin_sees_invitations_still_waiting(tenant_a, tenant_b, admin_a, client_for):
+    InvitationFactory.create_batch(2, tenant=tenant_a)
+    InvitationFactory(tenant=tenant_a, expires_at=timezone.now() - datetime.timedelta(hours=1))
+    InvitationFactory(tenant=tenant_a, accepted_at=timezone.now())
+    InvitationFactory(tenant=tenant_b)
+    response = client_for(admin_a).get(reverse("home"))
+    assert _count(response, "pending_invitations") == 2
+    assert _link(response, "pending_invitations").startswith(reverse("accounts:members"))
