@@ -6,13 +6,17 @@ from tenancy.admin import TenantOwnedAdmin
 from tenancy.models import TenantOwned
 
 from .models import (
+    DeletedOccurrence,
     GenerationError,
     GenerationRun,
     OrderGenerationSettings,
     OrderPhoto,
     OrderSignOff,
+    OrderStage,
+    ReasonCode,
     ServiceOrder,
     ServiceOrderLine,
+    StageLog,
 )
 
 
@@ -66,6 +70,8 @@ class ServiceOrderAdmin(TenantOwnedAdmin):
         "contact",
         "responsible",
         "preferred_technician",
+        "assigned_technician",
+        "stage",
         "created_by",
     )
     readonly_fields = ("state", "calculated_date", "created_at")
@@ -145,3 +151,40 @@ class OrderSignOffAdmin(_ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OrderStage)
+class OrderStageAdmin(TenantOwnedAdmin):
+    """The stage tree is configured on its own page (rules checked by the service); the admin
+    shows it."""
+
+    list_display = ("name", "code", "state", "parent", "is_initial", "position")
+    list_filter = ("tenant", "state")
+    search_fields = ("name", "code")
+    list_select_related = ("tenant", "parent")
+    raw_id_fields = ("parent",)
+    readonly_fields = ("is_initial",)
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(TenantOwnedAdmin):
+    list_display = ("name", "code", "stage")
+    search_fields = ("name", "code")
+    list_select_related = ("tenant", "stage")
+    raw_id_fields = ("stage",)
+
+
+@admin.register(StageLog)
+class StageLogAdmin(_ReadOnlyAdmin):
+    list_display = ("order", "kind", "from_stage", "to_stage", "by", "at")
+    list_filter = ("tenant", "kind")
+    search_fields = ("order__number", "reason_text")
+    list_select_related = ("tenant", "order", "from_stage", "to_stage", "by")
+    raw_id_fields = ("order", "from_stage", "to_stage", "reason_code", "by")
+
+
+@admin.register(DeletedOccurrence)
+class DeletedOccurrenceAdmin(_ReadOnlyAdmin):
+    list_display = ("order_number", "agreement_line", "calculated_date", "deleted_by", "deleted_at")
+    search_fields = ("order_number",)
+    raw_id_fields = ("agreement_line", "deleted_by")

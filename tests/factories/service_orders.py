@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from service_orders import models as so
 from service_orders.services.stages import default_tree, stage_tree_create
 
-from .agreements import AgreementFactory
+from .agreements import AgreementFactory, AgreementLineFactory
 from .customers import CustomerFactory
 from .tenancy import TenantFactory, UserFactory
 
@@ -54,6 +54,25 @@ class ReasonCodeFactory(factory.django.DjangoModelFactory):
     tenant = factory.LazyAttribute(lambda o: o.stage.tenant)
     code = factory.Sequence(lambda n: f"reason-{n}")
     name = factory.Sequence(lambda n: f"Reason {n}")
+
+
+class StageLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.StageLog
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    tenant = factory.LazyAttribute(lambda o: o.order.tenant)
+    to_state = so.OrderState.NEW
+
+
+class DeletedOccurrenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.DeletedOccurrence
+
+    agreement_line = factory.SubFactory(AgreementLineFactory)
+    tenant = factory.LazyAttribute(lambda o: o.agreement_line.tenant)
+    calculated_date = datetime.date(2026, 4, 1)
+    order_number = factory.Sequence(lambda n: f"SO-D{n:05d}")
 
 
 class ServiceOrderLineFactory(factory.django.DjangoModelFactory):
