@@ -30,11 +30,13 @@ from web.permissions import capability_required, request_can
 from web.submissions import create_once_url
 
 from . import selectors
-from .capabilities import DISPATCH, GENERATE_ORDERS, VIEW_ORDERS
+from .capabilities import CHANGE_ORDERS, DISPATCH, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import GenerationForm, OrderFilterForm
 from .models import Origin, RunStatus, ServiceOrder
 from .services.generation import PlannedOrder, generation_plan, generation_run_enqueue
 from .services.orders import OrderTransitionRefused, order_cancel
+from .workflow_forms import BulkActionForm
+from .workflow_views import workflow_context
 
 # --- Orders ---------------------------------------------------------------------------------
 
@@ -57,6 +59,13 @@ def _window_shown(order: ServiceOrder) -> str:
 
 
 ORDER_COLUMNS = [
+    Column(
+        "select",
+        gettext_lazy("Select"),
+        template="service_orders/cells/select.html",
+        capability=CHANGE_ORDERS,
+        export=False,
+    ),
     Column(
         "number",
         gettext_lazy("Number"),
@@ -81,6 +90,7 @@ ORDER_COLUMNS = [
         lambda o: o.agreement.number if o.agreement_id else "",
         nowrap=True,
         breakpoint="lg",
+        display=lambda o: o.agreement.number if o.agreement_id else "",
         link=link_to("agreements:agreement_detail", "agreement_id"),
     ),
     Column(
@@ -119,6 +129,26 @@ ORDER_COLUMNS = [
         template="service_orders/cells/conflict.html",
         breakpoint="md",
     ),
+    Column(
+        "stage",
+        gettext_lazy("Stage"),
+        "stage__position",
+        lambda o: o.stage.name if o.stage_id else "",
+        role=FACT,
+        breakpoint="md",
+    ),
+    Column(
+        "assigned_technician",
+        gettext_lazy("Technician"),
+        "assigned_technician__email",
+        lambda o: (
+            (o.assigned_technician.get_full_name() or o.assigned_technician.email)
+            if o.assigned_technician_id
+            else ""
+        ),
+        truncate=True,
+        breakpoint="xl",
+    ),
 ]
 
 
@@ -133,7 +163,7 @@ def order_list(request):
         columns=ORDER_COLUMNS,
         default_sort="-number",
         csv_filename="service-orders",
-        context={"filters": filters},
+        context={"filters": filters, "bulk_form": BulkActionForm(tenant=request.tenant)},
     )
 
 
@@ -145,9 +175,13 @@ def _order_or_404(request, pk: int) -> ServiceOrder:
     return get_or_404(selectors.order_get, tenant=request.tenant, pk=pk)
 
 
-def _render_order(request, order: ServiceOrder, *, status: int = 200, refusal: str = ""):
+def _render_order(
+    request, order: ServiceOrder, *, status: int = 200, refusal: str = "", **workflow_forms
+):
     lines = selectors.order_lines(tenant=request.tenant, order=order)
     context = {
+        **workflow_context(request, order, lines),
+        **workflow_forms,
         "order": order,
         "lines": lines,
         "total": sum((line.amount for line in lines), Decimal("0.00")),

@@ -171,8 +171,9 @@ def test_list_runs_a_constant_number_of_queries(
     client = client_for(manager_a)
     client.get(LIST)  # warm the session
     # session, user, memberships, tenant scope (4: nested in the test transaction it first reads
-    # the settings it will restore), count, customer and agreement choices, page
-    with django_assert_max_num_queries(12):
+    # the settings it will restore), count, customer, agreement, stage and technician choices,
+    # page, and the bulk form's stage and technician choices
+    with django_assert_max_num_queries(16):
         response = client.get(LIST, {"sort": "customer"})
     assert len(response.context["rows"]) == 25
 
@@ -293,8 +294,9 @@ def test_detail_runs_a_constant_number_of_queries(
     client = client_for(manager_a)
     url = reverse("service_orders:order_detail", args=[full_order.pk])
     client.get(url)
-    # session, user, memberships, tenant scope (4), order, lines, timeline
-    with django_assert_max_num_queries(11):
+    # session, user, memberships, tenant scope (4), order, lines, next stages and their reasons,
+    # technicians to assign, stage log, activity log, and the field work's own reads
+    with django_assert_max_num_queries(18):
         response = client.get(url)
     assert len(response.context["lines"]) == 32
     assert "Change 29" in response.content.decode()
