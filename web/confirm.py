@@ -91,5 +91,7 @@ def confirmation_refused(request, confirmation: Confirmation, refusal: str):
 def confirmed_redirect(request, url: str):
     """After the action: the dialog makes the browser load ``url``; a plain form redirects."""
     if request.htmx:
-        return HttpResponseClientRedirect(url)
+        # Without the #fragment: a location differing from the page only by its fragment would
+        # scroll instead of loading the page (and its messages) again.
+        return HttpResponseClientRedirect(url.split("#", 1)[0])
     return redirect(url)

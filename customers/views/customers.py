@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_htmx.http import reswap, retarget
 
+from web.confirm import (
+    Confirmation,
+    confirmation_form,
+    confirmation_response,
+    confirmed_redirect,
+)
 from web.forms import attach_errors
+from web.htmx import with_messages
 from web.lists import BADGE, FACT, TITLE, Column, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
@@ -126,17 +133,28 @@ def customer_edit(request, pk: int):
 @capability_required(MANAGE_MASTER_DATA)
 def customer_delete(request, pk: int):
     customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
-    if request.method == "POST":
-        try:
-            services.customer_delete(
-                tenant=request.tenant, by=request.user, customer_id=customer.pk
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("customers:customer_detail", pk=customer.pk)
-        messages.success(request, _("Customer %(name)s deleted.") % {"name": customer.name})
-        return redirect("customers:customer_list")
-    return render(request, "customers/customers/customer_delete.html", {"customer": customer})
+    detail_url = reverse("customers:customer_detail", args=[customer.pk])
+    form = confirmation_form(request)
+    if not form.is_valid():
+        confirmation = Confirmation(
+            title=_("Delete customer %(customer)s?") % {"customer": customer},
+            consequence=_(
+                "Its service sites and contacts are deleted with it. This cannot be undone. "
+                "A customer with service objects, agreements or orders cannot be deleted; "
+                "deactivate it instead."
+            ),
+            button=_("Delete"),
+            cancel_url=detail_url,
+            form=form,
+        )
+        return confirmation_response(request, confirmation)
+    try:
+        services.customer_delete(tenant=request.tenant, by=request.user, customer_id=customer.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return confirmed_redirect(request, detail_url)
+    messages.success(request, _("Customer %(name)s deleted.") % {"name": customer.name})
+    return confirmed_redirect(request, reverse("customers:customer_list"))
 
 
 # --- Detail --------------------------------------------------------------------------------------
@@ -219,14 +237,16 @@ def _section(request, customer: Customer, spec: SubRecord):
 
 
 def _saved(request, customer: Customer, spec: SubRecord, message: str):
-    if request.htmx:
-        return _section(request, customer, spec)
     messages.success(request, message)
+    if request.htmx:
+        return with_messages(request, _section(request, customer, spec))
     return redirect("customers:customer_detail", pk=customer.pk)
 
 
 def _record_form(request, customer: Customer, spec: SubRecord, record=None):
-    form = spec.form_class(request.POST or None, instance=record)
+    # A new site is in the tenant's country unless the user says otherwise.
+    initial = {"country": request.tenant.country} if spec is SITE and record is None else None
+    form = spec.form_class(request.POST or None, instance=record, initial=initial)
     if request.method == "POST" and form.is_valid():
         common = {"tenant": request.tenant, "by": request.user, "customer_id": customer.pk}
         if record is None:
@@ -261,17 +281,48 @@ def _record_form(request, customer: Customer, spec: SubRecord, record=None):
     return render(request, template, context)
 
 
+DELETE_QUESTIONS = {
+    "site": (
+        gettext_lazy("Remove the service site %(name)s of %(customer)s?"),
+        gettext_lazy(
+            "It is no longer offered for new orders and objects. If service orders or objects "
+            "refer to it, it is archived instead: they keep it, and it can be restored. "
+            "Otherwise this cannot be undone."
+        ),
+    ),
+    "contact": (
+        gettext_lazy("Remove the contact %(name)s of %(customer)s?"),
+        gettext_lazy(
+            "It is no longer offered for new orders. If service orders refer to it, it is "
+            "archived instead: they keep it, and it can be restored. Otherwise this cannot be "
+            "undone."
+        ),
+    ),
+}
+
+
 def _record_delete(request, customer: Customer, spec: SubRecord, record):
-    if request.method != "POST":  # after the lookups: another tenant's id is a 404 either way
-        return HttpResponseNotAllowed(["POST"])
+    """Asks first (web.confirm; after the lookups, so another tenant's id is a 404 either way)."""
+    form = confirmation_form(request)
+    if not form.is_valid():
+        question, consequence = DELETE_QUESTIONS[spec.kind]
+        confirmation = Confirmation(
+            title=str(question) % {"name": record, "customer": customer.name},
+            consequence=str(consequence),
+            button=_("Remove"),
+            cancel_url=reverse("customers:customer_detail", args=[customer.pk]),
+            form=form,
+        )
+        return confirmation_response(request, confirmation)
     outcome = spec.delete(
         tenant=request.tenant, by=request.user, customer_id=customer.pk, **{spec.id_arg: record.pk}
     )
     if outcome == services.ARCHIVED:
-        message = str(ARCHIVED_MESSAGES[spec.kind]) % {"name": record}
+        messages.success(request, str(ARCHIVED_MESSAGES[spec.kind]) % {"name": record})
     else:
-        message = _("%(name)s removed.") % {"name": record}
-    return _saved(request, customer, spec, message)
+        messages.success(request, _("%(name)s removed.") % {"name": record})
+    url = reverse("customers:customer_detail", args=[customer.pk]) + f"#customer-{spec.section}"
+    return confirmed_redirect(request, url)
 
 
 ARCHIVED_MESSAGES = {

@@ -49,8 +49,9 @@ document.addEventListener("close", function (event) {
 }, true);
 
 // Searchable pickers (web.pickers.PickerSelect): Tom Select on a plain <select>, which keeps
-// working on its own without JavaScript. With data-fl-search-url the picker also asks the
-// server as the user types (for lists too long to send whole).
+// working on its own without JavaScript. With data-fl-search-url and a long list the picker also
+// asks the server as the user types.
+const FL_PICKER_REMOTE_FROM = 200;
 function flPickers(root) {
   if (!window.TomSelect) return;
   root.querySelectorAll("select[data-fl-picker]").forEach(function (select) {
@@ -69,15 +70,22 @@ function flPickers(root) {
         },
       },
     };
-    if (url) {
+    // Short lists are searched in the page; a long one also asks the server (which matches on
+    // numbers and cities the option text may not show).
+    if (url && select.options.length > FL_PICKER_REMOTE_FROM) {
       settings.load = function (query, callback) {
+        const picker = this;
         const extra = select.dataset.flSearchParams || "";
         fetch(url + "?q=" + encodeURIComponent(query) + (extra ? "&" + extra : ""), {
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         })
           .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-          .then(function (data) { callback(data.results); })
+          .then(function (data) {
+            // An answer that arrives after the user chose (or typed on) is not for this query.
+            if (picker.inputValue() !== query) return callback();
+            callback(data.results);
+          })
           .catch(function () { callback(); });
       };
       settings.shouldLoad = function (query) { return query.length >= 1; };

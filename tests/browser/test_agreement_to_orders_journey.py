@@ -12,6 +12,7 @@ from agreements.models import Agreement
 from customers.models import Customer, ServiceObject
 from service_orders.models import ServiceOrder
 from tenancy.models import User
+from tests.browser.pickers import pick
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +49,8 @@ def test_customer_object_agreement_from_template_activate_generate_see_orders(
     )
     customer = Customer.objects.get(name="Browar Tyski S.A.")
     boiler = ServiceObject.objects.get(serial_number="SB-3-2019-77")
-    page.select_option("select[name=template]", str(template.pk))
-    page.select_option("select[name=customer]", str(customer.pk))
+    pick(page, "template", template.description)
+    pick(page, "customer", customer.name)
     today = datetime.date.today()
     page.fill("input[name=start_date]", today.isoformat())
     page.locator("main form button[type=submit]").click()
@@ -58,12 +59,12 @@ def test_customer_object_agreement_from_template_activate_generate_see_orders(
 
     # Cover the object and plan a weekly inspection of it.
     add_object = page.get_by_test_id("object-add")
-    add_object.locator("select[name=service_object]").select_option(str(boiler.pk))
+    pick(page, "service_object", boiler.name, within=add_object)
     add_object.locator("button[type=submit]").click()
     expect(page.get_by_test_id("object-list")).to_contain_text("Steam boiler 3")
     page.get_by_role("link", name="Add line").click()
     page.fill("input[name=description]", "Weekly steam boiler check")
-    page.select_option("select[name=service_object]", str(boiler.pk))
+    pick(page, "service_object", boiler.name)
     page.select_option("select[name=interval_unit]", "week")
     page.fill("input[name=interval_count]", "1")
     page.locator("main form button[type=submit]").click()

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from agreements.models import Agreement, AgreementState, IntervalUnit
 from tenancy.models import Tenant, User
 from tests.browser.layout import PHONE, assert_no_sideways_scroll
+from tests.browser.pickers import pick
 from tests.factories import (
     AgreementFactory,
     AgreementLineFactory,
@@ -52,8 +53,8 @@ def test_manager_creates_an_agreement_from_a_template_and_activates_it(
 
     page.goto(f"{live_server.url}/agreements/")
     page.get_by_role("link", name="New agreement from template").click()
-    page.select_option("select[name=template]", str(template.pk))
-    page.select_option("select[name=customer]", str(customer.pk))
+    pick(page, "template", template.description)
+    pick(page, "customer", customer.name)
     page.fill("input[name=start_date]", datetime.date.today().isoformat())
     assert_no_sideways_scroll(page)
     page.locator("main form button[type=submit]").click()
@@ -64,15 +65,16 @@ def test_manager_creates_an_agreement_from_a_template_and_activates_it(
     assert agreement.created_from_id == template.pk
 
     add_object = page.get_by_test_id("object-add")
-    add_object.locator("select[name=service_object]").select_option(str(boiler.pk))
+    pick(page, "service_object", boiler.name, within=add_object)
     add_object.locator("button[type=submit]").click()
     expect(page.get_by_test_id("object-list")).to_contain_text("Boiler Vitodens 200")
 
     page.get_by_role("link", name="Add line").click()
     page.fill("input[name=description]", "Boiler inspection")
-    page.select_option("select[name=service_object]", str(boiler.pk))
+    pick(page, "service_object", boiler.name)
     page.select_option("select[name=interval_unit]", "week")
     page.fill("input[name=interval_count]", "3")
+    page.get_by_text("Planning details").click()  # the folded section
     page.locator("input[name=excluded_months][value='8']").check()
     page.locator("input[name=exclude_holidays]").check()
     assert_no_sideways_scroll(page)

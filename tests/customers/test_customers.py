@@ -230,7 +230,13 @@ def test_site_edit_and_delete(manager, tenant_a):
     assert response.status_code == 302
     site.refresh_from_db()
     assert (site.name, site.country) == ("Renamed", "PL")
-    manager.post(reverse("customers:site_delete", args=[customer.pk, site.pk]))
+    url = reverse("customers:site_delete", args=[customer.pk, site.pk])
+    manager.post(url)  # without the confirmation nothing happens
+    assert CustomerSite.objects.filter(pk=site.pk).exists()
+    question = manager.get(url).content.decode()
+    assert f"Remove the service site {site} of {customer.name}?" in question
+    response = manager.post(url, {"confirmed": "1"}, follow=True)
+    assert f"{site} removed." in response.content.decode()
     assert not CustomerSite.objects.filter(pk=site.pk).exists()
 
 
@@ -289,7 +295,14 @@ def test_one_primary_contact_per_customer(manager, tenant_a):
         {"name": "Anna", "email": "not-an-email"},
     )
     assert "valid email" in _errors(response, "email")
-    manager.post(reverse("customers:contact_delete", args=[customer.pk, anna.pk]), **HTMX)
+    url = reverse("customers:contact_delete", args=[customer.pk, anna.pk])
+    assert "<html" not in manager.get(url, **HTMX).content.decode()  # the dialog's content
+    manager.post(url, **HTMX)
+    assert CustomerContact.objects.filter(pk=anna.pk).exists()
+    response = manager.post(url, {"confirmed": "1"}, **HTMX)
+    assert response.headers["HX-Redirect"].startswith(
+        reverse("customers:customer_detail", args=[customer.pk])
+    )
     assert not CustomerContact.objects.filter(pk=anna.pk).exists()
 
 
@@ -308,7 +321,9 @@ def test_one_primary_contact_per_customer(manager, tenant_a):
 def test_a_customer_in_use_cannot_be_deleted(manager, tenant_a, make_dependant):
     customer = CustomerFactory(tenant=tenant_a)
     make_dependant(customer)
-    response = manager.post(reverse("customers:customer_delete", args=[customer.pk]), follow=True)
+    response = manager.post(
+        reverse("customers:customer_delete", args=[customer.pk]), {"confirmed": "1"}, follow=True
+    )
     assert "cannot be deleted. Deactivate it instead." in response.content.decode()
     assert Customer.objects.filter(pk=customer.pk).exists()
 
@@ -319,7 +334,9 @@ def test_an_unused_customer_is_deleted_with_its_sites_and_contacts(manager, tena
     CustomerContactFactory(customer=customer)
     url = reverse("customers:customer_delete", args=[customer.pk])
     assert "cannot be undone" in manager.get(url).content.decode()
-    response = manager.post(url)
+    assert manager.post(url).status_code == 200  # skipped the confirmation: nothing deleted
+    assert Customer.objects.filter(pk=customer.pk).exists()
+    response = manager.post(url, {"confirmed": "1"})
     assert response.url == reverse("customers:customer_list")
     assert not Customer.objects.filter(pk=customer.pk).exists()
     assert not CustomerSite.objects.filter(customer_id=customer.pk).exists()
