@@ -136,18 +136,8 @@ ORDER_COLUMNS = [
         lambda o: o.stage.name if o.stage_id else "",
         role=FACT,
         breakpoint="md",
-    ),
-    Column(
-        "assigned_technician",
-        gettext_lazy("Technician"),
-        "assigned_technician__email",
-        lambda o: (
-            (o.assigned_technician.get_full_name() or o.assigned_technician.email)
-            if o.assigned_technician_id
-            else ""
-        ),
-        truncate=True,
-        breakpoint="xl",
+        # the stage, and under it who the order is assigned to
+        template="service_orders/cells/stage.html",
     ),
 ]
 
