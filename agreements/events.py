@@ -50,3 +50,4 @@ def register_events() -> None:
     register_event("agreement.line_stop", _("%(number)s: line %(position)s stopped"))
     register_event("agreement.line_unstop", _("%(number)s: line %(position)s runs again"))
     register_event("agreement.line_delete", _("%(number)s: line %(position)s deleted"))
+    register_event("agreement.line_restore", _("%(number)s: line %(position)s restored"))
