@@ -89,7 +89,7 @@ MEMBER_COLUMNS = [
     Column("created_at", gettext_lazy("Member since"), "created_at", nowrap=True, breakpoint="lg"),
     Column(
         "edit",
-        _("Edit"),
+        gettext_lazy("Edit"),
         role=ACTION,
         link=link_to("accounts:member_edit"),
         export=False,
