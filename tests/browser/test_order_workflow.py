@@ -43,7 +43,9 @@ def test_dispatcher_creates_an_order_and_advances_it(acme, sign_in, page, live_s
     # Holding asks for a reason: without one the dialog says so beside the field.
     page.get_by_test_id("stage-hold").click()
     page.get_by_test_id("confirm-stage-hold").click()
-    expect(page.get_by_text("Wstrzymane needs a reason")).to_be_visible()
+    error = page.locator("[data-field=reason_code] .invalid-feedback")
+    expect(error).to_be_visible()  # in the dispatcher's language, naming the stage
+    expect(error).to_contain_text("Wstrzymane")
     page.select_option("select[name=reason_code]", label="Oczekiwanie na części")
     page.get_by_test_id("confirm-stage-hold").click()
     expect(page.get_by_test_id("order-stage")).to_have_text("Wstrzymane")
