@@ -261,7 +261,7 @@ def open_order_counts(*, tenant: Tenant, today: datetime.date) -> dict[str, int]
     return ServiceOrder.objects.for_tenant(tenant).aggregate(
         open=Count("id", filter=is_open),
         conflicts=Count("id", filter=is_open & Q(calendar_conflict=True)),
-        unassigned_week=Count("id", filter=is_open & week & Q(preferred_technician__isnull=True)),
+        unassigned_week=Count("id", filter=is_open & week & Q(assigned_technician__isnull=True)),
         **{state: Count("id", filter=Q(state=state)) for state in OPEN_STATES},
     )
 
