@@ -22,7 +22,7 @@ from web.registry import (
 )
 
 from . import selectors
-from .capabilities import GENERATE_ORDERS, VIEW_ORDERS
+from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import OrderGenerationSettingsForm
 from .models import OPEN_STATES
 from .services.generation_settings import order_generation_settings_update
@@ -38,7 +38,7 @@ def _agreement_orders(request, agreement) -> dict:
 
 
 def _customer_orders(request, customer) -> dict:
-    return {"customer": customer}
+    return {"customer": customer, "can_create": request_can(request, CHANGE_ORDERS)}
 
 
 def _object_order_lines(request, obj) -> dict:
