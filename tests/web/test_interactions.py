@@ -18,6 +18,7 @@ from tests.factories import (
     CustomerFactory,
     CustomerSiteFactory,
     ItemFactory,
+    MembershipFactory,
     ServiceObjectFactory,
     ServiceOrderFactory,
     ServiceTaskFactory,
@@ -79,6 +80,10 @@ def _pages(tenant):
         "sla:calendar_edit": [calendar.pk],
         "sla:calendar_create": [],
         "sla:sla_create": [],
+        "service_orders:order_create": [],
+        "service_orders:generation": [],
+        "service_orders:generation_errors": [],
+        "service_orders:stage_create": [],
     }
 
 
@@ -89,6 +94,20 @@ def test_every_detail_and_form_page_has_breadcrumbs(tenant_a, manager):
         crumbs = _crumbs(response.content.decode())
         assert 'aria-current="page"' in crumbs, name
         assert crumbs.count("<a href=") >= 1, name
+
+
+def test_the_tenant_admins_form_pages_have_breadcrumbs(tenant_a, admin_a, client):
+    client.force_login(admin_a)
+    membership = MembershipFactory(tenant=tenant_a)
+    for name, args in {
+        "accounts:invite": [],
+        "accounts:member_edit": [membership.pk],
+        "accounts:numbers": [],
+    }.items():
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, name
+        crumbs = _crumbs(response.content.decode())
+        assert 'aria-current="page"' in crumbs and "<a href=" in crumbs, name
 
 
 def test_the_agreement_page_links_its_customer_objects_and_tasks(tenant_a, manager):
