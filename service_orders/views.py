@@ -65,6 +65,7 @@ ORDER_COLUMNS = [
         template="service_orders/cells/select.html",
         capability=CHANGE_ORDERS,
         export=False,
+        hide_label=True,
     ),
     Column(
         "number",

@@ -61,6 +61,7 @@ class Column:
     nowrap: bool = False  # never wraps (numbers, dates)
     capability: str | None = None  # only users with this capability see the column
     export: bool = True  # False: not a CSV column (actions)
+    hide_label: bool = False  # the header is for screen readers only (e.g. a checkbox column)
 
     def __post_init__(self):
         if self.role not in ROLES:

@@ -107,3 +107,16 @@ def test_the_phone_panel_sorts_and_says_how_many_filters_apply(tenant_a, manager
     assert 'class="collapse fl-collapse-sm show"' in filtered
     assert 'aria-expanded="true"' in filtered
     assert '<span class="badge text-bg-primary">1</span>' in filtered
+
+
+def test_a_hidden_label_is_read_out_but_not_shown(rf):
+    column = Column("select", "Select", hide_label=True)
+    request = rf.get("/")
+    html = Template("{% load fieldline %}{% sort_header column %}").render(
+        Context({"column": column, "request": request})
+    )
+    assert '<span class="visually-hidden">Select</span>' in html
+    shown = Template("{% load fieldline %}{% sort_header column %}").render(
+        Context({"column": Column("name", "Name"), "request": request})
+    )
+    assert "visually-hidden" not in shown and "Name" in shown

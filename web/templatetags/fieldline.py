@@ -30,7 +30,7 @@ def _column_classes(column, *, header: bool = False) -> str:
 def sort_header(context, column):
     """A table header that links to sorting by this column (toggling the direction)."""
     classes = _column_classes(column, header=True)
-    if getattr(column, "role", "") == "action":
+    if getattr(column, "role", "") == "action" or getattr(column, "hide_label", False):
         return format_html(
             '<th scope="col" class="{}"><span class="visually-hidden">{}</span></th>',
             classes,
@@ -140,15 +140,6 @@ def detail_panels(context, slot: str, obj):
     return mark_safe("".join(parts))  # noqa: S308 - each part is an autoescaped template
 
 
-@register.filter
-def weekday_date(value):
-    """A date with its weekday as the reader's language writes it ("piątek, 4 grudnia 2026");
-    see web/dates.py."""
-    from ..dates import weekday_date as format_weekday_date
-
-    return format_weekday_date(value) if value else ""
-
-
 @register.inclusion_tag("web/_breadcrumbs.html")
 def breadcrumbs(*trail):
     """The page's place: ``{% breadcrumbs "customers:customer_list" customer _("Edit") %}``.
@@ -203,3 +194,12 @@ def undo_offer(context):
         "offer": undo_offer_take(request) if request is not None else None,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def weekday_date(value):
+    """A date with its weekday as the reader's language writes it ("piątek, 4 grudnia 2026");
+    see web/dates.py."""
+    from ..dates import weekday_date as format_weekday_date
+
+    return format_weekday_date(value) if value else ""
