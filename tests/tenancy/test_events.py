@@ -120,7 +120,7 @@ def test_every_registered_sentence_reads_in_every_language():
             english = str(sentence if sentence is not None else kind.sentence(variant))
             names = PLACEHOLDER.findall(english)
             params = {**variant, **{name: f"<{name}>" for name in names}}
-            params.update({name: 3 for name in COUNTS & set(names)})  # plural sentences count
+            params.update(dict.fromkeys(COUNTS & set(names), 3))  # plural sentences count
             event = AuditEvent(action=kind.code, target_type="tenancy.tenant", params=params)
             for language in ("en", "pt-br", "ru", "pl", "fr", "et"):
                 with translation.override(language):
