@@ -242,5 +242,8 @@ LOGGING = {
         # Django's own logger has a console handler of its own; don't print its lines twice.
         "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every step of every receipt at INFO; only its problems matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
