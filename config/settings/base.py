@@ -157,6 +157,10 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("FIELDLINE_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Fieldline"
+# A code also counts in the 30-second window either side of its own (RFC 6238 §5.2 allows one
+# step of drift): a code typed on a phone as its window ends, or a clock a few seconds off, is not
+# refused. A used code is still refused a second time.
+MFA_TOTP_TOLERANCE = 1
 # Sessions are recorded at sign-in; tracking every request would cost a write per page.
 USERSESSIONS_TRACK_ACTIVITY = False
 # Platform admins must use two-factor sign-in (production settings turn this on).
