@@ -148,6 +148,23 @@ def test_the_tenant_context_is_set_with_set_local(tenant_a, tenant_b):
     assert "set_config" not in statements
 
 
+def test_a_nested_scope_for_the_same_tenant_changes_no_setting(tenant_a, tenant_b):
+    """A generation chunk inside its run, a service inside the request: only a savepoint."""
+    with tenant_scope(tenant_a):
+        with CaptureQueriesContext(connection) as queries, tenant_scope(tenant_a):
+            assert _setting("app.tenant_id") == str(tenant_a.pk)
+        statements = [query["sql"] for query in queries.captured_queries]
+        # Neither the read of the settings to restore nor a SET: only the test's own read.
+        assert not any("SET LOCAL" in sql or "'app.bypass_rls'" in sql for sql in statements)
+        # Another tenant inside still switches, and the same tenant inside that switches back.
+        with tenant_scope(tenant_b):
+            assert _setting("app.tenant_id") == str(tenant_b.pk)
+            with tenant_scope(tenant_a):
+                assert _setting("app.tenant_id") == str(tenant_a.pk)
+            assert _setting("app.tenant_id") == str(tenant_b.pk)
+        assert _setting("app.tenant_id") == str(tenant_a.pk)
+
+
 @pytest.mark.parametrize("bad", ["1", "1; RESET ROLE", True, 0, -3, 1.0])
 def test_only_a_positive_integer_tenant_id_reaches_the_sql(bad):
     with pytest.raises(TypeError), tenant_scope(bad):
