@@ -14,8 +14,9 @@ from django.utils.translation import ngettext
 
 from customers import selectors as customer_selectors
 from customers.models import Customer, ServiceObject, ServiceTask
-from tenancy.models import Membership, Tenant, User
-from tenancy.roles import Capability, roles_with
+from tenancy import selectors as tenancy_selectors
+from tenancy.models import Tenant
+from tenancy.roles import Capability
 
 from .capabilities import MANAGE_AGREEMENTS
 from .models import (
@@ -33,21 +34,14 @@ from .models import (
 # --- People ------------------------------------------------------------------------------------
 
 
-def _active_members(tenant: Tenant, roles: list[str]) -> QuerySet:
-    member = Membership.objects.filter(
-        tenant=tenant, user=OuterRef("pk"), role__in=roles, is_active=True
-    )
-    return User.objects.filter(Exists(member), is_active=True).order_by("first_name", "email")
-
-
 def responsible_manager_choices(*, tenant: Tenant) -> QuerySet:
     """People who may be responsible for an agreement: the tenant's members who manage them."""
-    return _active_members(tenant, roles_with(MANAGE_AGREEMENTS))
+    return tenancy_selectors.member_users_with(tenant=tenant, capability=MANAGE_AGREEMENTS)
 
 
 def technician_choices(*, tenant: Tenant) -> QuerySet:
     """The tenant's technicians (members whose role works on orders)."""
-    return _active_members(tenant, roles_with(Capability.WORK_ORDERS))
+    return tenancy_selectors.member_users_with(tenant=tenant, capability=Capability.WORK_ORDERS)
 
 
 # --- Reference data for forms ----------------------------------------------------------------

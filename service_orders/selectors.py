@@ -21,9 +21,10 @@ from agreements import selectors as agreement_selectors
 from agreements.models import Agreement
 from customers import selectors as customer_selectors
 from customers.models import Customer, ServiceObject
+from tenancy import selectors as tenancy_selectors
 from tenancy.events import event_text
 from tenancy.models import AuditEvent, Tenant, User
-from tenancy.roles import Capability, roles_with
+from tenancy.roles import Capability
 
 from .models import (
     OPEN_STATES,
@@ -536,16 +537,8 @@ def reason_code_get(*, tenant: Tenant, pk: int) -> ReasonCode:
 
 
 def technician_choices(*, tenant: Tenant) -> QuerySet:
-    """The tenant's active members with the technician role (who may be assigned orders)."""
-    return (
-        User.objects.filter(
-            memberships__tenant=tenant,
-            memberships__is_active=True,
-            memberships__role__in=roles_with(Capability.WORK_ORDERS),
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "email")
-    )
+    """The tenant's active technicians (who may be assigned orders)."""
+    return tenancy_selectors.member_users_with(tenant=tenant, capability=Capability.WORK_ORDERS)
 
 
 def move_target_orders(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:

@@ -1,6 +1,6 @@
 """Reads for tenancy. Every function that returns tenant data takes the tenant explicitly."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from .models import AuditEvent, Membership, Tenant, User
 
@@ -29,6 +29,19 @@ def membership_list(
     if status:
         qs = qs.filter(is_active=status == "active")
     return qs.order_by("user__email")
+
+
+def member_users_with(*, tenant: Tenant, capability: str) -> QuerySet:
+    """Active logins whose active membership in ``tenant`` has a role with ``capability``
+    (e.g. the technicians an order or agreement line may name)."""
+    from .roles import roles_with
+
+    member = Membership.objects.filter(
+        tenant=tenant, user=OuterRef("pk"), role__in=roles_with(capability), is_active=True
+    )
+    return User.objects.filter(Exists(member), is_active=True).order_by(
+        "first_name", "last_name", "email"
+    )
 
 
 def membership_get(*, tenant: Tenant, pk: int) -> Membership:

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from customers.models import Customer, CustomerSite, LineKind
-from tenancy.models import Membership, Tenant, User
-from tenancy.roles import Capability, roles_with
+from tenancy.models import Tenant, User
 from tenancy.services import audit_record, sequence_next_number
 
 from ..models import (
@@ -23,7 +22,7 @@ from ..models import (
     StageLog,
     StageLogKind,
 )
-from ..selectors import order_current_stage, order_generation_settings
+from ..selectors import order_current_stage, order_generation_settings, technician_choices
 from .stages import (
     OrderTransitionRefused,
     cancel_stage,
@@ -216,13 +215,7 @@ def order_delete(*, tenant: Tenant, by: User, order_id: int) -> str:
 def _check_technician(tenant: Tenant, technician: User | None, field: str) -> None:
     if technician is None:
         return
-    is_technician = Membership.objects.filter(
-        tenant=tenant,
-        user=technician,
-        is_active=True,
-        role__in=roles_with(Capability.WORK_ORDERS),
-    ).exists()
-    if not is_technician:
+    if not technician_choices(tenant=tenant).filter(pk=technician.pk).exists():
         raise ValidationError({field: _("Choose one of your technicians.")})
 
 
