@@ -356,6 +356,14 @@ class AgreementLine(WorkLine):
         help_text=_("Empty: the price list's price."),
     )
     is_stopped = models.BooleanField(_("stopped"), default=False)
+    # Set by an import from an earlier system: its visits up to this day were made there, so
+    # generation starts after it.
+    generated_through = models.DateField(
+        _("generated through"),
+        null=True,
+        blank=True,
+        help_text=_("Visits up to this day were already made (e.g. in the previous system)."),
+    )
 
     class Meta:
         ordering = ["agreement", "position", "id"]
