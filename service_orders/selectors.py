@@ -35,6 +35,7 @@ from .models import (
     OrderPhoto,
     OrderSignOff,
     OrderStage,
+    OrderState,
     Priority,
     ReasonCode,
     ServiceOrder,
@@ -370,6 +371,25 @@ def order_current_stage(*, tenant: Tenant, order: ServiceOrder) -> OrderStage | 
     if order.stage_id is not None:
         return order.stage
     return OrderStage.objects.for_tenant(tenant).filter(state=order.state).first()
+
+
+def cancel_stage(*, tenant: Tenant, stage: OrderStage | None) -> OrderStage | None:
+    """Where cancelling from ``stage`` goes: its own next stage mapped to "cancelled", else the
+    tenant's first such stage."""
+    stages = OrderStage.objects.for_tenant(tenant).filter(state=OrderState.CANCELLED)
+    if stage is not None:
+        own = stages.filter(parent=stage).first()
+        if own is not None:
+            return own
+    return stages.order_by("position", "id").first()
+
+
+def cancel_reasons(*, tenant: Tenant, order: ServiceOrder) -> list[ReasonCode]:
+    """The reason codes offered when cancelling ``order``: those of the stage it would go to."""
+    target = cancel_stage(tenant=tenant, stage=order_current_stage(tenant=tenant, order=order))
+    if target is None:
+        return []
+    return list(ReasonCode.objects.for_tenant(tenant).filter(stage=target))
 
 
 def next_stages_of(*, tenant: Tenant, stage: OrderStage | None, state: str) -> list[OrderStage]:

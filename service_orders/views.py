@@ -17,7 +17,6 @@ from django_fsm import can_proceed
 from agreements.capabilities import MANAGE_AGREEMENTS
 from web.confirm import (
     Confirmation,
-    ReasonConfirmationForm,
     confirmation_form,
     confirmation_refused,
     confirmation_response,
@@ -35,7 +34,7 @@ from .forms import GenerationForm, OrderFilterForm
 from .models import Origin, RunStatus, ServiceOrder
 from .services.generation import PlannedOrder, generation_plan, generation_run_enqueue
 from .services.orders import OrderTransitionRefused, order_cancel
-from .workflow_forms import BulkActionForm
+from .workflow_forms import BulkActionForm, OrderCancelForm
 from .workflow_views import workflow_context
 
 # --- Orders ---------------------------------------------------------------------------------
@@ -194,13 +193,14 @@ def order_cancel_view(request, pk: int):
     order = _order_or_404(request, pk)  # another tenant's order: 404 whatever the method
     if not _may_cancel(request):
         raise PermissionDenied
-    form = confirmation_form(request, ReasonConfirmationForm)
+    reasons = selectors.cancel_reasons(tenant=request.tenant, order=order)
+    form = confirmation_form(request, OrderCancelForm, reasons=reasons)
     detail_url = reverse("service_orders:order_detail", args=[order.pk])
     confirmation = Confirmation(
         title=_("Cancel service order %(number)s?") % {"number": order.number},
         consequence=_(
             "The visit for %(customer)s will not take place and the order can no longer be "
-            "changed. This cannot be undone."
+            "worked on. A manager can revoke the cancellation from the order's page."
         )
         % {"customer": order.customer.name},
         button=_("Cancel order"),
@@ -215,9 +215,10 @@ def order_cancel_view(request, pk: int):
             by=request.user,
             order_id=order.pk,
             reason=form.cleaned_data["reason"],
+            reason_code_id=getattr(form.cleaned_data.get("reason_code"), "pk", None),
         )
     except ValidationError as exc:  # the cancelled stage needs a reason the form lacks
-        form.add_error("reason", exc.messages)
+        attach_errors(form, exc)
         return confirmation_response(request, confirmation, status=400)
     except OrderTransitionRefused as exc:
         refusal = exc.message or _(

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
 from customers.models import Customer, CustomerContact, CustomerSite, ServiceObject, ServiceTask
+from web.confirm import REASON_MAX_LENGTH, ConfirmationForm
 from web.forms import ServiceCheckedModelForm
 
 from . import selectors
@@ -94,6 +95,46 @@ class StageMoveForm(forms.Form):
         if stage is not None:
             self.fields["reason_code"].queryset = stage.reasons.all()
             self.initial["stage"] = stage.pk
+
+
+class OrderCancelForm(ConfirmationForm):
+    """The cancel confirmation: one of the cancelled stage's reason codes and/or a note; at least
+    one of them, since a cancelled visit without a why is what customers call about."""
+
+    reason_code = forms.ModelChoiceField(
+        label=_("Reason"),
+        required=False,
+        queryset=ReasonCode.objects.none(),
+        empty_label=_("Choose a reason"),
+    )
+    reason = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the order and shown on its page."),
+    )
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        reasons = list(reasons)
+        if reasons:
+            self.fields["reason_code"].queryset = ReasonCode.objects.filter(
+                pk__in=[reason.pk for reason in reasons]
+            )
+            self.fields["reason_code"].choices = [("", _("Choose a reason"))] + [
+                (reason.pk, reason.name) for reason in reasons
+            ]
+        else:  # no codes for this stage: the note is the reason
+            del self.fields["reason_code"]
+            self.fields["reason"].label = _("Reason")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("reason_code") and not (data.get("reason") or "").strip():
+            field = "reason_code" if "reason_code" in self.fields else "reason"
+            self.add_error(field, _("Give a reason."))
+        return data
 
 
 class LineCancelForm(forms.Form):

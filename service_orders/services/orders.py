@@ -22,10 +22,14 @@ from ..models import (
     StageLog,
     StageLogKind,
 )
-from ..selectors import order_current_stage, order_generation_settings, technician_choices
+from ..selectors import (
+    cancel_stage,
+    order_current_stage,
+    order_generation_settings,
+    technician_choices,
+)
 from .stages import (
     OrderTransitionRefused,
-    cancel_stage,
     reason_for,
     stage_log_write,
     stage_tree_ensure,

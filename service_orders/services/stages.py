@@ -383,17 +383,6 @@ def reason_code_delete(*, tenant: Tenant, by: User, reason_id: int) -> None:
 # --- Moving orders ----------------------------------------------------------------------------
 
 
-def cancel_stage(*, tenant: Tenant, stage: OrderStage | None) -> OrderStage | None:
-    """Where cancelling from ``stage`` goes: its own next stage mapped to "cancelled", else the
-    tenant's first such stage."""
-    stages = OrderStage.objects.for_tenant(tenant).filter(state=OrderState.CANCELLED)
-    if stage is not None:
-        own = stages.filter(parent=stage).first()
-        if own is not None:
-            return own
-    return stages.order_by("position", "id").first()
-
-
 def reason_for(*, tenant: Tenant, stage: OrderStage, reason_code_id, reason_text: str):
     """The reason code (of ``stage``) and text given for a move to ``stage``; ValidationError
     when the stage requires a reason and none was given, or the code is not the stage's."""

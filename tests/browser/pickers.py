@@ -13,6 +13,8 @@ def pick(page, name: str, typed: str, *, within=None) -> None:
     # Waiting for the typed text itself: keystrokes sent while the dropdown of the previous
     # picker was still closing used to be lost, leaving only the empty option to "choose".
     expect(box).to_have_value(typed)
-    option = wrapper.locator(".ts-dropdown .option[data-value]:not([data-value=''])", has_text=typed)
+    option = wrapper.locator(
+        ".ts-dropdown .option[data-value]:not([data-value=''])", has_text=typed
+    )
     option.first.click()
     expect(root.locator(f"select[name={name}] option:checked")).to_contain_text(typed)

@@ -9,7 +9,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from service_orders.models import OrderState, Origin, Priority, ServiceOrder
+from service_orders import selectors
+from service_orders.models import (
+    OrderState,
+    Origin,
+    Priority,
+    ServiceOrder,
+    StageLog,
+    StageLogKind,
+)
 from tenancy.models import AuditEvent
 from tenancy.roles import Role
 from tests.factories import (
@@ -18,6 +26,7 @@ from tests.factories import (
     CustomerFactory,
     CustomerSiteFactory,
     ItemFactory,
+    ReasonCodeFactory,
     ServiceObjectFactory,
     ServiceOrderFactory,
     ServiceOrderLineFactory,
@@ -372,8 +381,11 @@ def test_cancel_asks_first_and_needs_a_reason(client_for, manager_a, customer):
     assert _state(order) == OrderState.NEW
     refused = client.post(_cancel_url(order), {"confirmed": "1", "reason": "  "})
     assert refused.status_code == 200
-    assert "Give a reason." in refused.context["confirmation"].form.errors["reason"]
-    assert 'data-field="reason"' in refused.content.decode()
+    form = refused.context["confirmation"].form
+    # Beside the reason-code picker when the cancelled stage has codes, else beside the note.
+    field = "reason_code" if "reason_code" in form.fields else "reason"
+    assert "Give a reason." in form.errors[field]
+    assert f'data-field="{field}"' in refused.content.decode()
     assert _state(order) == OrderState.NEW
 
     response = client.post(_cancel_url(order), CANCEL, follow=True)
@@ -382,6 +394,31 @@ def test_cancel_asks_first_and_needs_a_reason(client_for, manager_a, customer):
     assert order.cancel_reason == CANCEL["reason"]
     shown = response.content.decode().split('data-testid="cancel-reason"')[1]
     assert CANCEL["reason"] in shown
+
+
+def test_cancel_offers_the_cancelled_stages_reason_codes(client_for, manager_a, tenant_a, customer):
+    """The confirmation lists the reason codes of the stage the order would go to; a chosen code
+    is enough, kept on the order and in its stage log; a code of another stage is refused."""
+    order = ServiceOrderFactory(customer=customer)
+    cancelled = selectors.cancel_stage(tenant=tenant_a, stage=order.stage)
+    no_access = ReasonCodeFactory(stage=cancelled, name="No access to the site")
+    other_stage_code = ReasonCodeFactory(stage=order.stage, name="Parts missing")
+    client = client_for(manager_a)
+
+    html = client.get(_cancel_url(order)).content.decode()
+    assert 'name="reason_code"' in html and "No access to the site" in html
+    assert "Parts missing" not in html
+
+    wrong = client.post(_cancel_url(order), {"confirmed": "1", "reason_code": other_stage_code.pk})
+    assert "reason_code" in wrong.context["confirmation"].form.errors
+    assert _state(order) == OrderState.NEW
+
+    client.post(_cancel_url(order), {"confirmed": "1", "reason_code": no_access.pk})
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert order.cancel_reason == "No access to the site"
+    log = StageLog.objects.filter(order=order, kind=StageLogKind.CANCEL).get()
+    assert log.reason_code_id == no_access.pk
 
 
 def test_cancel_in_the_dialog(client_for, manager_a, customer):
