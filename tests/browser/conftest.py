@@ -57,3 +57,15 @@ def background_worker():
 
     with start_worker(app, perform_ping_check=False, loglevel="WARNING"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def settled_page(page, live_server):
+    """After each journey, let the page's last requests finish before the database is emptied:
+    a request still reading (an image, a poll) holds a lock the flush waits for, and the two
+    deadlocked once in CI."""
+    yield page
+    try:
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    finally:
+        page.goto("about:blank")
