@@ -69,8 +69,14 @@ class OrderFilterForm(forms.Form):
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
-        self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
+        # Only what the options show (their __str__): a tenant has thousands of customers and
+        # agreements, and every option is a model instance.
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant).only(
+            "tenant_id", "name"
+        )
+        self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant).only(
+            "tenant_id", "number", "description"
+        )
         self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
         self._technicians = {
             str(user.pk): user for user in selectors.technician_choices(tenant=tenant)
