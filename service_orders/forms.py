@@ -72,7 +72,7 @@ class OrderFilterForm(forms.Form):
         # Only what the options show (their __str__): a tenant has thousands of customers and
         # agreements, and every option is a model instance.
         self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant).only(
-            "tenant_id", "name"
+            "tenant_id", "number", "name"
         )
         self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant).only(
             "tenant_id", "number", "description"

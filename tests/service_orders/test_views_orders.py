@@ -161,21 +161,52 @@ def test_list_shows_only_own_tenants_orders(client_for, manager_b, orders):
 
 
 def test_list_runs_a_constant_number_of_queries(
-    client_for, manager_a, tenant_a, django_assert_max_num_queries
+    client_for, manager_a, tenant_a, make_member, django_assert_max_num_queries
 ):
-    customers = [CustomerFactory(tenant=tenant_a) for _ in range(5)]
-    agreements = [AgreementFactory(customer=c) for c in customers]
-    for n in range(55):
-        order = ServiceOrderFactory(customer=customers[n % 5], agreement=agreements[n % 5])
-        ServiceOrderLineFactory.create_batch(2, order=order)
+    tech = make_member(tenant_a, Role.TECHNICIAN)
+    today = tenant_a.today()
+
+    def grow(count: int) -> None:
+        """``count`` more orders (2 lines each) of 5 more customers with an agreement each."""
+        customers = [CustomerFactory(tenant=tenant_a) for _ in range(5)]
+        agreements = [AgreementFactory(customer=c) for c in customers]
+        for n in range(count):
+            order = ServiceOrderFactory(
+                customer=customers[n % 5],
+                agreement=agreements[n % 5],
+                assigned_technician=tech if n % 2 else None,
+                preferred_date=today + datetime.timedelta(days=n % 20),
+            )
+            ServiceOrderLineFactory.create_batch(2, order=order)
+
+    # The page, and the typical filter: open orders of one technician over a date range.
+    requests = [
+        {"sort": "customer"},
+        {
+            "state": "open",
+            "technician": str(tech.pk),
+            "date_from": today.isoformat(),
+            "date_to": (today + datetime.timedelta(days=30)).isoformat(),
+        },
+    ]
+    grow(55)
     client = client_for(manager_a)
     client.get(LIST)  # warm the session
     # session, user, memberships, tenant scope (4: nested in the test transaction it first reads
     # the settings it will restore), count, customer, agreement, stage and technician choices,
     # page, and the bulk form's stage and technician choices
-    with django_assert_max_num_queries(16):
-        response = client.get(LIST, {"sort": "customer"})
-    assert len(response.context["rows"]) == 25
+    counts = []
+    for params in requests:
+        with django_assert_max_num_queries(16) as few:
+            response = client.get(LIST, params)
+        assert len(response.context["rows"]) == 25
+        counts.append(len(few.captured_queries))
+    grow(110)  # three times the orders, twice the customers and agreements to choose from
+    for params, count in zip(requests, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            response = client.get(LIST, params)
+        assert len(response.context["rows"]) == 25
+        assert response.context["page_obj"].paginator.count > 25
 
 
 @pytest.mark.parametrize(
