@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from customers.models import Customer
-from web.forms import ServiceCheckedModelForm
+from web.forms import ServiceCheckedModelForm, ValuesChoiceField
 
 from . import selectors
 from .models import OrderGenerationSettings, OrderStage, OrderState, Origin, Priority
@@ -36,17 +36,23 @@ class OrderFilterForm(forms.Form):
     origin = forms.ChoiceField(
         label=_("Origin"), required=False, choices=[("", _("All origins")), *Origin.choices]
     )
-    customer = forms.ModelChoiceField(
+    # A tenant has thousands of customers and agreements: their options are read as values
+    # (labelled as Customer.__str__ and Agreement.__str__ label them), not as model instances.
+    customer = ValuesChoiceField(
         label=_("Customer"),
         required=False,
         queryset=Customer.objects.none(),
         empty_label=_("All customers"),
+        label_fields=("number", "name"),
+        label_of=lambda number, name: f"{number} · {name}",
     )
-    agreement = forms.ModelChoiceField(
+    agreement = ValuesChoiceField(
         label=_("Agreement"),
         required=False,
         queryset=Agreement.objects.none(),
         empty_label=_("All agreements"),
+        label_fields=("number", "description"),
+        label_of=lambda number, description: f"{number} · {description}",
     )
     date_from = forms.DateField(label=_("Preferred from"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Preferred to"), required=False, widget=DateInput())
@@ -69,14 +75,8 @@ class OrderFilterForm(forms.Form):
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only what the options show (their __str__): a tenant has thousands of customers and
-        # agreements, and every option is a model instance.
-        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant).only(
-            "tenant_id", "number", "name"
-        )
-        self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant).only(
-            "tenant_id", "number", "description"
-        )
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
+        self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
         self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
         self._technicians = {
             str(user.pk): user for user in selectors.technician_choices(tenant=tenant)

@@ -495,3 +495,34 @@ def test_partials_answer_404_for_another_tenants_record(
     assert client.get(url, {param: record.pk}).status_code == 404
     assert client.get(url, {param: "not-a-number"}).status_code == 404
     assert client.get(url).status_code == 404
+
+
+def test_the_customer_and_agreement_filters_label_their_options_as_the_records_are_named(
+    tenant_a, tenant_b, client_for, manager_a
+):
+    """The filters read their options as values (web.forms.ValuesChoiceField), not as model
+    instances: each option must still read as the record's own name, in the same order."""
+    from django.utils.html import escape
+
+    from service_orders import selectors
+    from service_orders.forms import OrderFilterForm
+
+    for name in ("Zieliński & Syn", "<Nowak>", "Adamczyk"):
+        AgreementFactory(customer=CustomerFactory(tenant=tenant_a, name=name))
+    AgreementFactory(customer=CustomerFactory(tenant=tenant_b, name="Other tenant's"))
+    form = OrderFilterForm(tenant=tenant_a)
+    for field, records in (
+        ("customer", selectors.customer_choices(tenant=tenant_a)),
+        ("agreement", selectors.agreement_choices(tenant=tenant_a)),
+    ):
+        offered = [(str(value), label) for value, label in form.fields[field].choices][1:]
+        assert offered == [(str(record.pk), str(record)) for record in records]
+        assert len(offered) == 3
+    chosen = selectors.customer_choices(tenant=tenant_a).last()
+    response = client_for(manager_a).get(LIST, {"customer": chosen.pk})
+    html = response.content.decode()
+    assert f'<option value="{chosen.pk}" selected>{escape(str(chosen))}</option>' in html
+    assert "&amp; Syn" in html and "&lt;Nowak&gt;" in html
+    assert "Other tenant&#x27;s" not in html
+    bound = OrderFilterForm({"customer": str(chosen.pk)}, tenant=tenant_a)
+    assert bound.filters()["customer"] == chosen

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from web.forms import FieldlineFormRenderer
@@ -20,7 +21,7 @@ class _Danger(forms.Select):
 
 
 CASES = [
-    forms.Select(choices=[("", "---------"), (1, "One"), (2, 'Two <b>"&\'')]),
+    forms.Select(choices=[("", "---------"), (1, "One"), (2, "Two <b>\"&'")]),
     forms.Select(
         choices=[
             ("Heating", [(1, "Boiler"), (2, "Heat pump")]),
@@ -35,9 +36,13 @@ CASES = [
         choices=[(gettext_lazy("Any"), gettext_lazy("All states")), (Decimal("1.5"), 1.5)]
     ),
     forms.Select(choices=[(datetime.date(2026, 12, 4), datetime.date(2026, 12, 4))]),
+    forms.Select(
+        choices=[(mark_safe("a&amp;b"), mark_safe("<i>safe</i>")), ("x&y", "A & B")],  # noqa: S308
+        attrs={"title": mark_safe("&amp;"), "data-y": "&"},  # noqa: S308
+    ),
     _Danger(choices=[(1, "One"), (2, "Two")]),
 ]
-VALUES = [2, 3, [1, 3], True, "Any", None, 1]
+VALUES = [2, 3, [1, 3], True, "Any", None, "x&y", 1]
 
 
 @pytest.mark.parametrize(("widget", "value"), list(zip(CASES, VALUES, strict=True)))

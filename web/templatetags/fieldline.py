@@ -1,8 +1,10 @@
 """Template helpers shared by every app: sortable headers, query strings, capabilities."""
 
+import html
+
 from django import template
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 
 from ..permissions import request_can
 
@@ -220,10 +222,23 @@ def _attrs_html(attrs: dict) -> str:
         if value is False:
             continue
         if value is True:
-            parts.append(format_html(" {}", name))
+            parts.append(" " + _escape(name))
         else:
-            parts.append(format_html(' {}="{}"', name, "%s" % (value,)))  # noqa: UP031
+            parts.append(f' {_escape(name)}="{_formatted(value)}"')
     return "".join(parts)
+
+
+def _escape(value) -> str:
+    """What autoescaping prints for ``value`` (already safe text as it is)."""
+    if type(value) is str:
+        return html.escape(value)
+    return str(conditional_escape(value))
+
+
+def _formatted(value) -> str:
+    """``{{ value|stringformat:'s' }}``: the text of the value, escaped unless it was safe."""
+    text = "%s" % (value,)  # noqa: UP031 - what stringformat does
+    return text if isinstance(value, SafeData) else html.escape(text)
 
 
 @register.simple_tag(takes_context=True)
@@ -236,20 +251,21 @@ def select_options(context, widget):
     out = []
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            out.append(format_html('\n  <optgroup label="{}">', group_name))
+            out.append(f'\n  <optgroup label="{_escape(group_name)}">')
         for option in group_choices:
-            out.append("\n  ")
             if option["template_name"] == _OPTION_TEMPLATE:
-                out.append(
-                    format_html(
-                        '<option value="{}"{}>{}</option>',
-                        "%s" % (option["value"],),  # noqa: UP031
-                        mark_safe(_attrs_html(option["attrs"])),  # noqa: S308 - escaped above
-                        render_value_in_context(option["label"], context),
-                    )
+                label = option["label"]
+                shown = (
+                    html.escape(label)
+                    if type(label) is str
+                    else render_value_in_context(label, context)
                 )
-                out.append("\n")  # the end of the option template's file
+                value = _formatted(option["value"])
+                attrs = _attrs_html(option["attrs"]) if option["attrs"] else ""
+                # the option template's file ends with a newline
+                out.append(f'\n  <option value="{value}"{attrs}>{shown}</option>\n')
             else:
+                out.append("\n  ")
                 out.append(render_to_string(option["template_name"], {"widget": option}))
         if group_name:
             out.append("\n  </optgroup>")
