@@ -526,3 +526,20 @@ def test_the_customer_and_agreement_filters_label_their_options_as_the_records_a
     assert "Other tenant&#x27;s" not in html
     bound = OrderFilterForm({"customer": str(chosen.pk)}, tenant=tenant_a)
     assert bound.filters()["customer"] == chosen
+
+
+@pytest.mark.parametrize("language", ["en", "pl", "pt-br"])
+def test_an_orders_state_and_priority_read_as_djangos_own_labels(tenant_a, customer, language):
+    """ServiceOrder's faster get_state_display and get_priority_display say what Django's
+    get_FOO_display says, in every language, for every state and priority."""
+    from django.db.models import Model
+    from django.utils import translation
+
+    order = ServiceOrderFactory(customer=customer)
+    with translation.override(language):
+        for field, choices in (("state", OrderState), ("priority", Priority)):
+            for value in [*choices.values, "unknown"]:
+                order.__dict__[field] = value
+                ours = getattr(order, f"get_{field}_display")()
+                django = Model._get_FIELD_display(order, ServiceOrder._meta.get_field(field))
+                assert ours == django and isinstance(ours, str)
