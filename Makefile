@@ -1,6 +1,15 @@
 # Benchmarks (not tests): see bench/ and docs/performance.md.
 PYTHON ?= .venv/bin/python
+BENCH = DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON)
 
-.PHONY: bench
-bench:
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON) bench/generate_orders.py
+.PHONY: bench bench-generate bench-pages bench-stages
+bench: bench-generate bench-pages bench-stages
+
+bench-generate:
+	$(BENCH) bench/generate_orders.py
+
+bench-pages:
+	$(BENCH) bench/order_pages.py
+
+bench-stages:
+	$(BENCH) bench/stage_changes.py

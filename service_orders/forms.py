@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from customers.models import Customer
-from web.forms import ServiceCheckedModelForm
+from web.forms import ServiceCheckedModelForm, ValuesChoiceField
 
 from . import selectors
 from .models import OrderGenerationSettings, OrderStage, OrderState, Origin, Priority
@@ -36,17 +36,23 @@ class OrderFilterForm(forms.Form):
     origin = forms.ChoiceField(
         label=_("Origin"), required=False, choices=[("", _("All origins")), *Origin.choices]
     )
-    customer = forms.ModelChoiceField(
+    # A tenant has thousands of customers and agreements: their options are read as values
+    # (labelled as Customer.__str__ and Agreement.__str__ label them), not as model instances.
+    customer = ValuesChoiceField(
         label=_("Customer"),
         required=False,
         queryset=Customer.objects.none(),
         empty_label=_("All customers"),
+        label_fields=("number", "name"),
+        label_of=lambda number, name: f"{number} · {name}",
     )
-    agreement = forms.ModelChoiceField(
+    agreement = ValuesChoiceField(
         label=_("Agreement"),
         required=False,
         queryset=Agreement.objects.none(),
         empty_label=_("All agreements"),
+        label_fields=("number", "description"),
+        label_of=lambda number, description: f"{number} · {description}",
     )
     date_from = forms.DateField(label=_("Preferred from"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Preferred to"), required=False, widget=DateInput())

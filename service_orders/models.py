@@ -49,6 +49,14 @@ class OrderState(models.TextChoices):
 OPEN_STATES = (OrderState.NEW, OrderState.SCHEDULED, OrderState.IN_PROGRESS, OrderState.ON_HOLD)
 
 
+def _choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """The label of ``value`` in the active language (an unknown value as it is)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 # --- Generation bookkeeping ----------------------------------------------------------------------
 
 
@@ -452,6 +460,15 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.number} · {self.description}"
+
+    # The labels of the state and the priority, as Django's get_FOO_display gives them, without
+    # its cost: Django hashes every choice's lazy label (translating each) on every call, and a
+    # list or "My orders" shows hundreds.
+    def get_state_display(self) -> str:
+        return _choice_label(OrderState, self.state)
+
+    def get_priority_display(self) -> str:
+        return _choice_label(Priority, self.priority)
 
     @property
     def order_is_signed_off(self) -> bool:

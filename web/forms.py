@@ -114,3 +114,26 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         if label:
             self.fields["q"].label = label
+
+
+class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        fields = self.field.label_fields
+        for pk, *values in self.queryset.values_list("pk", *fields):
+            yield (forms.models.ModelChoiceIteratorValue(pk, None), self.field.label_of(*values))
+
+
+class ValuesChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField for long lists (a filter of every customer): its options are read as
+    plain values, ``label_fields``, and labelled by ``label_of(*values)``, instead of one model
+    instance per option; give the same text as the model's ``__str__`` (test it). The chosen
+    value is looked up and cleaned as by ModelChoiceField."""
+
+    iterator = _ValuesChoiceIterator
+
+    def __init__(self, *args, label_fields: tuple[str, ...], label_of, **kwargs):
+        self.label_fields = label_fields
+        self.label_of = label_of
+        super().__init__(*args, **kwargs)

@@ -170,21 +170,52 @@ def test_list_shows_only_own_tenants_orders(client_for, manager_b, orders):
 
 
 def test_list_runs_a_constant_number_of_queries(
-    client_for, manager_a, tenant_a, django_assert_max_num_queries
+    client_for, manager_a, tenant_a, make_member, django_assert_max_num_queries
 ):
-    customers = [CustomerFactory(tenant=tenant_a) for _ in range(5)]
-    agreements = [AgreementFactory(customer=c) for c in customers]
-    for n in range(55):
-        order = ServiceOrderFactory(customer=customers[n % 5], agreement=agreements[n % 5])
-        ServiceOrderLineFactory.create_batch(2, order=order)
+    tech = make_member(tenant_a, Role.TECHNICIAN)
+    today = tenant_a.today()
+
+    def grow(count: int) -> None:
+        """``count`` more orders (2 lines each) of 5 more customers with an agreement each."""
+        customers = [CustomerFactory(tenant=tenant_a) for _ in range(5)]
+        agreements = [AgreementFactory(customer=c) for c in customers]
+        for n in range(count):
+            order = ServiceOrderFactory(
+                customer=customers[n % 5],
+                agreement=agreements[n % 5],
+                assigned_technician=tech if n % 2 else None,
+                preferred_date=today + datetime.timedelta(days=n % 20),
+            )
+            ServiceOrderLineFactory.create_batch(2, order=order)
+
+    # The page, and the typical filter: open orders of one technician over a date range.
+    requests = [
+        {"sort": "customer"},
+        {
+            "state": "open",
+            "technician": str(tech.pk),
+            "date_from": today.isoformat(),
+            "date_to": (today + datetime.timedelta(days=30)).isoformat(),
+        },
+    ]
+    grow(55)
     client = client_for(manager_a)
     client.get(LIST)  # warm the session
     # session, user, memberships, tenant scope (4: nested in the test transaction it first reads
     # the settings it will restore), count, customer, agreement, stage and technician choices,
     # page, and the bulk form's stage and technician choices
-    with django_assert_max_num_queries(16):
-        response = client.get(LIST, {"sort": "customer"})
-    assert len(response.context["rows"]) == 25
+    counts = []
+    for params in requests:
+        with django_assert_max_num_queries(16) as few:
+            response = client.get(LIST, params)
+        assert len(response.context["rows"]) == 25
+        counts.append(len(few.captured_queries))
+    grow(110)  # three times the orders, twice the customers and agreements to choose from
+    for params, count in zip(requests, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            response = client.get(LIST, params)
+        assert len(response.context["rows"]) == 25
+        assert response.context["page_obj"].paginator.count > 25
 
 
 @pytest.mark.parametrize(
@@ -501,3 +532,51 @@ def test_partials_answer_404_for_another_tenants_record(
     assert client.get(url, {param: record.pk}).status_code == 404
     assert client.get(url, {param: "not-a-number"}).status_code == 404
     assert client.get(url).status_code == 404
+
+
+def test_the_customer_and_agreement_filters_label_their_options_as_the_records_are_named(
+    tenant_a, tenant_b, client_for, manager_a
+):
+    """The filters read their options as values (web.forms.ValuesChoiceField), not as model
+    instances: each option must still read as the record's own name, in the same order."""
+    from django.utils.html import escape
+
+    from service_orders import selectors
+    from service_orders.forms import OrderFilterForm
+
+    for name in ("Zieliński & Syn", "<Nowak>", "Adamczyk"):
+        AgreementFactory(customer=CustomerFactory(tenant=tenant_a, name=name))
+    AgreementFactory(customer=CustomerFactory(tenant=tenant_b, name="Other tenant's"))
+    form = OrderFilterForm(tenant=tenant_a)
+    for field, records in (
+        ("customer", selectors.customer_choices(tenant=tenant_a)),
+        ("agreement", selectors.agreement_choices(tenant=tenant_a)),
+    ):
+        offered = [(str(value), label) for value, label in form.fields[field].choices][1:]
+        assert offered == [(str(record.pk), str(record)) for record in records]
+        assert len(offered) == 3
+    chosen = selectors.customer_choices(tenant=tenant_a).last()
+    response = client_for(manager_a).get(LIST, {"customer": chosen.pk})
+    html = response.content.decode()
+    assert f'<option value="{chosen.pk}" selected>{escape(str(chosen))}</option>' in html
+    assert "&amp; Syn" in html and "&lt;Nowak&gt;" in html
+    assert "Other tenant&#x27;s" not in html
+    bound = OrderFilterForm({"customer": str(chosen.pk)}, tenant=tenant_a)
+    assert bound.filters()["customer"] == chosen
+
+
+@pytest.mark.parametrize("language", ["en", "pl", "pt-br"])
+def test_an_orders_state_and_priority_read_as_djangos_own_labels(tenant_a, customer, language):
+    """ServiceOrder's faster get_state_display and get_priority_display say what Django's
+    get_FOO_display says, in every language, for every state and priority."""
+    from django.db.models import Model
+    from django.utils import translation
+
+    order = ServiceOrderFactory(customer=customer)
+    with translation.override(language):
+        for field, choices in (("state", OrderState), ("priority", Priority)):
+            for value in [*choices.values, "unknown"]:
+                order.__dict__[field] = value
+                ours = getattr(order, f"get_{field}_display")()
+                django = Model._get_FIELD_display(order, ServiceOrder._meta.get_field(field))
+                assert ours == django and isinstance(ours, str)
