@@ -158,8 +158,7 @@ def invite(request):
 
         if url := create_once_url(request, form, create):
             return redirect(url)
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, "accounts/invitation_form.html", {"form": form}, status=status)
+    return render(request, "accounts/invitation_form.html", {"form": form})
 
 
 @capability_required(Capability.MANAGE_USERS)

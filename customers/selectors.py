@@ -321,11 +321,16 @@ def sla_choices(*, tenant: Tenant) -> QuerySet:
 def contact_login_for(*, tenant: Tenant, user) -> ContactLogin:
     """The customer a signed-in customer contact works for (with the contact record);
     ContactLogin.DoesNotExist for anyone else, and for another tenant's binding."""
-    return (
+    login = (
         ContactLogin.objects.for_tenant(tenant)
         .select_related("customer", "contact")
-        .get(user_id=user.pk)
+        .filter(user_id=user.pk)
+        .order_by("-pk")
+        .first()
     )
+    if login is None:
+        raise ContactLogin.DoesNotExist
+    return login
 
 
 def contact_login_bound_to(qs: QuerySet, *, name: str) -> QuerySet:
