@@ -2,6 +2,7 @@
 the dispatcher's accept form and the list filters."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
@@ -58,16 +59,15 @@ class WebRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     preferred_date = forms.DateField(label=_("Preferred date"), required=False, widget=DateInput())
-    photos = MultiplePhotoField(
-        label=_("Photos"),
-        required=False,
-        help_text=_("Up to %(count)s photos: JPEG, PNG or WebP, at most %(size)s MB each.")
-        % {"count": MAX_REQUEST_PHOTOS, "size": MAX_PHOTO_BYTES // (1024 * 1024)},
-    )
+    photos = MultiplePhotoField(label=_("Photos"), required=False)
 
     def __init__(self, *args, tenant, customer: Customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["description"].fl_required = True
+        # Formatted per request, in the reader's language.
+        self.fields["photos"].help_text = gettext(
+            "Up to %(count)s photos: JPEG, PNG or WebP, at most %(size)s MB each."
+        ) % {"count": MAX_REQUEST_PHOTOS, "size": MAX_PHOTO_BYTES // (1024 * 1024)}
         self.fields["service_object"].queryset = customer_selectors.customer_active_objects(
             tenant=tenant, customer_id=customer.pk
         )

@@ -273,7 +273,13 @@ def test_accepting_twice_with_one_form_makes_one_order_and_a_late_accept_is_a_40
     assert order.number in late.content.decode()
     assert late.context["web_request"].state == WebRequestState.ACCEPTED
     assert ServiceOrder.objects.filter(tenant=tenant_a).count() == 1
-    # The order's page names its origin; the contact sees the outcome and the order.
+    # The order's page names the request it came from.
+    client.force_login(dispatcher_a)
+    order_page = client.get(reverse("service_orders:order_detail", args=[order.pk]))
+    assert (
+        reverse("service_orders:request_detail", args=[created.pk]) in order_page.content.decode()
+    )
+    # The contact sees the outcome and the order.
     client.force_login(login.user)
     page = client.get(reverse("portal:request_detail", args=[created.pk])).content.decode()
     assert reverse("portal:order_detail", args=[order.pk]) in page
