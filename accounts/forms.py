@@ -11,6 +11,8 @@ from tenancy.models import Tenant, User
 from tenancy.roles import Role
 from tenancy.services import SEQUENCE_PREFIX_PATTERN, TENANT_SETTINGS_FIELDS
 
+from .bindings import bound_roles, role_bindings
+
 
 class SignInForm(LoginForm):
     """allauth's sign-in form (rate limits, two-factor step) with our label."""
@@ -34,8 +36,28 @@ class TenantSettingsForm(forms.ModelForm):
 
 
 class InvitationForm(forms.Form):
+    """Address and role, and the fields of the bound roles (accounts.bindings: the customer of
+    a customer contact), each required only for its role (the binding app's check says so)."""
+
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.binding_fields: dict[str, list[str]] = {}
+        for binding in role_bindings():
+            fields = binding.form_fields(tenant)
+            for name, field in fields.items():
+                field.required = False
+                field.fl_required = True  # marked as required: the role's check requires it
+                field.widget.attrs["data-fl-for-role"] = str(binding.role)
+                self.fields[name] = field
+            self.binding_fields[str(binding.role)] = list(fields)
+
+    def details(self) -> dict:
+        """The cleaned values of the chosen role's extra fields."""
+        role = self.cleaned_data.get("role", "")
+        return {name: self.cleaned_data.get(name) for name in self.binding_fields.get(role, [])}
 
 
 class InvitationAcceptNewForm(forms.Form):
@@ -79,6 +101,19 @@ class MemberUpdateForm(forms.Form):
         required=False,
         help_text=_("An inactive member can no longer enter this tenant."),
     )
+
+    def __init__(self, *args, current_role: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        bound = bound_roles()
+        if current_role in bound:
+            # Bound by their invitation (a customer's contact): the role stays what it is.
+            self.fields["role"].choices = [c for c in Role.choices if c[0] == current_role]
+            self.fields["role"].help_text = _(
+                "This role is bound to a record chosen at the invitation: invite the person "
+                "again for another role."
+            )
+        else:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] not in bound]
 
 
 class MemberFilterForm(forms.Form):

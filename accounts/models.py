@@ -41,6 +41,9 @@ class Invitation(TenantOwned):
         related_name="+",
         verbose_name=_("invited by"),
     )
+    # What the role is bound to, as the binding app keeps it (accounts.bindings): e.g. the
+    # customer of a customer contact. Empty for the other roles.
+    binding = models.JSONField(default=dict, blank=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("invited"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
@@ -84,6 +87,16 @@ class Invitation(TenantOwned):
         if self.expires_at <= timezone.now():
             return self.Status.EXPIRED
         return self.Status.PENDING
+
+    @property
+    def bound_to(self) -> str:
+        """What the invited person will be bound to (the customer of a contact), or ""."""
+        from .bindings import role_binding
+
+        binding = role_binding(self.role)
+        if binding is None or not self.binding:
+            return ""
+        return binding.describe(tenant=self.tenant, params=self.binding)
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)

@@ -22,6 +22,7 @@ from tenancy.models import Membership, Tenant, User
 from tenancy.roles import Role
 from tenancy.services import audit_record, member_add
 
+from .bindings import role_binding
 from .models import Invitation
 
 
@@ -60,15 +61,24 @@ def _expiry() -> datetime.datetime:
 
 @transaction.atomic
 def invitation_create(
-    *, tenant: Tenant, by: User, email: str, role: str, base_url: str
+    *, tenant: Tenant, by: User, email: str, role: str, base_url: str, details: dict | None = None
 ) -> Invitation:
+    """``details``: the extra fields of a bound role (accounts.bindings), e.g. the customer of a
+    customer contact; its app checks them (ValidationError beside the field)."""
     email = email.strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
+    binding = role_binding(role)
+    params = binding.clean(tenant=tenant, data=details or {}) if binding else {}
     if Membership.objects.filter(tenant=tenant, user__email=email, is_active=True).exists():
         raise ValidationError({"email": _("This person is already a member of this tenant.")})
     invitation = Invitation(
-        tenant=tenant, email=email, role=role, invited_by=by, expires_at=_expiry()
+        tenant=tenant,
+        email=email,
+        role=role,
+        binding=params,
+        invited_by=by,
+        expires_at=_expiry(),
     )
     secret = invitation.new_secret()
     try:
@@ -88,7 +98,11 @@ def invitation_create(
         actor=by,
         action="invitation.create",
         target=invitation,
-        params={"email": email, "role": role},
+        params={
+            "email": email,
+            "role": role,
+            **({"bound_to": invitation.bound_to} if params else {}),
+        },
     )
     _send_invitation(invitation=invitation, secret=secret, base_url=base_url)
     return invitation
@@ -183,6 +197,7 @@ def invitation_accept(*, tenant_id: int, invitation_id: int, secret: str, user: 
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         membership = member_add(tenant=tenant, by=None, user=user, role=invitation.role)
+        _bind(tenant, invitation, user)
         audit_record(
             tenant=tenant,
             actor=user,
@@ -228,6 +243,7 @@ def invitation_accept_new(
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         membership = member_add(tenant=tenant, by=None, user=user, role=invitation.role)
+        _bind(tenant, invitation, user)
         audit_record(
             tenant=tenant,
             actor=user,
@@ -236,6 +252,14 @@ def invitation_accept_new(
             params={"email": invitation.email},
         )
     return membership
+
+
+def _bind(tenant: Tenant, invitation: Invitation, user: User) -> None:
+    """A bound role's record (the customer of a contact), made in the acceptance's
+    transaction by the app that owns it."""
+    binding = role_binding(invitation.role)
+    if binding is not None:
+        binding.accept(tenant=tenant, user=user, params=invitation.binding)
 
 
 def invitation_decline(*, tenant_id: int, invitation_id: int, secret: str, user: User) -> None:

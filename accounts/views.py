@@ -35,6 +35,7 @@ from web.submissions import create_once_url
 
 from . import selectors as account_selectors
 from . import services as account_services
+from .bindings import annotate_members, bound_to
 from .forms import (
     InvitationAcceptNewForm,
     InvitationForm,
@@ -79,6 +80,15 @@ MEMBER_COLUMNS = [
         "user.get_full_name", gettext_lazy("Full name"), "user__last_name", role=FACT, truncate=True
     ),
     Column("get_role_display", gettext_lazy("Role"), "role", role=FACT),
+    # What a bound role works for (accounts.bindings): a customer contact's customer.
+    Column(
+        "bound_to",
+        gettext_lazy("Works for"),
+        value=bound_to,
+        role=FACT,
+        truncate=True,
+        breakpoint="md",
+    ),
     Column(
         "is_active",
         gettext_lazy("Active"),
@@ -110,7 +120,7 @@ def member_list(request):
     invitations = list(account_selectors.invitation_open_list(tenant=request.tenant))
     return list_response(
         request,
-        qs,
+        annotate_members(qs),
         template="accounts/member_list.html",
         columns=MEMBER_COLUMNS,
         default_sort="user.email",
@@ -127,7 +137,7 @@ def _base_url(request) -> str:
 def invite(request):
     """Invite a person by e-mail with a role. The answer is the same whether or not the address
     already has a Fieldline login."""
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
 
         def create() -> str:
@@ -135,7 +145,9 @@ def invite(request):
                 tenant=request.tenant,
                 by=request.user,
                 base_url=_base_url(request),
-                **form.cleaned_data,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                details=form.details(),
             )
             messages.success(
                 request,
@@ -305,7 +317,7 @@ def my_account(request):
 def member_edit(request, pk: int):
     membership = get_or_404(selectors.membership_get, tenant=request.tenant, pk=pk)
     initial = {"role": membership.role, "is_active": membership.is_active}
-    form = MemberUpdateForm(request.POST or None, initial=initial)
+    form = MemberUpdateForm(request.POST or None, initial=initial, current_role=membership.role)
     if request.method == "POST" and form.is_valid():
         try:
             services.member_update(
@@ -323,7 +335,11 @@ def member_edit(request, pk: int):
                 request, _("Changes to %(email)s saved.") % {"email": membership.user.email}
             )
             return redirect("accounts:members")
-    return render(request, "accounts/member_form.html", {"form": form, "membership": membership})
+    bound = annotate_members(
+        selectors.membership_list(tenant=request.tenant).filter(pk=membership.pk)
+    ).first()
+    context = {"form": form, "membership": membership, "bound_to": bound_to(bound) if bound else ""}
+    return render(request, "accounts/member_form.html", context)
 
 
 @capability_required(Capability.MANAGE_SETTINGS)

@@ -4,6 +4,7 @@ from tenancy.admin import TenantOwnedAdmin
 
 from .models import (
     AgreementGroup,
+    ContactLogin,
     Customer,
     CustomerContact,
     CustomerSite,
@@ -72,3 +73,13 @@ class AgreementGroupAdmin(TenantOwnedAdmin):
     list_display = ("code", "name", "default_sla")
     search_fields = ("code", "name")
     raw_id_fields = ("default_sla",)
+
+
+@admin.register(ContactLogin)
+class ContactLoginAdmin(TenantOwnedAdmin):
+    """A customer contact's binding: made when they accept their invitation."""
+
+    list_display = ("user", "customer", "contact", "created_at")
+    search_fields = ("user__email", "customer__name")
+    raw_id_fields = ("user", "customer", "contact")
+    list_select_related = ("user", "customer", "contact")

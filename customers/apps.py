@@ -10,10 +10,12 @@ class CustomersConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
+        from . import registrations
         from .capabilities import VIEW_MASTER_DATA
         from .events import register_events
 
         register_events()
+        registrations.register_all()
         register_sequence("customer", _("Customers"), "C-")
         register_sequence("item", _("Items"), "I-")
         register_sequence("service_object", _("Service objects"), "OBJ-")

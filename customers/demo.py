@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sla.models import ServiceLevelAgreement
-from tenancy.models import NumberSequence, Tenant, User
+from tenancy.demo import DEMO_PASSWORD
+from tenancy.models import Membership, NumberSequence, Tenant, User
+from tenancy.roles import Role
 from tenancy.sequences import default_prefix
 
 from . import services
 from .models import (
     AgreementGroup,
+    ContactLogin,
     Customer,
     CustomerContact,
     CustomerSite,
@@ -585,6 +588,39 @@ def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
     groups = _groups(tenant)
     _objects(tenant, customers, items, groups)
     _tasks(tenant)
+    _contact_login(tenant, customers[0])
+
+
+# The demo customer contact (contact@<slug>.test): a person at the tenant's first customer.
+CONTACT_PEOPLE = {
+    "PL": ("Katarzyna", "Mazur", "Kierownik obiektu"),
+    "BR": ("Camila", "Ribeiro", "Gerente predial"),
+}
+
+
+def _contact_login(tenant: Tenant, customer: Customer) -> None:
+    """The demo customer contact: a login with that role in the tenant's language, bound to the
+    first customer and to its contact record of the same address."""
+    first, last, role = CONTACT_PEOPLE["BR" if tenant.country == "BR" else "PL"]
+    email = f"contact@{tenant.slug}.test"
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={"first_name": first, "last_name": last, "language": tenant.default_language},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    Membership.objects.get_or_create(
+        tenant=tenant, user=user, defaults={"role": Role.CUSTOMER_CONTACT}
+    )
+    if not ContactLogin.objects.for_tenant(tenant).filter(user=user).exists():
+        CustomerContact.objects.get_or_create(
+            tenant=tenant,
+            customer=customer,
+            email=email,
+            defaults={"name": f"{first} {last}", "role": role, "phone": "", "is_primary": False},
+        )
+        services.contact_login_bind(tenant=tenant, user=user, customer_id=customer.pk)
 
 
 def _customers(tenant: Tenant) -> list[Customer]:

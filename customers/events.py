@@ -12,3 +12,5 @@ def register_events() -> None:
     register_event("customer_site.restore", _("%(record)s restored"))
     register_event("customer_contact.archive", _("%(record)s archived"))
     register_event("customer_contact.restore", _("%(record)s restored"))
+    # A customer contact's login bound to its customer (on accepting the invitation).
+    register_event("contact_login.bind", _("%(email)s signs in for %(customer)s"))

@@ -405,3 +405,43 @@ class WorkLine(TenantOwned):
     @property
     def amount(self) -> Decimal:
         return (self.quantity * (self.unit_price or Decimal("0"))).quantize(Decimal("0.01"))
+
+
+# --- Customer contacts who sign in ---------------------------------------------------------------
+
+
+class ContactLogin(TenantOwned):
+    """A login with the role "customer contact", bound to exactly one customer (and to that
+    customer's contact record of the same person). Made when the person accepts their
+    invitation (accounts.bindings); what the contact may see and request follows from it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("login"),
+    )
+    customer = TenantForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    contact = TenantForeignKey(
+        CustomerContact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer contact login")
+        verbose_name_plural = _("customer contact logins")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "user"], name="customers_contactlogin_user"),
+        ]
+        indexes = [models.Index(fields=["tenant", "customer"], name="customers_login_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.customer}"

@@ -18,6 +18,7 @@ from tenancy.models import Tenant
 
 from .models import (
     AgreementGroup,
+    ContactLogin,
     Customer,
     CustomerContact,
     CustomerSite,
@@ -312,3 +313,43 @@ def agreement_group_get(*, tenant: Tenant, pk: int) -> AgreementGroup:
 
 def sla_choices(*, tenant: Tenant) -> QuerySet:
     return sla_selectors.sla_list(tenant=tenant)
+
+
+# --- Customer contacts who sign in ---------------------------------------------------------------
+
+
+def contact_login_for(*, tenant: Tenant, user) -> ContactLogin:
+    """The customer a signed-in customer contact works for (with the contact record);
+    ContactLogin.DoesNotExist for anyone else, and for another tenant's binding."""
+    login = (
+        ContactLogin.objects.for_tenant(tenant)
+        .select_related("customer", "contact")
+        .filter(user_id=user.pk)
+        .order_by("-pk")
+        .first()
+    )
+    if login is None:
+        raise ContactLogin.DoesNotExist
+    return login
+
+
+def contact_login_bound_to(qs: QuerySet, *, name: str) -> QuerySet:
+    """Memberships annotated with ``name``: the customer their login is bound to (number and
+    name) — the members page (accounts.bindings), one subquery."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Concat
+
+    bound = ContactLogin.objects.filter(tenant=OuterRef("tenant"), user=OuterRef("user")).values(
+        label=Concat("customer__number", Value(" · "), "customer__name", output_field=CharField())
+    )[:1]
+    return qs.annotate(**{name: Subquery(bound, output_field=CharField())})
+
+
+def customer_active_objects(*, tenant: Tenant, customer_id: int) -> QuerySet:
+    """The customer's active service objects (what a service request may name)."""
+    return (
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(customer_id=customer_id, is_active=True)
+        .select_related("site")
+        .order_by("number")
+    )

@@ -20,6 +20,7 @@ from web.registry import usage_of
 
 from .models import (
     AgreementGroup,
+    ContactLogin,
     Customer,
     CustomerContact,
     CustomerSite,
@@ -663,3 +664,49 @@ def agreement_group_update(
         action="agreement_group.update",
     )
     return group
+
+
+# --- Customer contacts who sign in ---------------------------------------------------------------
+
+
+def contact_login_customer_check(*, tenant: Tenant, customer: Customer | None) -> Customer:
+    """The customer a new customer contact is invited for: one of this tenant's active
+    customers; ValidationError beside the customer field otherwise."""
+    if customer is None:
+        raise ValidationError({"customer": _("Choose the customer this contact works for.")})
+    if customer.tenant_id != tenant.pk or not customer.is_active:
+        raise ValidationError({"customer": _("Choose one of your active customers.")})
+    return customer
+
+
+@transaction.atomic
+def contact_login_bind(*, tenant: Tenant, user: User, customer_id: int) -> ContactLogin:
+    """Bind a customer contact's login to its customer (on accepting the invitation), and to
+    the customer's contact record with the same e-mail address, made when there is none. A
+    login invited again for another customer is bound to the new one."""
+    customer = Customer.objects.for_tenant(tenant).get(pk=customer_id)
+    contact = (
+        CustomerContact.objects.for_tenant(tenant)
+        .filter(customer=customer, email__iexact=user.email, is_archived=False)
+        .order_by("-is_primary", "pk")
+        .first()
+    )
+    if contact is None:
+        contact = CustomerContact.objects.create(
+            tenant=tenant,
+            customer=customer,
+            name=(user.get_full_name() or user.email)[:120],
+            email=user.email,
+        )
+        _audit_create(tenant=tenant, by=user, obj=contact, action="customer_contact.create")
+    login, _created = ContactLogin.objects.for_tenant(tenant).update_or_create(
+        tenant=tenant, user=user, defaults={"customer": customer, "contact": contact}
+    )
+    audit_record(
+        tenant=tenant,
+        actor=user,
+        action="contact_login.bind",
+        target=login,
+        params={"email": user.email, "customer": str(customer)},
+    )
+    return login

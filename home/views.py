@@ -12,6 +12,7 @@ HOME_TEMPLATES = {
     Role.SERVICE_MANAGER: "home/service_manager.html",
     Role.DISPATCHER: "home/dispatcher.html",
     Role.TECHNICIAN: "home/technician.html",
+    Role.CUSTOMER_CONTACT: "home/customer_contact.html",
 }
 
 

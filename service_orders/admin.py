@@ -17,6 +17,8 @@ from .models import (
     ServiceOrder,
     ServiceOrderLine,
     StageLog,
+    WebRequest,
+    WebRequestPhoto,
 )
 
 
@@ -188,3 +190,29 @@ class DeletedOccurrenceAdmin(_ReadOnlyAdmin):
     list_display = ("order_number", "agreement_line", "calculated_date", "deleted_by", "deleted_at")
     search_fields = ("order_number",)
     raw_id_fields = ("agreement_line", "deleted_by")
+
+
+@admin.register(WebRequest)
+class WebRequestAdmin(_ReadOnlyAdmin):
+    """Submitted in the portal or from the field, decided on the request page (services)."""
+
+    list_display = ("number", "customer", "state", "submitted_by", "submitted_at", "order")
+    list_filter = ("tenant", "state")
+    search_fields = ("number", "description", "customer__name")
+    list_select_related = ("tenant", "customer", "submitted_by", "order")
+    raw_id_fields = (
+        "customer",
+        "site",
+        "service_object",
+        "contact",
+        "submitted_by",
+        "order",
+        "decided_by",
+    )
+
+
+@admin.register(WebRequestPhoto)
+class WebRequestPhotoAdmin(_ReadOnlyAdmin):
+    list_display = ("request", "original_name", "content_type", "size", "uploaded_at")
+    list_select_related = ("tenant", "request")
+    raw_id_fields = ("request",)

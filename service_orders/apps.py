@@ -11,10 +11,18 @@ class ServiceOrdersConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import events, registrations, technician_events, workflow_events
-        from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, MANAGE_STAGES, VIEW_ORDERS
+        from . import events, registrations, request_events, technician_events, workflow_events
+        from .capabilities import (
+            CHANGE_ORDERS,
+            GENERATE_ORDERS,
+            HANDLE_REQUESTS,
+            MANAGE_STAGES,
+            REQUEST_SERVICE,
+            VIEW_ORDERS,
+        )
 
         register_sequence("service_order", _("Service orders"), "SO-")
+        register_sequence("web_request", _("Web requests"), "WR-")
         register_group("orders", _("Service orders"))
         register(
             NavItem(
@@ -50,6 +58,22 @@ class ServiceOrdersConfig(AppConfig):
                 group="orders",
             ),
             NavItem(
+                "service_orders:request_list",
+                _("Web requests"),
+                HANDLE_REQUESTS,
+                302,
+                "/orders/requests/",
+                group="orders",
+            ),
+            # A customer contact's portal (service_orders.portal_views).
+            NavItem(
+                "portal:request_create", _("New request"), REQUEST_SERVICE, 280, "/portal/new/"
+            ),
+            NavItem(
+                "portal:request_list", _("My requests"), REQUEST_SERVICE, 282, "/portal/requests/"
+            ),
+            NavItem("portal:order_list", _("Orders"), REQUEST_SERVICE, 284, "/portal/orders/"),
+            NavItem(
                 "service_orders:my_orders",
                 _("My orders"),
                 Capability.WORK_ORDERS,
@@ -61,3 +85,4 @@ class ServiceOrdersConfig(AppConfig):
         events.register_events()
         workflow_events.register_workflow_events()
         technician_events.register_technician_events()
+        request_events.register_request_events()

@@ -16,3 +16,13 @@ CHANGE_ORDERS = capability(
     Role.DISPATCHER,
 )
 MANAGE_STAGES = capability("manage_order_stages", _("Configure the order stages"), *OFFICE)
+# Web requests: the office answers them; a customer contact submits them and follows the
+# customer's orders (and has no other capability at all).
+HANDLE_REQUESTS = capability(
+    "handle_web_requests", _("Accept or reject web requests"), *OFFICE, Role.DISPATCHER
+)
+REQUEST_SERVICE = capability(
+    "request_service",
+    _("Request service and follow the customer's orders"),
+    Role.CUSTOMER_CONTACT,
+)

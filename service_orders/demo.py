@@ -14,13 +14,13 @@ from decimal import Decimal
 from django.utils import translation
 from PIL import Image, ImageDraw
 
-from customers.models import Customer, ServiceObject, ServiceTask
+from customers.models import ContactLogin, Customer, ServiceObject, ServiceTask
 from tenancy.context import tenant_scope
 from tenancy.models import Tenant, User
 
 from . import selectors
-from .models import GenerationTrigger, OrderStage, OrderState, ServiceOrder
-from .services import lines, orders, signoff, stages
+from .models import GenerationTrigger, OrderStage, OrderState, ServiceOrder, WebRequest
+from .services import lines, orders, signoff, stages, web_requests
 from .services.generation import generation_run
 from .services.stages import DefaultStage
 
@@ -148,6 +148,7 @@ def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
     language = tenant.default_language
     _seed_tree(tenant, language)
     _seed_orders(tenant, people, language)
+    _seed_web_requests(tenant, people)
     today = tenant.today()
     with tenant_scope(tenant):
         horizon = selectors.order_generation_settings(tenant=tenant).horizon_days
@@ -266,3 +267,55 @@ def _sign_off(tenant: Tenant, order: ServiceOrder, technician: User, language: s
         signer_name=SIGNERS.get(language, SIGNERS["pl"]),
         signature=_demo_signature(),
     )
+
+
+# The demo contact's requests per language: (description, accepted?). One waits for the
+# dispatcher, one was accepted and is an order now.
+WEB_REQUESTS = {
+    "pl": [
+        ("Kocioł w kotłowni głośno pracuje i gaśnie co kilka godzin.", False),
+        ("Prosimy o przegląd klimatyzacji w sali konferencyjnej przed latem.", True),
+    ],
+    "pt-br": [
+        ("A caldeira está fazendo barulho e desliga a cada poucas horas.", False),
+        ("Pedimos a revisão do ar-condicionado da sala de reuniões antes do verão.", True),
+    ],
+}
+
+
+def _seed_web_requests(tenant: Tenant, people: dict[str, User]) -> None:
+
+    login = (
+        ContactLogin.objects.for_tenant(tenant)
+        .filter(user__email=f"contact@{tenant.slug}.test")
+        .select_related("customer", "contact", "user")
+        .first()
+    )
+    if login is None:
+        return
+    dispatcher = people.get("dispatcher") or people.get("manager")
+    objects = list(
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(customer=login.customer, is_active=True)
+        .order_by("number")[:2]
+    )
+    today = tenant.today()
+    specs = WEB_REQUESTS.get(tenant.default_language, WEB_REQUESTS["pl"])
+    for n, (description, accepted) in enumerate(specs):
+        if WebRequest.objects.for_tenant(tenant).filter(description=description).exists():
+            continue
+        created = web_requests.web_request_submit(
+            tenant=tenant,
+            by=login.user,
+            customer=login.customer,
+            contact=login.contact,
+            data={
+                "service_object": objects[n % len(objects)] if objects else None,
+                "description": description,
+                "preferred_date": today + datetime.timedelta(days=7 + 7 * n),
+            },
+        )
+        if accepted and dispatcher is not None:
+            web_requests.web_request_accept(
+                tenant=tenant, by=dispatcher, request_id=created.pk, priority="normal"
+            )

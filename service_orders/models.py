@@ -18,7 +18,14 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from agreements.models import Agreement, AgreementLine
-from customers.models import MONEY, Customer, CustomerContact, CustomerSite, WorkLine
+from customers.models import (
+    MONEY,
+    Customer,
+    CustomerContact,
+    CustomerSite,
+    ServiceObject,
+    WorkLine,
+)
 from tenancy.fields import TenantForeignKey
 from tenancy.models import TenantOwned, tenant_key
 
@@ -793,3 +800,159 @@ class OrderSignOff(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.signer_name} · {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+# --- Web requests: service asked for by a customer's contact (or a technician in the field) ------
+
+
+class WebRequestState(models.TextChoices):
+    SUBMITTED = "submitted", pgettext_lazy("web request state", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("web request state", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("web request state", "Rejected")
+
+
+class WebRequest(FSMModelMixin, TenantOwned):
+    """A request for service: submitted by a customer contact (the portal) or by a technician
+    from the field; the dispatcher accepts it (it becomes an order of origin "web request") or
+    rejects it with a reason. Once decided it never changes again."""
+
+    number = models.CharField(_("number"), max_length=20)
+    customer = TenantForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    site = TenantForeignKey(
+        CustomerSite,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service site"),
+    )
+    service_object = TenantForeignKey(
+        ServiceObject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service object"),
+    )
+    contact = TenantForeignKey(
+        CustomerContact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    description = models.CharField(_("description"), max_length=300)
+    preferred_date = models.DateField(_("preferred date"), null=True, blank=True)
+    state = FSMField(
+        _("state"),
+        choices=WebRequestState.choices,
+        default=WebRequestState.SUBMITTED,
+        protected=True,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    reject_reason = models.TextField(_("reason for rejecting"), blank=True)
+    order = TenantForeignKey(
+        ServiceOrder,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service order"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("web request")
+        verbose_name_plural = _("web requests")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "number"], name="so_webrequest_number"),
+            # An accepted request became exactly one order; a rejected one says why.
+            models.CheckConstraint(
+                condition=~models.Q(state="accepted") | models.Q(order__isnull=False),
+                name="so_webrequest_accepted_has_order",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="rejected") | ~models.Q(reject_reason=""),
+                name="so_webrequest_rejected_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "state", "submitted_at"], name="so_webrequest_state_idx"
+            ),
+            models.Index(fields=["tenant", "customer"], name="so_webrequest_customer_idx"),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("service_orders:request_detail", args=[self.pk])
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.description}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == WebRequestState.SUBMITTED
+
+    @transition(field=state, source=WebRequestState.SUBMITTED, target=WebRequestState.ACCEPTED)
+    def accept(self) -> None:
+        pass
+
+    @transition(field=state, source=WebRequestState.SUBMITTED, target=WebRequestState.REJECTED)
+    def reject(self) -> None:
+        pass
+
+
+def web_request_photo_path(photo: "WebRequestPhoto", filename: str) -> str:
+    """Per tenant and request, under a random name (as order photos: never a public address)."""
+    return (
+        f"{photo.tenant_id}/requests/{photo.request_id}/photos/{uuid.uuid4().hex}.{photo.extension}"
+    )
+
+
+class WebRequestPhoto(TenantOwned):
+    """A photo sent with a web request (copied to the order when the request is accepted)."""
+
+    request = TenantForeignKey(
+        WebRequest, on_delete=models.CASCADE, related_name="+", verbose_name=_("web request")
+    )
+    image = models.FileField(_("photo"), upload_to=web_request_photo_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("web request photo")
+        verbose_name_plural = _("web request photos")
+        constraints = [tenant_key()]
+        indexes = [models.Index(fields=["tenant", "request"], name="so_webrequest_photo_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name or self.image.name
+
+    @property
+    def extension(self) -> str:
+        return {"image/png": "png", "image/webp": "webp"}.get(self.content_type, "jpg")

@@ -9,6 +9,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers import selectors as customer_selectors
+from customers.models import ContactLogin
 from tenancy.roles import OFFICE, Role
 from web.permissions import request_can
 from web.registry import (
@@ -22,7 +24,7 @@ from web.registry import (
 )
 
 from . import selectors
-from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, VIEW_ORDERS
+from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, REQUEST_SERVICE, VIEW_ORDERS
 from .forms import OrderGenerationSettingsForm
 from .models import OPEN_STATES
 from .services.generation_settings import order_generation_settings_update
@@ -134,6 +136,42 @@ def _generation_errors_tile(request) -> dict:
     return {"count": count, "url": url, "attention": "danger"}
 
 
+def _web_requests_tile(request) -> dict:
+    count = selectors.pending_web_request_count(tenant=request.tenant)
+    url = reverse("service_orders:request_list") + "?" + urlencode({"state": "submitted"})
+    return {"count": count, "url": url, "attention": "warning"}
+
+
+def _contact_counts(request) -> dict | None:
+    """The contact's customer's counts, once per page (both contact tiles use them)."""
+    if not hasattr(request, "_contact_counts"):
+        try:
+            login = customer_selectors.contact_login_for(tenant=request.tenant, user=request.user)
+        except ContactLogin.DoesNotExist:
+            request._contact_counts = None
+        else:
+            request._contact_counts = selectors.contact_counts(
+                tenant=request.tenant, customer_id=login.customer_id
+            )
+    return request._contact_counts
+
+
+def _contact_requests_tile(request) -> dict | None:
+    counts = _contact_counts(request)
+    if counts is None or not request_can(request, REQUEST_SERVICE):
+        return None
+    url = reverse("portal:request_list") + "?" + urlencode({"state": "submitted"})
+    return {"count": counts["open_requests"], "url": url}
+
+
+def _contact_orders_tile(request) -> dict | None:
+    counts = _contact_counts(request)
+    if counts is None or not request_can(request, REQUEST_SERVICE):
+        return None
+    url = reverse("portal:order_list") + "?" + urlencode({"state": selectors.OPEN})
+    return {"count": counts["open_orders"], "url": url}
+
+
 def _generation_settings_form(*, tenant, data=None, prefix=None) -> OrderGenerationSettingsForm:
     settings = selectors.order_generation_settings(tenant=tenant)
     return OrderGenerationSettingsForm(data, instance=settings, prefix=prefix)
@@ -192,6 +230,37 @@ def register_all() -> None:
             "web/_count_tile.html",
             _generation_errors_tile,
             order=120,
+        )
+    )
+    register_home_tile(
+        HomeTile(
+            "web_requests_waiting",
+            gettext_lazy("Web requests waiting"),
+            office | {Role.DISPATCHER},
+            "web/_count_tile.html",
+            _web_requests_tile,
+            order=90,
+        )
+    )
+    contact = frozenset({Role.CUSTOMER_CONTACT})
+    register_home_tile(
+        HomeTile(
+            "contact_open_requests",
+            gettext_lazy("My open requests"),
+            contact,
+            "web/_count_tile.html",
+            _contact_requests_tile,
+            order=10,
+        )
+    )
+    register_home_tile(
+        HomeTile(
+            "contact_open_orders",
+            gettext_lazy("Open orders"),
+            contact,
+            "web/_count_tile.html",
+            _contact_orders_tile,
+            order=20,
         )
     )
     register_panel(

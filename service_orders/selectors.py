@@ -42,6 +42,9 @@ from .models import (
     ServiceOrderLine,
     StageLog,
     StageLogKind,
+    WebRequest,
+    WebRequestPhoto,
+    WebRequestState,
     state_transition,
 )
 
@@ -571,3 +574,102 @@ def move_target_orders(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
         .exclude(pk=order.pk)
         .order_by("preferred_date", "number")
     )
+
+
+# --- Web requests ---------------------------------------------------------------------------------
+
+WEB_REQUEST_RELATED = ("customer", "site", "service_object", "order", "submitted_by", "decided_by")
+# Waiting requests first, then the newest.
+PENDING_FIRST = Case(
+    When(state=WebRequestState.SUBMITTED, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def web_request_list(
+    *, tenant: Tenant, state: str = "", customer_id: int | None = None
+) -> QuerySet:
+    qs = (
+        WebRequest.objects.for_tenant(tenant)
+        .select_related(*WEB_REQUEST_RELATED)
+        .annotate(pending_rank=PENDING_FIRST)
+    )
+    if state:
+        qs = qs.filter(state=state)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return qs
+
+
+def web_request_get(*, tenant: Tenant, pk: int) -> WebRequest:
+    return WebRequest.objects.for_tenant(tenant).select_related(*WEB_REQUEST_RELATED).get(pk=pk)
+
+
+def web_request_photos(*, tenant: Tenant, web_request: WebRequest) -> list[WebRequestPhoto]:
+    return list(WebRequestPhoto.objects.for_tenant(tenant).filter(request=web_request))
+
+
+def web_request_photo_get(*, tenant: Tenant, web_request: WebRequest, pk: int) -> WebRequestPhoto:
+    return WebRequestPhoto.objects.for_tenant(tenant).get(request=web_request, pk=pk)
+
+
+def pending_web_request_count(*, tenant: Tenant) -> int:
+    return WebRequest.objects.for_tenant(tenant).filter(state=WebRequestState.SUBMITTED).count()
+
+
+# --- What a customer contact sees: their customer's requests and orders -------------------------
+
+
+def customer_web_requests(*, tenant: Tenant, customer_id: int) -> QuerySet:
+    return web_request_list(tenant=tenant, customer_id=customer_id)
+
+
+def customer_web_request_get(*, tenant: Tenant, customer_id: int, pk: int) -> WebRequest:
+    """One request of the contact's customer; WebRequest.DoesNotExist for another customer's
+    (or tenant's), like a missing one."""
+    return (
+        WebRequest.objects.for_tenant(tenant)
+        .select_related(*WEB_REQUEST_RELATED)
+        .get(customer_id=customer_id, pk=pk)
+    )
+
+
+def customer_portal_orders(*, tenant: Tenant, customer_id: int) -> QuerySet:
+    return (
+        ServiceOrder.objects.for_tenant(tenant)
+        .filter(customer_id=customer_id)
+        .select_related("stage", "site", "assigned_technician")
+    )
+
+
+def customer_portal_order_get(*, tenant: Tenant, customer_id: int, pk: int) -> ServiceOrder:
+    """One order of the contact's customer; ServiceOrder.DoesNotExist for another customer's."""
+    return customer_portal_orders(tenant=tenant, customer_id=customer_id).get(pk=pk)
+
+
+def order_service_objects(*, tenant: Tenant, order: ServiceOrder) -> list[ServiceObject]:
+    """The objects the order's lines (not cancelled) work on, one query."""
+    ids = (
+        ServiceOrderLine.objects.for_tenant(tenant)
+        .filter(order=order, service_object__isnull=False)
+        .exclude(status=LineStatus.CANCELLED)
+        .values("service_object_id")
+    )
+    return list(ServiceObject.objects.for_tenant(tenant).filter(pk__in=ids).order_by("number"))
+
+
+def order_web_request(*, tenant: Tenant, order: ServiceOrder) -> WebRequest | None:
+    """The web request an order was made from, if any."""
+    return WebRequest.objects.for_tenant(tenant).filter(order=order).first()
+
+
+def contact_counts(*, tenant: Tenant, customer_id: int) -> dict:
+    """The contact's home tiles: their customer's waiting requests and open orders."""
+    requests = WebRequest.objects.for_tenant(tenant).filter(
+        customer_id=customer_id, state=WebRequestState.SUBMITTED
+    )
+    orders = ServiceOrder.objects.for_tenant(tenant).filter(
+        customer_id=customer_id, state__in=OPEN_STATES
+    )
+    return {"open_requests": requests.count(), "open_orders": orders.count()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import stage_views, views
+from . import request_views, stage_views, views
 from . import technician_views as tech
 from . import workflow_views as wf
 
@@ -25,6 +25,16 @@ urlpatterns = [
         "<int:pk>/lines/<int:line_pk>/revoke-cancel/",
         wf.line_revoke_cancel,
         name="line_revoke_cancel",
+    ),
+    # Web requests (request_views): the office's list and decisions.
+    path("requests/", request_views.request_list, name="request_list"),
+    path("requests/<int:pk>/", request_views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/accept/", request_views.request_accept, name="request_accept"),
+    path("requests/<int:pk>/reject/", request_views.request_reject, name="request_reject"),
+    path(
+        "requests/<int:pk>/photos/<int:photo_pk>/",
+        request_views.request_photo,
+        name="request_photo",
     ),
     path("stages/", stage_views.stage_tree, name="stage_tree"),
     path("stages/new/", stage_views.stage_create, name="stage_create"),
@@ -55,6 +65,7 @@ urlpatterns = [
         name="technician_line_remove",
     ),
     path("my/<int:pk>/photos/", tech.technician_photo_add, name="technician_photo_add"),
+    path("my/<int:pk>/request/", request_views.technician_request, name="technician_request"),
     path("my/<int:pk>/sign-off/", tech.technician_sign_off, name="technician_sign_off"),
     path("my/<int:pk>/receipt/", tech.technician_receipt, name="technician_receipt"),
     path("<int:pk>/photos/<int:photo_pk>/", tech.order_photo, name="order_photo"),

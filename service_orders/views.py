@@ -178,6 +178,10 @@ def _render_order(
         "events": selectors.order_events(tenant=request.tenant, order=order),
         "can_cancel": _may_cancel(request) and can_proceed(order.cancel),
         "refusal": refusal,
+        # The request it was made from (one query, only for orders of that origin).
+        "web_request": selectors.order_web_request(tenant=request.tenant, order=order)
+        if order.origin == Origin.WEB_REQUEST
+        else None,
     }
     return render(request, "service_orders/order_detail.html", context, status=status)
 

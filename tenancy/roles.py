@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     SERVICE_MANAGER = "service_manager", _("Service manager")
     DISPATCHER = "dispatcher", _("Dispatcher")
     TECHNICIAN = "technician", _("Technician")
+    # Someone at a customer: bound to exactly one customer (customers.ContactLogin), with none
+    # of the office's capabilities; submits service requests and follows that customer's orders.
+    CUSTOMER_CONTACT = "customer_contact", _("Customer contact")
 
 
 # Who does the office work of a service company: the manager, and the tenant admin above them.

@@ -267,8 +267,11 @@ def _hours(task) -> Decimal:
 
 
 @transaction.atomic
-def order_create(*, tenant: Tenant, by: User, data: dict) -> ServiceOrder:
-    """An order made by hand, at the tenant's initial stage.
+def order_create(
+    *, tenant: Tenant, by: User, data: dict, origin: str = Origin.MANUAL
+) -> ServiceOrder:
+    """An order made by hand (or from an accepted web request: ``origin``), at the tenant's
+    initial stage.
 
     ``data``: customer; agreement (required when the tenant's settings say so; the
     customer's, not a template); site (the customer's; defaults to its default site) or a
@@ -332,7 +335,7 @@ def order_create(*, tenant: Tenant, by: User, data: dict) -> ServiceOrder:
         window_start=start,
         window_end=end,
         assigned_technician=data.get("assigned_technician"),
-        origin=Origin.MANUAL,
+        origin=origin,
         stage=initial,
         created_by=by,
     )

@@ -22,7 +22,7 @@ MAX_PHOTO_PIXELS = 60_000_000  # a 60-megapixel photo; more is a decompression b
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def _inspect(upload) -> tuple[str, int, int]:
+def inspect_photo(upload) -> tuple[str, int, int]:
     """(content type, width, height) of an uploaded image; ValidationError when it is not one
     of the accepted kinds."""
     not_an_image = ValidationError(
@@ -53,7 +53,7 @@ def order_photo_add(
         raise ValidationError({"photo": _("Choose a photo to attach.")})
     if upload.size > MAX_PHOTO_BYTES:
         raise ValidationError({"photo": _("This photo is larger than %(size)s MB.") % {"size": 10}})
-    content_type, width, height = _inspect(upload)
+    content_type, width, height = inspect_photo(upload)
     order = ServiceOrder.objects.for_tenant(tenant).select_for_update(of=("self",)).get(pk=order_id)
     if assigned_to is not None and order.assigned_technician_id != assigned_to.pk:
         raise ServiceOrder.DoesNotExist

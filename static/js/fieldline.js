@@ -101,3 +101,23 @@ function flPickers(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { flPickers(document); });
 document.addEventListener("htmx:load", function (event) { flPickers(event.detail.elt); });
+
+// Fields that belong to one role only (data-fl-for-role, e.g. the customer of a customer contact
+// on the invitation form): shown while that role is chosen in the form's role field. Without
+// JavaScript they are always shown and the server ignores them for the other roles.
+function flRoleFields(root) {
+  root.querySelectorAll("form").forEach(function (form) {
+    const role = form.querySelector("select[name=role]");
+    const fields = form.querySelectorAll("[data-fl-for-role]");
+    if (!role || !fields.length) return;
+    const update = function () {
+      fields.forEach(function (field) {
+        const group = field.closest(".fl-field") || field;
+        group.hidden = field.dataset.flForRole !== role.value;
+      });
+    };
+    role.addEventListener("change", update);
+    update();
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { flRoleFields(document); });

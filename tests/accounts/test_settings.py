@@ -103,6 +103,7 @@ DEFAULT_NUMBERING = {
     "service_object": ("OBJ-", 6),
     "agreement": ("AG-", 6),
     "service_order": ("SO-", 6),
+    "web_request": ("WR-", 6),
 }
 
 

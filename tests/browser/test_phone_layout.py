@@ -21,7 +21,7 @@ from PIL import Image
 
 from agreements.models import AgreementState
 from customers.models import Customer
-from service_orders.models import GenerationRun
+from service_orders.models import GenerationRun, WebRequest
 from sla.models import BusinessCalendar
 from tenancy.models import Membership, Tenant, User
 from tenancy.roles import Role
@@ -168,7 +168,10 @@ def data(transactional_db):
         last_name="Gałczyński-Brzęczyszczykiewicz",
     )
     Membership.objects.create(tenant=acme, user=colleague, role=Role.SERVICE_MANAGER)
+    contact_requests = WebRequest.objects.filter(tenant=acme).order_by("pk")
     return {
+        "web_request": contact_requests.first(),
+        "contact_order": contact_requests.filter(order__isnull=False).first().order,
         "customer": customer,
         "object": obj,
         "item": item,
@@ -217,7 +220,20 @@ def _pages(role: str, data: dict) -> dict[str, str]:
     if role == "dispatcher":
         readable = ("home", "customers", "customer", "objects", "object", "items", "item")
         readable += ("agreements", "agreement", "orders", "order", "slas", "calendars")
-        return {name: office[name] for name in readable} | {"calendar": office["calendar"]}
+        return {name: office[name] for name in readable} | {
+            "calendar": office["calendar"],
+            "requests": "/orders/requests/",
+            "request": f"/orders/requests/{data['web_request'].pk}/",
+        }
+    if role == "contact":
+        return {
+            "home": "/",
+            "new-request": "/portal/new/",
+            "requests": "/portal/requests/",
+            "request": f"/portal/requests/{data['web_request'].pk}/",
+            "orders": "/portal/orders/",
+            "order": f"/portal/orders/{data['contact_order'].pk}/",
+        }
     if role == "technician":
         return {"home": "/", "account": "/account/"}
     return {
@@ -237,12 +253,14 @@ SHOTS = {
     "dispatcher": ("home", "orders"),
     "technician": ("home",),
     "admin": ("home", "users"),
+    "contact": ("home", "new-request", "request"),
 }
 LOGINS = {
     "manager": "manager@acme.test",
     "dispatcher": "dispatcher@acme.test",
     "technician": "tech1@acme.test",
     "admin": "admin@acme.test",
+    "contact": "contact@acme.test",
 }
 
 

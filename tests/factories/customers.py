@@ -90,3 +90,17 @@ class AgreementGroupFactory(factory.django.DjangoModelFactory):
     tenant = factory.SubFactory(TenantFactory)
     code = factory.Sequence(lambda n: f"GRP{n}")
     name = factory.Sequence(lambda n: f"Gold {n}")
+
+
+class ContactLoginFactory(factory.django.DjangoModelFactory):
+    """A customer contact's login bound to its customer (the membership is the test's own)."""
+
+    class Meta:
+        model = cust.ContactLogin
+
+    customer = factory.SubFactory(CustomerFactory)
+    tenant = factory.LazyAttribute(lambda o: o.customer.tenant)
+    user = factory.SubFactory("tests.factories.tenancy.UserFactory")
+    contact = factory.LazyAttribute(
+        lambda o: CustomerContactFactory(customer=o.customer, email=o.user.email)
+    )

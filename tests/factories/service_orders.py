@@ -144,3 +144,27 @@ class OrderSignOffFactory(factory.django.DjangoModelFactory):
     language = "en"
     receipt_pdf = b"%PDF-1.7"
     receipt_sha256 = "0" * 64
+
+
+class WebRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.WebRequest
+
+    customer = factory.SubFactory(CustomerFactory)
+    tenant = factory.LazyAttribute(lambda o: o.customer.tenant)
+    number = factory.Sequence(lambda n: f"WR-{n:06d}")
+    description = factory.Sequence(lambda n: f"Heating fails {n}")
+    submitted_by = factory.SubFactory(UserFactory)
+
+
+class WebRequestPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.WebRequestPhoto
+
+    request = factory.SubFactory(WebRequestFactory)
+    tenant = factory.LazyAttribute(lambda o: o.request.tenant)
+    image = factory.LazyAttribute(lambda o: f"{o.tenant.pk}/requests/{o.request.pk}/photos/x.png")
+    content_type = "image/png"
+    size = 100
+    width = 10
+    height = 10

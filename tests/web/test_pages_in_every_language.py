@@ -20,7 +20,7 @@ from tests.web.test_translations import LOCALES, parse_po
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("admin", "manager", "dispatcher", "tech1")
+ROLES = ("admin", "manager", "dispatcher", "tech1", "contact")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 # Pages a role reaches by links: the menu's, then records and forms linked from them.
 FOLLOW = re.compile(r"^/[\w/-]*?(/\d+/|/new/|/edit/)[\w/-]*$")
