@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class WebConfig(AppConfig):
     name = "web"
     verbose_name = _("User interface")
+
+    def ready(self) -> None:
+        from .imports import register_events
+
+        register_events()
