@@ -68,6 +68,7 @@ class AgreementKind(ImportKind):
     sequence = "agreement"
     not_cleaned = ("state",)  # a protected FSM field: parsed by its column, set on creation
     order = 60
+    list_url = "agreements:agreement_list"
     columns = (
         ImportColumn("number", "number"),
         ImportColumn(
@@ -199,6 +200,7 @@ class AgreementLineKind(ImportKind):
     model = "agreements.AgreementLine"
     identity = ("agreement", "position")
     order = 70
+    list_url = "agreements:agreement_list"
     columns = (
         ImportColumn(
             "agreement", "agreement", ref=Ref("agreements.Agreement", "number"), required=True

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("agreements.urls")),
     path("orders/", include("service_orders.urls")),
+    path("import/", include("web.import_urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

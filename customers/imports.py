@@ -47,6 +47,7 @@ class CustomerKind(ImportKind):
     model = "customers.Customer"
     sequence = "customer"
     order = 10
+    list_url = "customers:customer_list"
     columns = (
         ImportColumn("number", "number"),
         ImportColumn("name", "name", required=True),
@@ -100,7 +101,7 @@ class _PerCustomerKind(ImportKind):
 
     def save(self, tenant, rows):
         # The file's default site (primary contact) takes over from the one the customer had;
-        # a customer's first one becomes it.
+        # without the column, a customer's first one becomes it (as when added by hand).
         customers = {row.instance.customer_id for row in rows}
         model = self.model_class()
         flagged = {row.instance.customer_id for row in rows if getattr(row.instance, self.flag)}
@@ -115,7 +116,10 @@ class _PerCustomerKind(ImportKind):
             )
             | flagged
         )
-        for row in rows:
+        flag_column = next(c.name for c in self.columns if c.field == self.flag)
+        for row in rows:  # unless the file says which (the column is there)
+            if flag_column in row.values:
+                continue
             if row.action == CREATE and row.instance.customer_id not in having:
                 setattr(row.instance, self.flag, True)
                 having.add(row.instance.customer_id)
@@ -134,6 +138,7 @@ class SiteKind(_PerCustomerKind):
     model = "customers.CustomerSite"
     flag = "is_default"
     order = 20
+    list_url = "customers:customer_list"
     columns = (
         ImportColumn("customer", "customer", ref=CUSTOMER, required=True),
         ImportColumn("name", "name", required=True),
@@ -158,6 +163,7 @@ class ContactKind(_PerCustomerKind):
     model = "customers.CustomerContact"
     flag = "is_primary"
     order = 30
+    list_url = "customers:customer_list"
     columns = (
         ImportColumn("customer", "customer", ref=CUSTOMER, required=True),
         ImportColumn("name", "name", required=True),
@@ -174,6 +180,7 @@ class ItemKind(ImportKind):
     model = "customers.Item"
     sequence = "item"
     order = 40
+    list_url = "customers:item_list"
     columns = (
         ImportColumn("number", "number"),
         ImportColumn("name", "name", required=True),
@@ -204,6 +211,7 @@ class ObjectKind(ImportKind):
     model = "customers.ServiceObject"
     sequence = "service_object"
     order = 50
+    list_url = "customers:object_list"
     columns = (
         ImportColumn("number", "number"),
         ImportColumn("name", "name", required=True),

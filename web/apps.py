@@ -7,6 +7,10 @@ class WebConfig(AppConfig):
     verbose_name = _("User interface")
 
     def ready(self) -> None:
-        from .imports import register_events
+        from .imports import IMPORT_DATA, register_events
+        from .navigation import NavItem, register
 
         register_events()
+        register(
+            NavItem("imports:upload", _("Import data"), IMPORT_DATA, 905, "/import/", group="admin")
+        )

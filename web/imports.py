@@ -254,6 +254,7 @@ class ImportKind:
     # Fields clean_fields leaves alone (relations are never re-read: they were resolved here).
     not_cleaned: tuple[str, ...] = ()
     order: int = 100  # where the kind is offered on the upload page
+    list_url: str = ""  # the list page that shows the imported records (and exports them)
 
     def model_class(self):
         return apps.get_model(self.model)
@@ -481,10 +482,18 @@ def read_table(name: str, content: bytes) -> Table:
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
-    records = [(row + [""] * width)[:width] for row in rows[1:]]
+    records = [[_unguard(c) for c in (row + [""] * width)[:width]] for row in rows[1:]]
     if not records:
         raise ImportFileError(_("The file has a header but no rows."))
     return Table(headers, records)
+
+
+def _unguard(cell: str) -> str:
+    """A cell our exports wrote with a leading apostrophe so that a spreadsheet shows a text
+    starting like a formula as typed (web.lists.csv_cell) reads as the text again."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+        return cell[1:]
+    return cell
 
 
 def _csv_rows(content: bytes) -> list[list[str]]:
@@ -655,6 +664,22 @@ def export_response(kind: ImportKind, queryset, filename: str) -> HttpResponse:
 
 
 # --- Batches: the upload page's preview, then the import ----------------------------------------
+
+
+def batch_list(*, tenant):
+    from .models import ImportBatch
+
+    return (
+        ImportBatch.objects.for_tenant(tenant)
+        .select_related("created_by")
+        .defer("headers", "records", "preview")
+    )
+
+
+def batch_get(*, tenant, pk: int):
+    from .models import ImportBatch
+
+    return ImportBatch.objects.for_tenant(tenant).select_related("created_by").get(pk=pk)
 
 
 def kind_label(value, event=None) -> str:
