@@ -19,6 +19,7 @@ from web.imports import (
     Ref,
     Row,
     choice,
+    moves,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -134,7 +135,7 @@ class AgreementKind(ImportKind):
                         "not by an import."
                     ),
                 )
-            if row.data.get("customer") not in (None, instance.customer):
+            if moves(row.data.get("customer"), instance.customer_id):
                 row.error(
                     "customer",
                     _("The customer of an existing agreement cannot be changed by an import."),
@@ -257,7 +258,7 @@ class AgreementLineKind(ImportKind):
                 row.error("agreement", _("This is a template; import lines into agreements only."))
 
     def assign(self, instance, row):
-        if row.action == UPDATE and row.data.get("agreement") not in (None, instance.agreement):
+        if row.action == UPDATE and moves(row.data.get("agreement"), instance.agreement_id):
             row.error("agreement", _("A line cannot move to another agreement."))
         super().assign(instance, row)
         for field, default in (("quantity", 1), ("interval_count", 1)):

@@ -34,9 +34,10 @@ from generate_orders import (  # noqa: E402
     measured,
 )
 
-CUSTOMERS = 2000
-OBJECTS = 10000
-AGREEMENTS = 2000
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))  # 0.1: a tenth of the rows, for a quick try
+CUSTOMERS = int(2000 * SCALE)
+OBJECTS = int(10000 * SCALE)
+AGREEMENTS = int(2000 * SCALE)
 LINES_PER_AGREEMENT = 10
 TABLES = (  # in the order of their foreign keys
     "customers_serviceobject",
@@ -222,6 +223,7 @@ def main() -> None:
                 lambda k=kind_key, c=content: len(import_one(tenant, k, c).rows)
             )
             results.append((f"import {kind_key}", rows, seconds, queries))
+            print(f"  import {kind_key}: {rows} rows in {seconds:.1f} s", flush=True)
         total_rows = sum(r[1] for r in results)
         total_seconds = sum(r[2] for r in results)
         results.append(("import, all three", total_rows, total_seconds, sum(r[3] for r in results)))

@@ -17,6 +17,7 @@ from web.imports import (
     ImportKind,
     Ref,
     Row,
+    moves,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -298,7 +299,7 @@ class ObjectKind(ImportKind):
             row.error("serial_number", _("This item is serial-tracked: enter the serial number."))
 
     def assign(self, instance, row):
-        if row.action == UPDATE and row.data.get("customer") not in (None, instance.customer):
+        if row.action == UPDATE and moves(row.data.get("customer"), instance.customer_id):
             row.error(
                 "customer",
                 _("The customer of an existing object cannot be changed by an import."),

@@ -5,6 +5,7 @@ valid-rows-only choice, XLSX files, and that a file never reaches another tenant
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -307,3 +308,23 @@ def test_line_errors_another_customers_object_and_dates_outside(tmp_path, tenant
     assert "object: This object belongs to another customer" in err
     assert "start_date: The line cannot start before the agreement (2025-01-01)." in err
     assert "agreement: No service agreement “SV-9” exists." in err
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "import-samples"
+
+
+def test_the_sample_files_of_docs_import_in_order(tenant_a):
+    """docs/import-samples: each file imports cleanly after the ones before it."""
+    AgreementGroupFactory(tenant=tenant_a, code="GOLD")
+    ServiceTaskFactory(tenant=tenant_a, code="INSPECT")
+    kinds = ["customers", "sites", "contacts", "items", "objects", "agreements", "agreement_lines"]
+    for kind in kinds:
+        out, err = io.StringIO(), io.StringIO()
+        call_command(
+            "import_data", "--tenant", tenant_a.slug, "--kind", kind, str(SAMPLES / f"{kind}.csv"),
+            stdout=out, stderr=err,
+        )  # fmt: skip
+        assert out.getvalue().strip().splitlines()[-1].endswith("failed=0"), (kind, err.getvalue())
+    assert Customer.objects.get(tenant=tenant_a, name="Bistro Mała Czarna").number == "C-000001"
+    assert ServiceObject.objects.get(tenant=tenant_a, number="M-0452").parent.number == "M-0451"
+    assert AgreementLine.objects.filter(tenant=tenant_a).count() == 3
