@@ -5,6 +5,7 @@ the list with their legacy numbers."""
 import pytest
 from playwright.sync_api import expect
 
+from tenancy.models import User
 from tests.browser.layout import PHONE, assert_no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -27,10 +28,12 @@ def _upload(page, live_server, content: str):
 
 
 def test_manager_imports_customers_fixing_a_bad_row(demo, sign_in, page, live_server):
+    # The manager reads English (Acme's default language is Polish).
+    User.objects.filter(email="manager@acme.test").update(language="en")
     sign_in("manager@acme.test")
     page.goto(f"{live_server.url}/")
     page.get_by_role("button", name="Administration").click()
-    page.get_by_role("link", name="Import data").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import data").click()
     expect(page.locator("h1")).to_have_text("Import data")
 
     _upload(page, live_server, BAD)
