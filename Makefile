@@ -2,8 +2,8 @@
 PYTHON ?= .venv/bin/python
 BENCH = DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON)
 
-.PHONY: bench bench-generate bench-pages bench-stages
-bench: bench-generate bench-pages bench-stages
+.PHONY: bench bench-generate bench-pages bench-stages bench-import
+bench: bench-generate bench-pages bench-stages bench-import
 
 bench-generate:
 	$(BENCH) bench/generate_orders.py
@@ -13,3 +13,6 @@ bench-pages:
 
 bench-stages:
 	$(BENCH) bench/stage_changes.py
+
+bench-import:
+	$(BENCH) bench/import_data.py

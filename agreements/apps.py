@@ -10,7 +10,7 @@ class AgreementsConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
 
-        from . import events, registrations
+        from . import events, imports, registrations
         from .capabilities import VIEW_AGREEMENTS
 
         register_sequence("agreement", _("Agreements"), "AG-")
@@ -27,3 +27,4 @@ class AgreementsConfig(AppConfig):
         )
         registrations.register_all()
         events.register_events()
+        imports.register_import_kinds()

@@ -20,7 +20,7 @@ from web.confirm import (
     confirmed_redirect,
 )
 from web.forms import attach_errors
-from web.lists import BADGE, FACT, TITLE, Column, link_to, list_response
+from web.lists import BADGE, FACT, TITLE, Column, ImportExport, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
 from web.registry import usage_of
@@ -170,6 +170,7 @@ def agreement_list(request):
         columns=AGREEMENT_COLUMNS,
         default_sort="number",
         csv_filename="agreements",
+        imports=[ImportExport("agreements"), ImportExport("agreement_lines", "agreement")],
         context={"filters": filters},
     )
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("agreements.urls")),
     path("orders/", include("service_orders.urls")),
     path("portal/", include("service_orders.portal_urls")),
+    path("import/", include("web.import_urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

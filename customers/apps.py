@@ -13,9 +13,11 @@ class CustomersConfig(AppConfig):
         from . import registrations
         from .capabilities import VIEW_MASTER_DATA
         from .events import register_events
+        from .imports import register_import_kinds
 
         register_events()
         registrations.register_all()
+        register_import_kinds()
         register_sequence("customer", _("Customers"), "C-")
         register_sequence("item", _("Items"), "I-")
         register_sequence("service_object", _("Service objects"), "OBJ-")

@@ -589,6 +589,7 @@ def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
     _objects(tenant, customers, items, groups)
     _tasks(tenant)
     _contact_login(tenant, customers[0])
+    _imported_customers(tenant, people.get("manager"))
 
 
 # The demo customer contact (contact@<slug>.test): a person at the tenant's first customer.
@@ -621,6 +622,40 @@ def _contact_login(tenant: Tenant, customer: Customer) -> None:
             defaults={"name": f"{first} {last}", "role": role, "phone": "", "is_primary": False},
         )
         services.contact_login_bind(tenant=tenant, user=user, customer_id=customer.pk)
+
+
+# Customers the manager moved over from the earlier system (Administration → Import data): their
+# legacy numbers are kept. File name, then rows of number, name, e-mail, phone.
+IMPORTED = {
+    "PL": (
+        "klienci-z-poprzedniego-systemu.csv",
+        [
+            ("K-10417", "Szkoła Podstawowa nr 12", "sekretariat@sp12.test", "+48 12 411 04 17"),
+            ("K-10452", "Apteka Pod Orłem", "apteka@podorlem.test", "+48 12 411 04 52"),
+        ],
+    ),
+    "BR": (
+        "clientes-do-sistema-anterior.csv",
+        [
+            ("K-20311", "Escola Estadual Rui Barbosa", "secretaria@eerb.test", "+55 11 3311 2031"),
+            ("K-20345", "Farmácia Boa Saúde", "contato@boasaude.test", "+55 11 3311 2034"),
+        ],
+    ),
+}
+
+
+def _imported_customers(tenant: Tenant, manager: User | None) -> None:
+    from web.imports import Table, batch_create, batch_run, import_kind
+    from web.models import ImportBatch
+
+    file_name, rows = IMPORTED["BR" if tenant.country == "BR" else "PL"]
+    if ImportBatch.objects.for_tenant(tenant).filter(file_name=file_name).exists():
+        return
+    table = Table(["number", "name", "email", "phone"], [list(row) for row in rows])
+    batch = batch_create(
+        tenant=tenant, by=manager, kind=import_kind("customers"), file_name=file_name, table=table
+    )
+    batch_run(tenant=tenant, by=manager, batch_id=batch.pk, valid_only=False)
 
 
 def _customers(tenant: Tenant) -> list[Customer]:

@@ -211,6 +211,26 @@ def sequence_next_number(*, tenant: Tenant, key: str) -> str:
     return sequence_next_numbers(tenant=tenant, key=key, count=1)[0]
 
 
+def sequence_continue_after(*, tenant: Tenant, key: str, numbers: list[str]) -> None:
+    """Numbers given from outside (an import keeps a record's legacy number): the sequence
+    continues after the highest of them that reads as its own (its prefix, then digits), so it
+    never hands out a number already taken. Numbers in another shape cannot collide with it."""
+    from .models import NumberSequence
+
+    NumberSequence.objects.get_or_create(
+        tenant=tenant, key=key, defaults={"prefix": default_prefix(key)}
+    )
+    sequence = NumberSequence.objects.select_for_update().get(tenant=tenant, key=key)
+    highest = 0
+    for number in numbers:
+        rest = number[len(sequence.prefix) :] if number.startswith(sequence.prefix) else ""
+        if rest.isascii() and rest.isdigit():
+            highest = max(highest, int(rest))
+    if highest >= sequence.next_value:
+        sequence.next_value = highest + 1
+        sequence.save(update_fields=["next_value"])
+
+
 SEQUENCE_PREFIX_PATTERN = r"^[A-Za-z0-9/_.-]*$"
 
 

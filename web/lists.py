@@ -86,6 +86,16 @@ class Column:
         return "" if value is None else value
 
 
+@dataclass(frozen=True)
+class ImportExport:
+    """A list page's export in the import columns of a kind (web.imports): the kind's records
+    whose ``relation`` is among the filtered rows ("pk": the rows themselves; "customer": the
+    sites of the listed customers)."""
+
+    kind: str
+    relation: str = "pk"
+
+
 def link_to(url_name: str, attr: str = "pk") -> Callable[[Any], str | None]:
     """A Column.link to the page ``url_name`` of the row's ``attr`` (a dotted path, e.g.
     "customer_id"); no link when it is empty."""
@@ -161,11 +171,17 @@ def list_response(
     default_sort: str,
     csv_filename: str,
     context: dict | None = None,
+    imports: Sequence[ImportExport] = (),
 ) -> HttpResponse:
+    from .imports import import_kind
+
     sort, ordering = _sort(request, columns, default_sort)
     queryset = queryset.order_by(*ordering)
     if request.GET.get("format") == "csv":
         return _csv_response(queryset, columns, csv_filename)
+    exports = [(e, import_kind(e.kind)) for e in imports if import_kind(e.kind)]
+    if request.GET.get("format") == "import" and exports:
+        return _import_response(request, queryset, exports, csv_filename)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -185,9 +201,23 @@ def list_response(
         "filter_count": len(filtered),
         "querystring": query.urlencode(),
         "today": formats.date_format(request.tenant.today(), "SHORT_DATE_FORMAT"),
+        "import_exports": [(kind.key, kind.label) for _export, kind in exports],
     }
     ctx.update(context or {})
     return render(request, template, ctx)
+
+
+def _import_response(request, queryset, exports, filename: str) -> HttpResponse:
+    """The filtered rows (or their sites, contacts, lines…) in the import columns of a kind."""
+    from .imports import export_response
+
+    export, kind = next(
+        ((e, k) for e, k in exports if k.key == request.GET.get("kind")), exports[0]
+    )
+    rows = kind.export_queryset(request.tenant).filter(
+        **{f"{export.relation}__in": queryset.order_by().values("pk")}
+    )
+    return export_response(kind, rows, f"{filename}-{kind.key}")
 
 
 def _csv_response(queryset: QuerySet, columns: Sequence[Column], filename: str) -> HttpResponse:

@@ -1,6 +1,8 @@
-"""The one model of the shared UI layer: one-use tokens of create forms."""
+"""The models of the shared UI layer: one-use tokens of create forms, and data imports."""
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import TenantOwned, tenant_key
 
@@ -21,3 +23,36 @@ class SubmissionToken(TenantOwned):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class ImportBatch(TenantOwned):
+    """One data import (web.imports): the file's rows as read, the checked preview of each row,
+    and once imported the counts. An upload is checked and shown before anything is saved; the
+    "Import" that follows runs once (a second submit finds the batch done)."""
+
+    PENDING, DONE = "pending", "done"
+
+    kind = models.CharField(_("kind of records"), max_length=40)
+    file_name = models.CharField(_("file"), max_length=200)
+    headers = models.JSONField(default=list)
+    records = models.JSONField(default=list)
+    preview = models.JSONField(default=list)  # per row: line, key, action, errors
+    state = models.CharField(_("state"), max_length=10, default=PENDING)
+    valid_only = models.BooleanField(_("valid rows only"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    failed_count = models.PositiveIntegerField(_("with errors"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("data import")
+        verbose_name_plural = _("data imports")
+        constraints = [tenant_key()]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.file_name}"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from web.forms import SearchForm, attach_errors
-from web.lists import ACTION, BADGE, FACT, TITLE, Column, link_to, list_response
+from web.lists import ACTION, BADGE, FACT, TITLE, Column, ImportExport, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
 from web.submissions import create_once_url
@@ -124,6 +124,7 @@ def item_list(request):
         columns=ITEM_COLUMNS,
         default_sort="number",
         csv_filename="items",
+        imports=[ImportExport("items")],
         context={"filters": filters},
     )
 
@@ -324,6 +325,7 @@ def object_list(request):
         columns=OBJECT_COLUMNS,
         default_sort="number",
         csv_filename="service-objects",
+        imports=[ImportExport("objects")],
         context={"filters": filters},
     )
 

@@ -26,7 +26,7 @@ from web.confirm import (
 )
 from web.forms import attach_errors
 from web.htmx import with_messages
-from web.lists import BADGE, FACT, TITLE, Column, list_response
+from web.lists import BADGE, FACT, TITLE, Column, ImportExport, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
 from web.submissions import create_once, create_once_url, submission_complete
@@ -81,6 +81,11 @@ def customer_list(request):
         columns=CUSTOMER_COLUMNS,
         default_sort="name",
         csv_filename="customers",
+        imports=[
+            ImportExport("customers"),
+            ImportExport("sites", "customer"),
+            ImportExport("contacts", "customer"),
+        ],
         context={"filters": filters},
     )
 

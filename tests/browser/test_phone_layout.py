@@ -208,6 +208,7 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "sla": f"/sla/levels/{data['sla'].pk}/",
         "calendars": "/sla/calendars/",
         "calendar": f"/sla/calendars/{data['calendar'].pk}/",
+        "import": "/import/",
     }
     generation = {
         "generation": "/orders/generate/",
@@ -244,6 +245,7 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "settings": "/settings/tenant/",
         "numbers": "/settings/numbers/",
         "orders": "/orders/",
+        "import": "/import/",
     }
 
 

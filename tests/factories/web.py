@@ -2,7 +2,7 @@
 
 import factory
 
-from web.models import SubmissionToken
+from web.models import ImportBatch, SubmissionToken
 
 from .tenancy import TenantFactory
 
@@ -13,3 +13,19 @@ class SubmissionTokenFactory(factory.django.DjangoModelFactory):
 
     tenant = factory.SubFactory(TenantFactory)
     token = factory.Faker("uuid4", cast_to=None)
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    """An uploaded, checked customer file waiting for its "Import"."""
+
+    class Meta:
+        model = ImportBatch
+
+    tenant = factory.SubFactory(TenantFactory)
+    kind = "customers"
+    file_name = "customers.csv"
+    headers = factory.LazyFunction(lambda: ["number", "name"])
+    records = factory.LazyFunction(lambda: [["LEG-1", "Imported customer"]])
+    preview = factory.LazyFunction(
+        lambda: [{"line": 2, "key": "LEG-1", "action": "create", "errors": []}]
+    )
