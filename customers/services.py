@@ -37,6 +37,12 @@ CUSTOMER_FIELDS = (
     "phone",
     "notes",
     "is_active",
+    "invoice_account",
+    "billing_address",
+    "tax_id",
+    "payment_terms_days",
+    "customer_group",
+    "billing_email",
 )
 SITE_FIELDS = ("name", "street", "postal_code", "city", "country", "is_default")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "is_primary")
@@ -133,7 +139,13 @@ def _audit_create(*, tenant, by, obj, action: str) -> None:
 def _customer_apply(customer: Customer, *, tenant: Tenant, data: dict) -> None:
     _assign(customer, data, CUSTOMER_FIELDS)
     errors: dict = {}
-    _same_tenant(tenant, errors, default_agreement_group=customer.default_agreement_group)
+    _same_tenant(
+        tenant,
+        errors,
+        default_agreement_group=customer.default_agreement_group,
+        invoice_account=customer.invoice_account,
+        customer_group=customer.customer_group,
+    )
     if errors:
         raise ValidationError(errors)
     _save(customer)

@@ -90,3 +90,12 @@ class AgreementGroupFactory(factory.django.DjangoModelFactory):
     tenant = factory.SubFactory(TenantFactory)
     code = factory.Sequence(lambda n: f"GRP{n}")
     name = factory.Sequence(lambda n: f"Gold {n}")
+
+
+class CustomerGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cust.CustomerGroup
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"G{n:03d}")
+    name = factory.Sequence(lambda n: f"Group {n}")
