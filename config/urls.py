@@ -30,6 +30,7 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("sla/", include("sla.urls")),
     path("", include("customers.urls")),
+    path("", include("invoicing.urls")),
     path("", include("agreements.urls")),
     path("orders/", include("service_orders.urls")),
     path("healthz", web_views.healthz, name="healthz"),

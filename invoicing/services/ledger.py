@@ -86,7 +86,7 @@ def _freeze_customer(tenant: Tenant, invoice: Invoice, customer: Customer) -> No
 
 
 def _mail_after_commit(tenant: Tenant, invoice: Invoice) -> None:
-    from .mail import mail_invoice
+    from ..documents import mail_invoice
 
     transaction.on_commit(
         lambda: mail_invoice(tenant_id=tenant.pk, invoice_id=invoice.pk), robust=True
