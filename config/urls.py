@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("invoicing.urls")),
     path("", include("agreements.urls")),
+    path("subscriptions/", include("subscriptions.urls")),
     path("orders/", include("service_orders.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
