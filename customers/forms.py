@@ -249,3 +249,9 @@ class AgreementGroupForm(ServiceCheckedModelForm):
         self.fields["default_sla"].help_text = _(
             "Orders of agreements in this group get this SLA unless the agreement names one."
         )
+
+
+class CustomerGroupForm(ServiceCheckedModelForm):
+    class Meta:
+        model = CustomerGroup
+        fields = ("code", "name")

@@ -20,6 +20,7 @@ from .models import (
     AgreementGroup,
     Customer,
     CustomerContact,
+    CustomerGroup,
     CustomerSite,
     Item,
     ServiceObject,
@@ -92,7 +93,7 @@ def service_object_search(*, tenant: Tenant, text: str, customer_id: int | None)
 def customer_get(*, tenant: Tenant, pk: int) -> Customer:
     return (
         Customer.objects.for_tenant(tenant)
-        .select_related("default_agreement_group")
+        .select_related("default_agreement_group", "invoice_account", "customer_group")
         .prefetch_related(
             Prefetch("sites", queryset=CustomerSite.objects.for_tenant(tenant)),
             Prefetch("contacts", queryset=CustomerContact.objects.for_tenant(tenant)),
@@ -312,3 +313,17 @@ def agreement_group_get(*, tenant: Tenant, pk: int) -> AgreementGroup:
 
 def sla_choices(*, tenant: Tenant) -> QuerySet:
     return sla_selectors.sla_list(tenant=tenant)
+
+
+# --- Customer groups ---------------------------------------------------------------------------
+
+
+def customer_group_list(*, tenant: Tenant, search: str = "") -> QuerySet:
+    qs = CustomerGroup.objects.for_tenant(tenant)
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    return qs
+
+
+def customer_group_get(*, tenant: Tenant, pk: int) -> CustomerGroup:
+    return CustomerGroup.objects.for_tenant(tenant).get(pk=pk)

@@ -22,6 +22,7 @@ from .models import (
     AgreementGroup,
     Customer,
     CustomerContact,
+    CustomerGroup,
     CustomerSite,
     Item,
     ServiceObject,
@@ -674,4 +675,40 @@ def agreement_group_update(
         before=before,
         action="agreement_group.update",
     )
+    return group
+
+
+# --- Customer groups -----------------------------------------------------------------------------
+
+CUSTOMER_GROUP_FIELDS = ("code", "name")
+
+
+def _customer_group_code_message() -> str:
+    return _("Another customer group already has this code.")
+
+
+def _customer_group_apply(group: CustomerGroup, *, tenant: Tenant, data: dict) -> None:
+    _assign(group, data, CUSTOMER_GROUP_FIELDS)
+    taken = CustomerGroup.objects.for_tenant(tenant).filter(code=group.code)
+    if taken.exclude(pk=group.pk).exists():
+        raise ValidationError({"code": _customer_group_code_message()})
+    _save(group, {"customers_custgroup_code": ("code", _customer_group_code_message())})
+
+
+@transaction.atomic
+def customer_group_create(*, tenant: Tenant, by: User | None, data: dict) -> CustomerGroup:
+    group = CustomerGroup(tenant=tenant)
+    _customer_group_apply(group, tenant=tenant, data=data)
+    _audit_create(tenant=tenant, by=by, obj=group, action="customer_group.create")
+    return group
+
+
+@transaction.atomic
+def customer_group_update(
+    *, tenant: Tenant, by: User | None, group_id: int, data: dict
+) -> CustomerGroup:
+    group = CustomerGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
+    before = audit_snapshot(group, CUSTOMER_GROUP_FIELDS)
+    _customer_group_apply(group, tenant=tenant, data=data)
+    _audit_change(tenant=tenant, by=by, obj=group, before=before, action="customer_group.update")
     return group

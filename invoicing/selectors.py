@@ -2,7 +2,19 @@
 
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Min, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from customers.models import Customer
@@ -116,25 +128,40 @@ def credited_per_line(*, tenant: Tenant, invoice: Invoice) -> dict[int, Decimal]
 
 
 def receivables(*, tenant: Tenant):
-    """Per customer and currency: what is open on issued invoices, and how much is overdue."""
+    """Per customer and currency, what is open on issued invoices and how much is overdue: one
+    row per (customer, currency), carried by the group's first open invoice (so the rows are
+    invoices, sortable and paginated like any list), with the group's sums as annotations."""
     today = tenant.today()
-    open_expr = F("gross_total") - F("paid_total") - F("credited_total")
     money = DecimalField(max_digits=14, decimal_places=2)
+    open_expr = F("gross_total") - F("paid_total") - F("credited_total")
+    issued = Invoice.objects.for_tenant(tenant).filter(
+        kind=InvoiceKind.INVOICE, state=InvoiceState.ISSUED
+    )
+    group = issued.filter(customer_id=OuterRef("customer_id"), currency=OuterRef("currency"))
+
+    def per_group(expression, **filters):
+        return Subquery(
+            group.filter(**filters)
+            .order_by()
+            .values("customer_id")
+            .annotate(value=expression)
+            .values("value")[:1]
+        )
+
+    firsts = issued.order_by().values("customer_id", "currency").annotate(first=Min("id"))
     return (
-        Invoice.objects.for_tenant(tenant)
-        .filter(kind=InvoiceKind.INVOICE, state=InvoiceState.ISSUED)
-        .values("customer_id", "customer__number", "customer__name", "currency")
+        issued.filter(id__in=firsts.values("first"))
+        .select_related("customer")
         .annotate(
-            open_total=Sum(open_expr, output_field=money),
+            open_total=per_group(Sum(open_expr, output_field=money)),
             overdue_total=Coalesce(
-                Sum(open_expr, filter=Q(due_date__lt=today), output_field=money),
+                per_group(Sum(open_expr, output_field=money), due_date__lt=today),
                 Value(Decimal("0")),
                 output_field=money,
             ),
-            invoice_count=Count("id"),
-            oldest_due=Min("due_date"),
+            invoice_count=per_group(Count("id")),
+            oldest_due=per_group(Min("due_date")),
         )
-        .order_by("customer__name", "currency")
     )
 
 

@@ -123,52 +123,32 @@ def invoice_list(request):
     )
 
 
-def _dict_money(key: str):
-    def show(row):
-        return format_money(row[key], row["currency"], _language())
-
-    return show
-
-
 RECEIVABLE_COLUMNS = [
     Column(
-        "customer__name",
+        "customer.name",
         gettext_lazy("Customer"),
         "customer__name",
-        value=lambda row: row["customer__name"],
         role=TITLE,
-        link=lambda row: reverse("invoicing:invoice_list") + f"?customer={row['customer_id']}",
+        truncate=True,
+        link=lambda row: (
+            reverse("invoicing:invoice_list") + f"?customer={row.customer_id}&state=issued"
+        ),
     ),
-    Column(
-        "customer__number",
-        gettext_lazy("Customer number"),
-        "customer__number",
-        value=lambda row: row["customer__number"],
-        breakpoint="lg",
-    ),
-    Column("currency", gettext_lazy("Currency"), "currency", value=lambda row: row["currency"]),
+    Column("customer.number", gettext_lazy("Customer number"), "customer__number", breakpoint="lg"),
+    Column("currency", gettext_lazy("Currency"), "currency", breakpoint="md"),
     Column(
         "invoice_count",
         gettext_lazy("Open invoices"),
         "invoice_count",
-        value=lambda row: row["invoice_count"],
         numeric=True,
         breakpoint="md",
     ),
-    Column(
-        "oldest_due",
-        gettext_lazy("Oldest due date"),
-        "oldest_due",
-        value=lambda row: row["oldest_due"],
-        nowrap=True,
-        role=FACT,
-    ),
+    Column("oldest_due", gettext_lazy("Oldest due date"), "oldest_due", nowrap=True, role=FACT),
     Column(
         "open_total",
         gettext_lazy("Open"),
         "open_total",
-        value=lambda row: row["open_total"],
-        display=_dict_money("open_total"),
+        display=_money_cell("open_total"),
         numeric=True,
         nowrap=True,
         role=FACT,
@@ -177,8 +157,7 @@ RECEIVABLE_COLUMNS = [
         "overdue_total",
         gettext_lazy("Overdue"),
         "overdue_total",
-        value=lambda row: row["overdue_total"],
-        display=_dict_money("overdue_total"),
+        display=_money_cell("overdue_total"),
         numeric=True,
         nowrap=True,
         role=FACT,
@@ -270,9 +249,9 @@ def draft_line_add(request):
 
 @capability_required(MANAGE_INVOICES)
 def invoice_notes(request, pk: int):
+    invoice = get_or_404(selectors.invoice_get, tenant=request.tenant, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    invoice = get_or_404(selectors.invoice_get, tenant=request.tenant, pk=pk)
     form = forms.NotesForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, pk, status=400, notes_form=form)
@@ -380,9 +359,9 @@ def draft_line_remove(request, pk: int, line_pk: int):
 
 @capability_required(MANAGE_INVOICES)
 def payment_add(request, pk: int):
+    invoice = get_or_404(selectors.invoice_get, tenant=request.tenant, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    invoice = get_or_404(selectors.invoice_get, tenant=request.tenant, pk=pk)
     form = forms.PaymentForm(request.POST)
     if form.is_valid():
 

@@ -71,9 +71,13 @@ def next_sequence(*, tenant: Tenant, kind: str, year: int) -> int:
     return counter.last_value
 
 
-def _give_number(tenant: Tenant, invoice: Invoice, issue_date: datetime.date) -> None:
+def _give_number(
+    tenant: Tenant, invoice: Invoice, issue_date: datetime.date, *, check: bool = False
+) -> None:
     invoice.year = issue_date.year
     invoice.sequence = next_sequence(tenant=tenant, kind=invoice.kind, year=issue_date.year)
+    if check:
+        _check_issue_date(tenant, invoice.kind, issue_date)
     invoice.number = format_number(invoice.kind, invoice.year, invoice.sequence)
     invoice.issue_date = issue_date
 
@@ -93,9 +97,40 @@ def _mail_after_commit(tenant: Tenant, invoice: Invoice) -> None:
     )
 
 
+def _check_issue_date(tenant: Tenant, kind: str, issue_date: datetime.date) -> None:
+    """Numbers follow dates: an invoice date may lie in the past (the last day of the month
+    worked), but never before the date of the last invoice issued, nor in the future. Called
+    with the counter locked, so no one issues in between."""
+    if issue_date > tenant.today():
+        raise ValidationError({"issue_date": _("The invoice date cannot be in the future.")})
+    latest = (
+        Invoice.objects.for_tenant(tenant)
+        .filter(kind=kind, sequence__isnull=False)
+        .order_by("-issue_date")
+        .values_list("issue_date", flat=True)
+        .first()
+    )
+    if latest and issue_date < latest:
+        raise ValidationError(
+            {
+                "issue_date": _(
+                    "An invoice was already issued on %(date)s: the invoice date cannot be earlier."
+                )
+                % {"date": latest.isoformat()}
+            }
+        )
+
+
 @transaction.atomic
-def invoice_issue(*, tenant: Tenant, by: User | None, invoice_id: int) -> Invoice:
-    """Give the draft the next number of this year, freeze it, and mail it after commit."""
+def invoice_issue(
+    *,
+    tenant: Tenant,
+    by: User | None,
+    invoice_id: int,
+    issue_date: datetime.date | None = None,
+) -> Invoice:
+    """Give the draft the next number of its year, freeze it, and mail it after commit.
+    ``issue_date`` (default: today in the tenant's zone) may not precede the last invoice's."""
     invoice = _locked(tenant, invoice_id)
     if not can_proceed(invoice.issue):
         raise InvoiceConflict(invoice)
@@ -108,10 +143,10 @@ def invoice_issue(*, tenant: Tenant, by: User | None, invoice_id: int) -> Invoic
             _("The total is below zero: credit the invoices concerned instead of issuing this.")
         )
     settings_row = invoicing_settings(tenant=tenant)
-    today = tenant.today()
+    today = issue_date or tenant.today()
     customer = invoice.customer
     _freeze_customer(tenant, invoice, customer)
-    _give_number(tenant, invoice, today)
+    _give_number(tenant, invoice, today, check=issue_date is not None)
     terms = customer.payment_terms_days
     if terms is None:
         terms = settings_row.payment_terms_days
