@@ -19,7 +19,7 @@ from django.utils import timezone
 from tenancy.models import Tenant
 
 from ..models import AccrualEntry, Fee
-from ..periods import accrual_schedule
+from ..periods import accrual_schedule, overlap
 from .billing import FEE_SOURCE
 
 
@@ -47,9 +47,14 @@ def fees_issued(*, tenant: Tenant, invoice, lines) -> None:
     for fee in fees:
         amount = by_fee[fee.pk].amount
         per = fee.subscription.group.accrual_period
-        for month, share in accrual_schedule(
-            amount, (fee.period_start, fee.period_end), fee.currency, per=per
-        ):
+        # Over the days the fee charges: a subscription that started mid-year is recognised
+        # from its start, not from January.
+        subscription = fee.subscription
+        served = overlap(
+            (fee.period_start, fee.period_end),
+            (subscription.start_date, subscription.end_date or fee.period_end),
+        ) or (fee.period_start, fee.period_end)
+        for month, share in accrual_schedule(amount, served, fee.currency, per=per):
             entries.append(
                 AccrualEntry(
                     tenant=tenant,
