@@ -514,7 +514,9 @@ def _check_index(mode: str, value: Decimal | None) -> None:
     if mode == IndexMode.SET and value <= 0:
         raise ValidationError({"value": _("The index must be above zero (100 is the base price).")})
     if mode == IndexMode.RAISE and value <= -100:
-        raise ValidationError({"value": _("A raise of -100 % or less would make the index zero.")})
+        raise ValidationError(
+            {"value": _("Lowering the index by 100 percent or more would make it zero.")}
+        )
 
 
 def index_preview(
