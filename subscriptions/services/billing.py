@@ -19,11 +19,12 @@ import logging
 from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from invoicing.selectors import invoicing_settings
 from invoicing.services import DraftLine, add_to_draft_invoice
 from tenancy.context import tenant_scope
 from tenancy.models import Tenant, User
@@ -171,75 +172,142 @@ def _process(tenant: Tenant, run: BillingRun) -> None:
         )
 
 
+@dataclass
+class _Plan:
+    """What billing one subscription writes: its fee rows with their invoice lines, and where
+    its schedule moves to."""
+
+    subscription: Subscription
+    lines: list[tuple[Fee, DraftLine]]
+    outcome: _Outcome
+    fields: list[str]
+    ended: str = ""  # "end" or "cancel" when the last period was billed
+
+
 def _bill_chunk(tenant: Tenant, run: BillingRun, ids: list[int]) -> None:
+    """One transaction: lock the chunk's subscriptions (in id order, so overlapping runs queue
+    instead of deadlocking), plan every fee in Python from rows loaded once, then write each
+    subscription's fees and invoice lines in its own savepoint; a failure (no price, a refused
+    line) is recorded and skips only that subscription. The schedules of the subscriptions
+    billed move on in the same transaction."""
     with tenant_scope(tenant):
-        rows = list(PriceListRow.objects.for_tenant(tenant))
-        pauses: dict[int, list] = {}
-        for pause in SubscriptionPause.objects.for_tenant(tenant).filter(subscription_id__in=ids):
-            pauses.setdefault(pause.subscription_id, []).append((pause.start_date, pause.end_date))
-        reductions: dict[int, list[Reduction]] = {}
-        for reduction in Reduction.objects.for_tenant(tenant).filter(subscription_id__in=ids):
-            reductions.setdefault(reduction.subscription_id, []).append(reduction)
-        total = _Outcome()
-        failed = 0
+        locked = {
+            subscription.pk: subscription
+            for subscription in Subscription.objects.for_tenant(tenant)
+            .select_for_update(of=("self",))
+            .select_related("group", "customer", "item")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        context = _ChunkContext.load(tenant, run, list(locked.values()))
+        plans: list[_Plan] = []
+        errors: list[BillingError] = []
+        skipped = 0
         for subscription_id in ids:
+            subscription = locked.get(subscription_id)
+            if subscription is None or subscription.state != SubscriptionState.ACTIVE:
+                skipped += 1  # deleted, paused or cancelled since the run listed it
+                continue
+            try:
+                plans.append(_plan(context, subscription))
+            except Exception as exc:  # no price, dates that cannot be billed: recorded, skipped
+                errors.append(_error(tenant, run, subscription_id, exc))
+        _give_ids([fee for plan in plans for fee, _line in plan.lines])
+        billed: list[_Plan] = []
+        for plan in plans:
             try:
                 with transaction.atomic():
-                    outcome = _bill_subscription(
-                        tenant,
-                        run,
-                        subscription_id,
-                        rows=rows,
-                        pauses=pauses.get(subscription_id, []),
-                        reductions=reductions.get(subscription_id, []),
-                    )
-            except Exception as exc:  # recorded and skipped: one bad subscription never blocks
-                logger.info("Billing subscription %s failed: %s", subscription_id, exc)
-                BillingError.objects.create(
-                    tenant=tenant,
-                    run=run,
-                    subscription_id=subscription_id,
-                    message=_message(exc)[:2000],
-                )
-                failed += 1
-                continue
-            total.created += outcome.created
-            total.skipped += outcome.skipped
+                    _write(tenant, run, context, plan)
+            except Exception as exc:  # one bad subscription never blocks the others
+                errors.append(_error(tenant, run, plan.subscription.pk, exc))
+            else:
+                billed.append(plan)
+        _advance(tenant, billed)
+        BillingError.objects.bulk_create(errors)
+        created = sum(plan.outcome.created for plan in billed)
+        skipped += sum(plan.outcome.skipped for plan in billed)
         BillingRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
-            fees_created=F("fees_created") + total.created,
-            fees_skipped=F("fees_skipped") + total.skipped,
-            subscriptions_failed=F("subscriptions_failed") + failed,
+            fees_created=F("fees_created") + created,
+            fees_skipped=F("fees_skipped") + skipped,
+            subscriptions_failed=F("subscriptions_failed") + len(errors),
             subscriptions_processed=F("subscriptions_processed") + len(ids),
         )
-        run.fees_created += total.created
-        run.fees_skipped += total.skipped
-        run.subscriptions_failed += failed
+        run.fees_created += created
+        run.fees_skipped += skipped
+        run.subscriptions_failed += len(errors)
         run.subscriptions_processed += len(ids)
 
 
-def _bill_subscription(
-    tenant: Tenant,
-    run: BillingRun,
-    subscription_id: int,
-    *,
-    rows: list[PriceListRow],
-    pauses: list,
-    reductions: list[Reduction],
-) -> _Outcome:
-    """Bill one subscription up to the run's date; it is locked, so a concurrent run waits
-    here and then finds its periods billed."""
+@dataclass
+class _ChunkContext:
+    """The rows every subscription of a chunk needs, loaded once."""
+
+    run: BillingRun
+    prices: list[PriceListRow]
+    pauses: dict[int, list]
+    reductions: dict[int, list[Reduction]]
+    billed: dict[int, dict[datetime.date, set[str]]]
+    one_offs: dict[int, list[OneOffFee]]
+    tax_rate: object
+
+    @classmethod
+    def load(cls, tenant: Tenant, run: BillingRun, subscriptions: list[Subscription]):
+        ids = [s.pk for s in subscriptions]
+        pauses: dict[int, list] = {}
+        reductions: dict[int, list[Reduction]] = {}
+        billed: dict[int, dict[datetime.date, set[str]]] = {}
+        one_offs: dict[int, list[OneOffFee]] = {}
+        if ids:
+            for pause in SubscriptionPause.objects.for_tenant(tenant).filter(
+                subscription_id__in=ids
+            ):
+                pauses.setdefault(pause.subscription_id, []).append(
+                    (pause.start_date, pause.end_date)
+                )
+            for reduction in Reduction.objects.for_tenant(tenant).filter(subscription_id__in=ids):
+                reductions.setdefault(reduction.subscription_id, []).append(reduction)
+            starts = [s.next_period_start for s in subscriptions if s.next_period_start]
+            if starts:
+                # Fees of periods still to come exist only where a released line moved a
+                # schedule back: what is billed already is not billed again.
+                for subscription_id, start, kind in (
+                    Fee.objects.for_tenant(tenant)
+                    .filter(subscription_id__in=ids, one_off__isnull=True)
+                    .filter(period_start__gte=min(starts))
+                    .values_list("subscription_id", "period_start", "kind")
+                ):
+                    billed.setdefault(subscription_id, {}).setdefault(start, set()).add(kind)
+            done = Fee.objects.for_tenant(tenant).filter(
+                subscription_id__in=ids, one_off__isnull=False
+            )
+            for one_off in (
+                OneOffFee.objects.for_tenant(tenant)
+                .filter(subscription_id__in=ids, charge_on__lte=run.through)
+                .exclude(pk__in=done.values("one_off"))
+                .order_by("charge_on", "pk")
+            ):
+                one_offs.setdefault(one_off.subscription_id, []).append(one_off)
+        return cls(
+            run=run,
+            prices=list(PriceListRow.objects.for_tenant(tenant)),
+            pauses=pauses,
+            reductions=reductions,
+            billed=billed,
+            one_offs=one_offs,
+            tax_rate=invoicing_settings(tenant=tenant).default_tax_rate,
+        )
+
+
+def _plan(context: _ChunkContext, subscription: Subscription) -> _Plan:
+    """The fees due for one subscription up to the run's date (pure: nothing written), each
+    period advancing its schedule."""
+    tenant, run = subscription.tenant_id, context.run
     outcome = _Outcome()
-    subscription = (
-        Subscription.objects.for_tenant(tenant)
-        .select_for_update(of=("self",))
-        .select_related("group", "customer", "item")
-        .get(pk=subscription_id)
-    )
-    if subscription.state != SubscriptionState.ACTIVE:
-        outcome.skipped += 1  # paused or cancelled since the run listed it
-        return outcome
     group = subscription.group
     lines: list[tuple[Fee, DraftLine]] = []
+    billed = context.billed.get(subscription.pk, {})
+    pauses = context.pauses.get(subscription.pk, [])
+    reductions = context.reductions.get(subscription.pk, [])
     while (
         subscription.next_due_on is not None
         and subscription.next_due_on <= run.through
@@ -248,79 +316,107 @@ def _bill_subscription(
         )
     ):
         period = period_of(group.period, subscription.next_period_start)
-        billed = set(
-            Fee.objects.for_tenant(tenant)
-            .filter(subscription=subscription, period_start=period[0])
-            .values_list("kind", flat=True)
-        )
-        if FeeKind.REGULAR in billed:
+        kinds = billed.get(period[0], set())
+        if FeeKind.REGULAR in kinds:
             outcome.skipped += 1
         else:
             drafts = pricing.period_fees(
-                subscription, period, rows=rows, pauses=pauses, reductions=reductions
+                subscription, period, rows=context.prices, pauses=pauses, reductions=reductions
             )
-            if billed:  # reductions of this period are still on a draft: not again
+            if kinds:  # reductions of this period are still on a draft: not again
                 drafts = [d for d in drafts if d.kind == FeeKind.REGULAR]
-            for draft in drafts:
-                lines.append(_fee_line(tenant, run, subscription, draft))
+            lines.extend(_fee_line(tenant, run, subscription, d, context) for d in drafts)
             outcome.created += 1
         following = period_after(group.period, period[0])
         subscription.next_period_start = following
         subscription.next_due_on = due_on(group.timing, period_of(group.period, following))
-    for one_off in (
-        OneOffFee.objects.for_tenant(tenant)
-        .filter(subscription=subscription, charge_on__lte=run.through)
-        .exclude(
-            pk__in=Fee.objects.for_tenant(tenant)
-            .filter(subscription=subscription)
-            .filter(one_off__isnull=False)
-            .values("one_off")
-        )
-        .order_by("charge_on", "pk")
-    ):
-        lines.append(_one_off_line(tenant, run, subscription, one_off))
+    for one_off in context.one_offs.get(subscription.pk, []):
+        lines.append(_one_off_line(tenant, run, subscription, one_off, context))
         outcome.created += 1
-    if lines:
-        fees = Fee.objects.bulk_create([fee for fee, _line in lines])
+    if not lines and not outcome.skipped:
+        outcome.skipped += 1  # an overlapping run billed it while this one waited for the lock
+    plan = _Plan(subscription, lines, outcome, ["next_period_start", "next_due_on"])
+    if subscription.end_date is not None and subscription.next_period_start > subscription.end_date:
+        plan.ended = "cancel" if subscription.cancel_at_period_end else "end"
+    return plan
+
+
+_ENDED_STATE = {"end": SubscriptionState.ENDED, "cancel": SubscriptionState.CANCELLED}
+
+
+def _give_ids(fees: list[Fee]) -> None:
+    """Ids for the fee rows from the table's sequence in one query, so that each invoice line
+    can name its fee before either is written."""
+    if not fees:
+        return
+    table = Fee._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(fees)],
+        )
+        for fee, (pk,) in zip(fees, cursor.fetchall(), strict=True):
+            fee.pk = pk
+
+
+def _write(tenant: Tenant, run: BillingRun, context: _ChunkContext, plan: _Plan) -> None:
+    subscription = plan.subscription
+    if plan.lines:
         # A period paused throughout is recorded (billed once, at zero) but put on no invoice.
-        charged = [(fee, line) for fee, (_fee, line) in zip(fees, lines, strict=True) if fee.amount]
+        charged = [
+            replace(line, source=FEE_SOURCE, source_id=fee.pk)
+            for fee, line in plan.lines
+            if fee.amount
+        ]
         if charged:
             invoice = add_to_draft_invoice(
                 tenant=tenant,
                 customer=subscription.customer,
                 currency=subscription.currency,
-                lines=[replace(line, source=FEE_SOURCE, source_id=fee.pk) for fee, line in charged],
+                lines=charged,
                 by=run.requested_by,
             )
-            Fee.objects.for_tenant(tenant).filter(pk__in=[fee.pk for fee, _ in charged]).update(
-                invoice_id=invoice.pk
-            )
-    if not lines and not outcome.skipped:
-        outcome.skipped += 1  # an overlapping run billed it while this one waited for the lock
-    fields = ["next_period_start", "next_due_on"]
-    if subscription.end_date is not None and subscription.next_period_start > subscription.end_date:
-        before = subscription.state
-        if subscription.cancel_at_period_end:
-            subscription.cancel()
-        else:
-            subscription.end()
-        fields.append("state")
+            for fee, _line in plan.lines:
+                if fee.amount:
+                    fee.invoice_id = invoice.pk
+        Fee.objects.bulk_create([fee for fee, _line in plan.lines])
+    if plan.ended:
         audit_record(
             tenant=tenant,
             actor=None,
-            action=f"subscription.{'cancel' if subscription.cancel_at_period_end else 'end'}",
+            action=f"subscription.{plan.ended}",
             target=subscription,
             params={"number": subscription.number},
-            changes={"state": [before, subscription.state]},
+            changes={"state": [subscription.state, _ENDED_STATE[plan.ended]]},
         )
-    subscription.save(update_fields=fields)
-    return outcome
 
 
-def _fee_line(tenant, run, subscription, draft: pricing.FeeDraft) -> tuple[Fee, DraftLine]:
+def _advance(tenant: Tenant, plans: list[_Plan]) -> None:
+    """Move the billed subscriptions' schedules on (and end those past their end date): one
+    statement for the chunk, in the transaction that created their fees."""
+    moved = [plan.subscription for plan in plans]
+    if moved:
+        Subscription.objects.for_tenant(tenant).bulk_update(
+            moved, ["next_period_start", "next_due_on"]
+        )
+    for plan in plans:
+        if plan.ended:
+            Subscription.objects.for_tenant(tenant).filter(pk=plan.subscription.pk).update(
+                state=_ENDED_STATE[plan.ended]
+            )
+
+
+def _error(tenant: Tenant, run: BillingRun, subscription_id: int, exc: Exception) -> BillingError:
+    logger.info("Billing subscription %s failed: %s", subscription_id, exc)
+    return BillingError(
+        tenant=tenant, run=run, subscription_id=subscription_id, message=_message(exc)[:2000]
+    )
+
+
+def _fee_line(tenant, run, subscription, draft: pricing.FeeDraft, context) -> tuple[Fee, DraftLine]:
     factor = factor_decimal(abs(draft.factor))
     fee = Fee(
-        tenant=tenant,
+        tenant_id=tenant,
         subscription=subscription,
         kind=draft.kind,
         period_start=draft.period[0],
@@ -347,6 +443,7 @@ def _fee_line(tenant, run, subscription, draft: pricing.FeeDraft) -> tuple[Fee, 
             period_end=draft.period[1],
             proration_factor=factor,
             item=subscription.item,
+            tax_rate=context.tax_rate,
         )
     else:
         line = DraftLine(
@@ -358,13 +455,14 @@ def _fee_line(tenant, run, subscription, draft: pricing.FeeDraft) -> tuple[Fee, 
             period_end=draft.period[1],
             proration_factor=factor if draft.kind == FeeKind.REDUCTION_DAYS else None,
             item=subscription.item,
+            tax_rate=context.tax_rate,
         )
     return fee, line
 
 
-def _one_off_line(tenant, run, subscription, one_off: OneOffFee) -> tuple[Fee, DraftLine]:
+def _one_off_line(tenant, run, subscription, one_off: OneOffFee, context) -> tuple[Fee, DraftLine]:
     fee = Fee(
-        tenant=tenant,
+        tenant_id=tenant,
         subscription=subscription,
         kind=FeeKind.ONE_OFF,
         period_start=one_off.charge_on,
@@ -385,6 +483,7 @@ def _one_off_line(tenant, run, subscription, one_off: OneOffFee) -> tuple[Fee, D
         period_start=one_off.charge_on,
         period_end=one_off.charge_on,
         item=subscription.item,
+        tax_rate=context.tax_rate,
     )
     return fee, line
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from subscriptions import periods
@@ -26,8 +26,11 @@ from subscriptions.periods import (
 KINDS = ["week", "month", "quarter", "half_year", "year"]
 D = datetime.date
 days_st = st.dates(min_value=D(1990, 1, 1), max_value=D(2090, 12, 31))
+# The machine is shared: no deadline per example, and slow generation is not a failure.
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@PROPERTY
 @given(kind=st.sampled_from(KINDS), day=days_st)
 def test_the_period_of_a_day_contains_it_and_the_next_period_starts_the_day_after_it_ends(
     kind, day
@@ -39,6 +42,7 @@ def test_the_period_of_a_day_contains_it_and_the_next_period_starts_the_day_afte
     assert period_of(kind, start) == (start, end) == period_of(kind, end)
 
 
+@PROPERTY
 @given(kind=st.sampled_from(KINDS), first=days_st, length=st.integers(0, 800))
 def test_periods_between_tile_the_range_without_gap_or_overlap(kind, first, length):
     last = first + datetime.timedelta(days=length)
@@ -48,6 +52,7 @@ def test_periods_between_tile_the_range_without_gap_or_overlap(kind, first, leng
         assert following == end + datetime.timedelta(days=1)
 
 
+@PROPERTY
 @given(kind=st.sampled_from(KINDS), day=days_st)
 def test_periods_start_on_their_calendar_boundary(kind, day):
     start, _end = period_of(kind, day)
@@ -135,6 +140,7 @@ def test_price_is_base_times_index_over_100_rounded_half_up():
     assert round_money(Decimal("2.5"), "JPY") == Decimal("3")
 
 
+@PROPERTY
 @given(
     amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000000"), places=2),
     kind=st.sampled_from(KINDS),
@@ -156,6 +162,7 @@ def test_a_yearly_fee_is_recognised_in_12_monthly_amounts_rounding_in_the_last()
     assert schedule[-1] == (D(2026, 12, 1), Decimal("1000.00") - 11 * Decimal("83.33"))
 
 
+@PROPERTY
 @given(
     price=st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2),
     covered=st.integers(0, 31),
