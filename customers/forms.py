@@ -13,6 +13,7 @@ from .models import (
     AgreementGroup,
     Customer,
     CustomerContact,
+    CustomerGroup,
     CustomerSite,
     Item,
     ServiceObject,
@@ -53,11 +54,20 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = CUSTOMER_FIELDS
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "billing_address": forms.Textarea(attrs={"rows": 3}),
+            "invoice_account": PickerSelect(search="customers:customer_search"),
+        }
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["default_agreement_group"].queryset = AgreementGroup.objects.for_tenant(tenant)
+        accounts = Customer.objects.for_tenant(tenant).filter(invoice_account__isnull=True)
+        if self.instance.pk:
+            accounts = accounts.exclude(pk=self.instance.pk)
+        self.fields["invoice_account"].queryset = accounts
+        self.fields["customer_group"].queryset = CustomerGroup.objects.for_tenant(tenant)
         self.fields["language"].choices = [
             ("", _("The tenant's language")),
             *self.fields["language"].choices[1:],
@@ -239,3 +249,9 @@ class AgreementGroupForm(ServiceCheckedModelForm):
         self.fields["default_sla"].help_text = _(
             "Orders of agreements in this group get this SLA unless the agreement names one."
         )
+
+
+class CustomerGroupForm(ServiceCheckedModelForm):
+    class Meta:
+        model = CustomerGroup
+        fields = ("code", "name")

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +58,26 @@ class AgreementGroup(TenantOwned):
 # --- Customers ----------------------------------------------------------------------------------
 
 
+class CustomerGroup(TenantOwned):
+    """Retail / wholesale / public sector…: a commercial grouping of customers (price lists and
+    reports may use it)."""
+
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("customer group name"), max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("customer group")
+        verbose_name_plural = _("customer groups")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "code"], name="customers_custgroup_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(TenantOwned):
     number = models.CharField(_("number"), max_length=20)
     name = models.CharField(_("customer name"), max_length=200)
@@ -77,6 +97,42 @@ class Customer(TenantOwned):
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Commercial data: who pays, where the invoice goes, on what terms.
+    invoice_account = TenantForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invoice account"),
+        help_text=_("Another customer who receives and pays this customer's invoices."),
+    )
+    billing_address = models.TextField(
+        _("billing address"),
+        blank=True,
+        help_text=_("As printed on invoices; the service address stays on the sites."),
+    )
+    tax_id = models.CharField(_("tax ID"), max_length=40, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(365)],
+        help_text=_("Days from the invoice date to the due date; empty: the tenant's default."),
+    )
+    customer_group = TenantForeignKey(
+        "CustomerGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer group"),
+    )
+    billing_email = models.EmailField(
+        _("billing e-mail"),
+        blank=True,
+        help_text=_("Invoices are sent here; empty: the customer's e-mail."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -93,6 +149,30 @@ class Customer(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.number} · {self.name}"
+
+    @property
+    def bill_to_id(self) -> int:
+        """The customer invoices for this one are made out to (its invoice account, or itself)."""
+        return self.invoice_account_id or self.pk
+
+    @property
+    def invoice_email(self) -> str:
+        return self.billing_email or self.email
+
+    def clean(self) -> None:
+        if self.invoice_account_id:
+            if self.pk and self.invoice_account_id == self.pk:
+                raise ValidationError(
+                    {"invoice_account": _("Leave this empty for a customer who pays itself.")}
+                )
+            if self.invoice_account.invoice_account_id:
+                raise ValidationError(
+                    {
+                        "invoice_account": _(
+                            "This customer's invoices go to another customer; choose that one."
+                        )
+                    }
+                )
 
 
 class CustomerSite(TenantOwned):

@@ -21,6 +21,7 @@ from .models import (
     ContactLogin,
     Customer,
     CustomerContact,
+    CustomerGroup,
     CustomerSite,
     Item,
     ServiceObject,
@@ -93,7 +94,7 @@ def service_object_search(*, tenant: Tenant, text: str, customer_id: int | None)
 def customer_get(*, tenant: Tenant, pk: int) -> Customer:
     return (
         Customer.objects.for_tenant(tenant)
-        .select_related("default_agreement_group")
+        .select_related("default_agreement_group", "invoice_account", "customer_group")
         .prefetch_related(
             Prefetch("sites", queryset=CustomerSite.objects.for_tenant(tenant)),
             Prefetch("contacts", queryset=CustomerContact.objects.for_tenant(tenant)),
@@ -353,3 +354,17 @@ def customer_active_objects(*, tenant: Tenant, customer_id: int) -> QuerySet:
         .select_related("site")
         .order_by("number")
     )
+
+
+# --- Customer groups ---------------------------------------------------------------------------
+
+
+def customer_group_list(*, tenant: Tenant, search: str = "") -> QuerySet:
+    qs = CustomerGroup.objects.for_tenant(tenant)
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    return qs
+
+
+def customer_group_get(*, tenant: Tenant, pk: int) -> CustomerGroup:
+    return CustomerGroup.objects.for_tenant(tenant).get(pk=pk)

@@ -23,6 +23,7 @@ from .models import (
     ContactLogin,
     Customer,
     CustomerContact,
+    CustomerGroup,
     CustomerSite,
     Item,
     ServiceObject,
@@ -38,6 +39,12 @@ CUSTOMER_FIELDS = (
     "phone",
     "notes",
     "is_active",
+    "invoice_account",
+    "billing_address",
+    "tax_id",
+    "payment_terms_days",
+    "customer_group",
+    "billing_email",
 )
 SITE_FIELDS = ("name", "street", "postal_code", "city", "country", "is_default")
 CONTACT_FIELDS = ("name", "role", "email", "phone", "is_primary")
@@ -134,7 +141,13 @@ def _audit_create(*, tenant, by, obj, action: str) -> None:
 def _customer_apply(customer: Customer, *, tenant: Tenant, data: dict) -> None:
     _assign(customer, data, CUSTOMER_FIELDS)
     errors: dict = {}
-    _same_tenant(tenant, errors, default_agreement_group=customer.default_agreement_group)
+    _same_tenant(
+        tenant,
+        errors,
+        default_agreement_group=customer.default_agreement_group,
+        invoice_account=customer.invoice_account,
+        customer_group=customer.customer_group,
+    )
     if errors:
         raise ValidationError(errors)
     _save(customer)
@@ -710,3 +723,39 @@ def contact_login_bind(*, tenant: Tenant, user: User, customer_id: int) -> Conta
         params={"email": user.email, "customer": str(customer)},
     )
     return login
+
+
+# --- Customer groups -----------------------------------------------------------------------------
+
+CUSTOMER_GROUP_FIELDS = ("code", "name")
+
+
+def _customer_group_code_message() -> str:
+    return _("Another customer group already has this code.")
+
+
+def _customer_group_apply(group: CustomerGroup, *, tenant: Tenant, data: dict) -> None:
+    _assign(group, data, CUSTOMER_GROUP_FIELDS)
+    taken = CustomerGroup.objects.for_tenant(tenant).filter(code=group.code)
+    if taken.exclude(pk=group.pk).exists():
+        raise ValidationError({"code": _customer_group_code_message()})
+    _save(group, {"customers_custgroup_code": ("code", _customer_group_code_message())})
+
+
+@transaction.atomic
+def customer_group_create(*, tenant: Tenant, by: User | None, data: dict) -> CustomerGroup:
+    group = CustomerGroup(tenant=tenant)
+    _customer_group_apply(group, tenant=tenant, data=data)
+    _audit_create(tenant=tenant, by=by, obj=group, action="customer_group.create")
+    return group
+
+
+@transaction.atomic
+def customer_group_update(
+    *, tenant: Tenant, by: User | None, group_id: int, data: dict
+) -> CustomerGroup:
+    group = CustomerGroup.objects.for_tenant(tenant).select_for_update().get(pk=group_id)
+    before = audit_snapshot(group, CUSTOMER_GROUP_FIELDS)
+    _customer_group_apply(group, tenant=tenant, data=data)
+    _audit_change(tenant=tenant, by=by, obj=group, before=before, action="customer_group.update")
+    return group

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import agreement_groups, catalog, customers, pickers
+from .views import agreement_groups, catalog, customer_groups, customers, pickers
 
 app_name = "customers"
 
@@ -58,6 +58,13 @@ urlpatterns = [
     path("tasks/add/", catalog.task_create, name="task_create"),
     path("tasks/<int:pk>/", catalog.task_detail, name="task_detail"),
     path("tasks/<int:pk>/edit/", catalog.task_edit, name="task_edit"),
+    path("customers/groups/", customer_groups.group_list, name="customer_group_list"),
+    path("customers/groups/new/", customer_groups.group_create, name="customer_group_create"),
+    path(
+        "customers/groups/<int:pk>/edit/",
+        customer_groups.group_edit,
+        name="customer_group_edit",
+    ),
     path("agreements/groups/", agreement_groups.group_list, name="agreement_group_list"),
     path("agreements/groups/new/", agreement_groups.group_create, name="agreement_group_create"),
     path(

@@ -159,6 +159,17 @@ def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
         trigger=GenerationTrigger.COMMAND,
         by=people.get("manager"),
     )
+    _post_completed(tenant, people)
+
+
+def _post_completed(tenant: Tenant, people: dict[str, User]) -> None:
+    """Post the completed hand-made orders to their customers' draft invoices (so the demo has
+    posted orders); a later run finds nothing left to post."""
+    from .services.posting import orders_post, postable_orders
+
+    with tenant_scope(tenant):
+        ids = list(postable_orders(tenant=tenant).values_list("pk", flat=True))
+        orders_post(tenant=tenant, by=people.get("manager"), order_ids=ids)
 
 
 def _seed_tree(tenant: Tenant, language: str) -> None:

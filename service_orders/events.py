@@ -27,3 +27,4 @@ def register_events() -> None:
         _("Order generation settings changed: %(fields)s"),
     )
     register_event("order.cancel", _cancelled)
+    register_event("order.post", _("%(number)s posted to an invoice (%(count)s lines)"))

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from customers import selectors as customer_selectors
 from customers.models import ContactLogin
+from invoicing.capabilities import POST_ORDERS
+from invoicing.hooks import register_release_hook
 from tenancy.roles import OFFICE, Role
 from web.permissions import request_can
 from web.registry import (
@@ -28,10 +30,20 @@ from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, REQUEST_SERVICE, VIEW_
 from .forms import OrderGenerationSettingsForm
 from .models import OPEN_STATES
 from .services.generation_settings import order_generation_settings_update
+from .services.posting import SOURCE as POSTING_SOURCE
+from .services.posting import release_posted_lines
 
 
 def _agreement_generate_button(request, agreement) -> dict | None:
     return None if agreement.is_template else {"agreement": agreement}
+
+
+def _agreement_post_button(request, agreement) -> dict | None:
+    from .posting_views import may_post
+
+    if agreement.is_template or not may_post(request):
+        return None
+    return {"agreement": agreement}
 
 
 def _agreement_orders(request, agreement) -> dict:
@@ -261,6 +273,17 @@ def register_all() -> None:
             "web/_count_tile.html",
             _contact_orders_tile,
             order=20,
+        )
+    )
+    register_release_hook(POSTING_SOURCE, release_posted_lines)
+    register_panel(
+        Panel(
+            "agreement_actions",
+            "post",
+            "service_orders/panels/agreement_post_button.html",
+            _agreement_post_button,
+            POST_ORDERS,
+            order=200,
         )
     )
     register_panel(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import request_views, stage_views, views
+from . import posting_views, request_views, stage_views, views
 from . import technician_views as tech
 from . import workflow_views as wf
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/cancel/", views.order_cancel_view, name="order_cancel"),
     path("for-agreement/", views.agreement_orders, name="agreement_orders"),
+    path("posting/", posting_views.posting, name="posting"),
+    path("<int:pk>/post/", posting_views.order_post_view, name="order_post"),
     path("for-customer/", views.customer_orders, name="customer_orders"),
     # The workflow (workflow_views) and the stage tree's configuration (stage_views).
     path("new/", wf.order_create, name="order_create"),

@@ -165,6 +165,22 @@ def _order_or_404(request, pk: int) -> ServiceOrder:
     return get_or_404(selectors.order_get, tenant=request.tenant, pk=pk)
 
 
+def _may_post_order(request, order: ServiceOrder, lines) -> bool:
+    """Show "Post to invoice": the person may post, the stage allows it, lines are left."""
+    from invoicing.capabilities import POST_ORDERS
+
+    from .models import LineStatus
+    from .posting_views import may_post
+
+    return (
+        request_can(request, POST_ORDERS)
+        and order.stage_id is not None
+        and order.stage.can_post
+        and any(line.status == LineStatus.CREATED for line in lines)
+        and may_post(request)
+    )
+
+
 def _render_order(
     request, order: ServiceOrder, *, status: int = 200, refusal: str = "", **workflow_forms
 ):
@@ -177,6 +193,7 @@ def _render_order(
         "total": sum((line.amount for line in lines), Decimal("0.00")),
         "events": selectors.order_events(tenant=request.tenant, order=order),
         "can_cancel": _may_cancel(request) and can_proceed(order.cancel),
+        "can_post": _may_post_order(request, order, lines),
         "refusal": refusal,
         # The request it was made from (one query, only for orders of that origin).
         "web_request": selectors.order_web_request(tenant=request.tenant, order=order)

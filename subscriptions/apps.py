@@ -4,4 +4,67 @@ from django.utils.translation import gettext_lazy as _
 
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
-    verbose_name = _("Subscriptions and invoices")
+    verbose_name = _("Subscriptions")
+
+    def ready(self) -> None:
+        from invoicing.hooks import (
+            register_credited_hook,
+            register_issued_hook,
+            register_release_hook,
+        )
+        from tenancy.sequences import register_sequence
+        from web.navigation import NavItem, register, register_group
+
+        from . import events
+        from .capabilities import MANAGE_SUBSCRIPTIONS, RUN_BILLING, VIEW_SUBSCRIPTIONS
+        from .services.accruals import fees_credited, fees_issued
+        from .services.billing import FEE_SOURCE, fees_released
+
+        register_sequence("subscription", _("Subscriptions"), "SUB-")
+        register_group("subscriptions", _("Subscriptions"))
+        register(
+            NavItem(
+                "subscriptions:subscription_list",
+                _("Subscriptions"),
+                VIEW_SUBSCRIPTIONS,
+                250,
+                "/subscriptions/",
+                group="subscriptions",
+            ),
+            NavItem(
+                "subscriptions:billing",
+                _("Run billing"),
+                RUN_BILLING,
+                252,
+                "/subscriptions/billing/",
+                group="subscriptions",
+            ),
+            NavItem(
+                "subscriptions:group_list",
+                _("Subscription groups"),
+                MANAGE_SUBSCRIPTIONS,
+                254,
+                "/subscriptions/groups/",
+                group="subscriptions",
+            ),
+            NavItem(
+                "subscriptions:price_list",
+                _("Price list"),
+                MANAGE_SUBSCRIPTIONS,
+                256,
+                "/subscriptions/prices/",
+                group="subscriptions",
+            ),
+            NavItem(
+                "subscriptions:deferred_revenue",
+                _("Deferred revenue"),
+                VIEW_SUBSCRIPTIONS,
+                258,
+                "/subscriptions/deferred-revenue/",
+                group="subscriptions",
+            ),
+        )
+        events.register_events()
+        register_issued_hook(fees_issued)
+        register_credited_hook(fees_credited)
+        register_release_hook(FEE_SOURCE, fees_released)

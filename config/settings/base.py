@@ -221,6 +221,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=0, minute=45),
         "args": ("agreements.expire_ended",),
     },
+    # Daily: bills every subscription fee due through today in each tenant's zone; a run that
+    # was missed is caught up by the next (due = next period <= today, looped until caught up).
+    "bill-subscriptions": {
+        "task": "tenancy.fan_out",
+        "schedule": crontab(hour=2, minute=0),
+        "args": ("subscriptions.bill_tenant",),
+    },
+    # Monthly: recognises the accrued revenue of the months that have ended (idempotent).
+    "post-subscription-accruals": {
+        "task": "tenancy.fan_out",
+        "schedule": crontab(hour=3, minute=0, day_of_month=1),
+        "args": ("subscriptions.post_accruals",),
+    },
 }
 
 # Pages must keep working when Redis is down, so the cache is per process, not Redis.

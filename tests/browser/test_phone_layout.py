@@ -169,7 +169,9 @@ def data(transactional_db):
     )
     Membership.objects.create(tenant=acme, user=colleague, role=Role.SERVICE_MANAGER)
     contact_requests = WebRequest.objects.filter(tenant=acme).order_by("pk")
+    invoice = _issued_invoice(acme, customer, item)
     return {
+        "invoice": invoice,
         "web_request": contact_requests.first(),
         "contact_order": contact_requests.filter(order__isnull=False).first().order,
         "customer": customer,
@@ -183,6 +185,39 @@ def data(transactional_db):
         "calendar": calendar,
         "member": Membership.objects.get(tenant=acme, user=colleague),
     }
+
+
+def _issued_invoice(tenant, customer, item):
+    """An issued invoice with long lines, partly paid (the invoice pages' worst case)."""
+    from invoicing.services import DraftLine, add_to_draft_invoice, invoice_issue, payment_record
+
+    draft = add_to_draft_invoice(
+        tenant=tenant,
+        customer=customer,
+        currency="PLN",
+        lines=[
+            DraftLine(
+                description=LONG_TEXT[:190],
+                quantity=Decimal("12.5"),
+                unit="h",
+                unit_price=Decimal("123456.78"),
+                item=item,
+                period_start=datetime.date(2026, 3, 1),
+                period_end=datetime.date(2026, 3, 31),
+            )
+            for _ in range(3)
+        ],
+    )
+    invoice = invoice_issue(tenant=tenant, by=None, invoice_id=draft.pk)
+    payment_record(
+        tenant=tenant,
+        by=None,
+        invoice_id=invoice.pk,
+        amount=Decimal("1000.00"),
+        paid_on=tenant.today(),
+        reference=LONG_TEXT[:80],
+    )
+    return invoice
 
 
 def _pages(role: str, data: dict) -> dict[str, str]:
@@ -209,6 +244,11 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "calendars": "/sla/calendars/",
         "calendar": f"/sla/calendars/{data['calendar'].pk}/",
         "import": "/import/",
+        "customer-groups": "/customers/groups/",
+        "invoices": "/invoices/",
+        "invoice": f"/invoices/{data['invoice'].pk}/",
+        "receivables": "/invoices/receivables/",
+        "posting": "/orders/posting/",
     }
     generation = {
         "generation": "/orders/generate/",
@@ -220,6 +260,7 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         return {**office, **generation}
     if role == "dispatcher":
         readable = ("home", "customers", "customer", "objects", "object", "items", "item")
+        readable += ("customer-groups",)
         readable += ("agreements", "agreement", "orders", "order", "slas", "calendars")
         return {name: office[name] for name in readable} | {
             "calendar": office["calendar"],

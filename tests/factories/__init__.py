@@ -6,8 +6,10 @@ import factory
 from .accounts import *  # noqa: F403
 from .agreements import *  # noqa: F403
 from .customers import *  # noqa: F403
+from .invoicing import *  # noqa: F403
 from .service_orders import *  # noqa: F403
 from .sla import *  # noqa: F403
+from .subscriptions import *  # noqa: F403
 from .tenancy import *  # noqa: F403
 from .web import *  # noqa: F403
 

@@ -104,3 +104,12 @@ class ContactLoginFactory(factory.django.DjangoModelFactory):
     contact = factory.LazyAttribute(
         lambda o: CustomerContactFactory(customer=o.customer, email=o.user.email)
     )
+
+
+class CustomerGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = cust.CustomerGroup
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"G{n:03d}")
+    name = factory.Sequence(lambda n: f"Group {n}")

@@ -1,0 +1,30 @@
+"""Every write of the invoice ledger. Other apps call these (never the models' managers):
+subscriptions and service orders through ``add_to_draft_invoice``."""
+
+from .drafts import DraftLine, add_to_draft_invoice, open_draft
+from .ledger import (
+    InvoiceConflict,
+    credit_note_create,
+    draft_line_remove,
+    invoice_cancel,
+    invoice_issue,
+    invoice_update_notes,
+    next_sequence,
+    payment_record,
+)
+from .settings import invoicing_settings_update
+
+__all__ = [
+    "DraftLine",
+    "InvoiceConflict",
+    "add_to_draft_invoice",
+    "credit_note_create",
+    "draft_line_remove",
+    "invoice_cancel",
+    "invoice_issue",
+    "invoice_update_notes",
+    "invoicing_settings_update",
+    "next_sequence",
+    "open_draft",
+    "payment_record",
+]

@@ -1,0 +1,182 @@
+"""Draft invoices: the one open draft per customer (invoice account) and currency that
+subscriptions, posted service orders and people add lines to."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from customers.models import Customer, Item, LineKind, ServiceObject, ServiceTask
+from tenancy.models import Tenant, User
+
+from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
+from ..money import round_money
+from ..selectors import invoicing_settings
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    """One line to put on a draft invoice.
+
+    ``amount`` is what the line bills; when None it is ``quantity × unit_price``. A prorated fee
+    passes the amount it computed (base × factor, rounded half-up) and the factor it used.
+    ``source``/``source_id`` say where the line came from ("subscription_fee", 42): the source
+    finds its lines back by them and hears through ``invoicing.hooks`` when they are released.
+    ``tax_rate`` None: the tenant's default tax rate."""
+
+    description: str
+    quantity: Decimal = Decimal("1")
+    unit: str = ""
+    unit_price: Decimal = Decimal("0")
+    amount: Decimal | None = None
+    source: str = ""
+    source_id: int | None = None
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
+    proration_factor: Decimal | None = None
+    item: Item | None = None
+    kind: str = LineKind.FEE
+    tax_rate: Decimal | None = None
+    service_object: ServiceObject | None = None
+    task: ServiceTask | None = None
+
+
+def _bill_to(tenant: Tenant, customer: Customer) -> Customer:
+    if customer.tenant_id != tenant.pk:
+        raise ValidationError({"customer": _("Choose a customer of this tenant.")})
+    if customer.invoice_account_id:
+        return Customer.objects.for_tenant(tenant).get(pk=customer.invoice_account_id)
+    return customer
+
+
+def open_draft(*, tenant: Tenant, customer: Customer, currency: str) -> Invoice:
+    """The customer's (invoice account's) open draft in that currency, locked; created when
+    there is none. Two callers at once end on the same draft (the partial unique constraint
+    decides; the loser reads the winner's row)."""
+    bill_to = _bill_to(tenant, customer)
+    drafts = Invoice.objects.for_tenant(tenant).select_for_update()
+    lookup = {
+        "kind": InvoiceKind.INVOICE,
+        "state": InvoiceState.DRAFT,
+        "customer_id": bill_to.pk,
+        "currency": currency,
+    }
+    draft = drafts.filter(**lookup).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            return Invoice.objects.create(
+                tenant=tenant,
+                kind=InvoiceKind.INVOICE,
+                customer=bill_to,
+                currency=currency,
+                language=bill_to.language or tenant.default_language,
+            )
+    except IntegrityError:
+        return drafts.get(**lookup)
+
+
+def _validate(tenant: Tenant, currency: str, line: DraftLine) -> tuple[Decimal, Decimal]:
+    if not (line.description or "").strip():
+        raise ValidationError({"description": _("Describe the line.")})
+    if line.quantity is None or Decimal(line.quantity) < 0:
+        raise ValidationError({"quantity": _("The quantity cannot be negative.")})
+    for field in ("quantity", "unit_price", "amount", "proration_factor", "tax_rate"):
+        value = getattr(line, field)
+        if value is not None and isinstance(value, float):
+            raise ValidationError({field: _("Amounts are exact decimals, never floats.")})
+    for related in (line.item, line.service_object, line.task):
+        if related is not None and related.tenant_id != tenant.pk:
+            raise ValidationError({"item": _("Choose a record of this tenant.")})
+    if line.period_start and line.period_end and line.period_end < line.period_start:
+        raise ValidationError({"period_end": _("The period cannot end before it starts.")})
+    amount = line.amount
+    if amount is None:
+        amount = Decimal(line.quantity) * Decimal(line.unit_price)
+    amount = round_money(Decimal(amount), currency)
+    rate = line.tax_rate
+    if rate is None:
+        rate = invoicing_settings(tenant=tenant).default_tax_rate
+    if not Decimal("0") <= Decimal(rate) <= Decimal("100"):
+        raise ValidationError({"tax_rate": _("Enter a tax rate between 0 and 100 %.")})
+    return amount, Decimal(rate)
+
+
+def tax_of(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """The tax of one line, rounded per line, half-up."""
+    return round_money(amount * rate / Decimal("100"), currency)
+
+
+@transaction.atomic
+def add_to_draft_invoice(
+    *,
+    tenant: Tenant,
+    customer: Customer,
+    currency: str,
+    lines,
+    by: User | None = None,
+) -> Invoice:
+    """Append ``lines`` (a sequence of DraftLine) to the open draft of the customer's invoice
+    account in ``currency`` (created when there is none) and keep its totals; returns the draft.
+    Raises ValidationError (nothing saved) for a line without description, a negative quantity,
+    a float amount or another tenant's item."""
+    lines = list(lines)
+    if not currency or len(currency) != 3:
+        raise ValidationError({"currency": _("Choose a currency.")})
+    currency = currency.upper()
+    checked = [(line, *_validate(tenant, currency, line)) for line in lines]
+    draft = open_draft(tenant=tenant, customer=customer, currency=currency)
+    if not checked:
+        return draft
+    rows = [
+        InvoiceLine(
+            tenant=tenant,
+            invoice=draft,
+            kind=line.kind,
+            description=line.description.strip()[:200],
+            quantity=Decimal(line.quantity),
+            unit=line.unit or (line.item.unit if line.item else ""),
+            unit_price=Decimal(line.unit_price),
+            amount=amount,
+            tax_rate=rate,
+            source=line.source,
+            source_id=line.source_id,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            proration_factor=line.proration_factor,
+            item=line.item,
+            service_object=line.service_object,
+            task=line.task,
+        )
+        for line, amount, rate in checked
+    ]
+    InvoiceLine.objects.bulk_create(rows)
+    net = sum((row.amount for row in rows), Decimal("0"))
+    tax = sum((tax_of(row.amount, row.tax_rate, currency) for row in rows), Decimal("0"))
+    Invoice.objects.for_tenant(tenant).filter(pk=draft.pk).update(
+        net_total=F("net_total") + net,
+        tax_total=F("tax_total") + tax,
+        gross_total=F("gross_total") + net + tax,
+    )
+    draft.net_total += net
+    draft.tax_total += tax
+    draft.gross_total += net + tax
+    return draft
+
+
+def recompute_totals(invoice: Invoice) -> None:
+    """Set the invoice's totals from its lines (tax per line, half-up)."""
+    net = tax = Decimal("0")
+    for amount, rate in (
+        InvoiceLine.objects.for_tenant(invoice.tenant_id)
+        .filter(invoice=invoice)
+        .values_list("amount", "tax_rate")
+    ):
+        net += amount
+        tax += tax_of(amount, rate, invoice.currency)
+    invoice.net_total, invoice.tax_total, invoice.gross_total = net, tax, net + tax
