@@ -281,7 +281,9 @@ TEMPLATE_LINES = [
     ),
     DemoLine(
         ("Burner cleaning", "Czyszczenie palnika", "Limpeza do queimador"),
-        IntervalUnit.YEAR,
+        # Quarterly, not yearly: a yearly line excluding July and August would never fall due
+        # in a template started in July (the line form refuses that).
+        IntervalUnit.QUARTER,
         on_object=None,
         task="BURN-CLEAN",
         technician="",

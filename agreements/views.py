@@ -266,6 +266,7 @@ def _detail_page(request, pk: int, *, status: int = 200, refusal: str = "", **fo
     context = {
         "agreement": agreement,
         "lines": agreement.lines.all(),
+        "never_due": [line.position for line in agreement.lines.all() if line.never_due],
         "object_links": agreement.object_links.all(),
         "task_links": agreement.task_links.all(),
         "suspensions": agreement.suspensions.all(),

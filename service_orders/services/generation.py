@@ -718,16 +718,29 @@ def _consolidate(
         ),
     )
     visits: list[tuple[datetime.date, bool, list[PlannedLine]]] = []
+    used: set[datetime.date] = set()  # one visit per day and combine key
+
+    def free_day(lo: datetime.date, hi: datetime.date) -> datetime.date | None:
+        day = context.first_open(lo, hi)
+        while day is not None and day in used:
+            day = context.first_open(day + datetime.timedelta(days=1), hi)
+        return day
+
+    def close(day: datetime.date | None, members: list[PlannedLine]) -> None:
+        visit = _visit(day, members)
+        used.add(visit[0])
+        visits.append(visit)
+
     members: list[PlannedLine] = []
     lo = hi = day = None
     for occurrence in ordered:
         if members and occurrence.agreement_line not in {m.agreement_line for m in members}:
             new_lo, new_hi = max(lo, occurrence.window[0]), min(hi, occurrence.window[1])
             if new_lo <= new_hi:
-                new_day = context.first_open(new_lo, new_hi)
+                new_day = free_day(new_lo, new_hi)
                 same_closed_date = (
                     day is None
-                    and new_day is None
+                    and context.first_open(new_lo, new_hi) is None
                     and occurrence.calculated_date == members[0].calculated_date
                 )
                 if new_day is not None or same_closed_date:
@@ -735,14 +748,15 @@ def _consolidate(
                     lo, hi, day = new_lo, new_hi, new_day
                     continue
         if members:
-            visits.append(_visit(day, members))
+            close(day, members)
         members = [occurrence]
         lo, hi = occurrence.window
-        day = context.first_open(lo, hi)
+        # Every open day of the window taken by another visit of this key: share the first.
+        day = free_day(lo, hi) or context.first_open(lo, hi)
         if day is None:  # not even the calculated date's window has an open day
             lo = hi = occurrence.calculated_date
     if members:
-        visits.append(_visit(day, members))
+        close(day, members)
     return visits
 
 
