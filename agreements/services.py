@@ -448,7 +448,13 @@ def _copy_relations(
         if link.service_object_id in customer_object_ids
     )
     AgreementTask.objects.bulk_create(
-        AgreementTask(tenant=tenant, agreement=target, task_id=link.task_id)
+        AgreementTask(
+            tenant=tenant,
+            agreement=target,
+            task_id=link.task_id,
+            internal_note=link.internal_note,
+            customer_note=link.customer_note,
+        )
         for link in source.task_links.all()
     )
 
@@ -749,15 +755,29 @@ def agreement_object_remove(*, tenant: Tenant, by: User, agreement_id: int, link
 
 @transaction.atomic
 def agreement_task_add(
-    *, tenant: Tenant, by: User, agreement_id: int, task: ServiceTask
+    *,
+    tenant: Tenant,
+    by: User,
+    agreement_id: int,
+    task: ServiceTask,
+    internal_note: str = "",
+    customer_note: str = "",
 ) -> AgreementTask:
+    """Add a task to the agreement, with the notes its generated orders carry (internal: for
+    the technician; customer: on the work receipt)."""
     agreement = _lock(tenant, agreement_id)
     _require_editable(agreement)
     if not _belongs(tenant, task):
         raise _refuse("task", _("Choose one of this tenant's service tasks."))
     if agreement.task_links.filter(task=task).exists():
         raise _refuse("task", _("This task is already part of the agreement."))
-    link = AgreementTask.objects.create(tenant=tenant, agreement=agreement, task=task)
+    link = AgreementTask.objects.create(
+        tenant=tenant,
+        agreement=agreement,
+        task=task,
+        internal_note=(internal_note or "").strip(),
+        customer_note=(customer_note or "").strip(),
+    )
     audit_record(
         tenant=tenant,
         actor=by,

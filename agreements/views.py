@@ -518,7 +518,10 @@ def _add(request, pk: int, form_class, add, field: str, anchor: str, form_name: 
                 tenant=request.tenant,
                 by=request.user,
                 agreement_id=agreement.pk,
-                **{field: form.cleaned_data[field]},
+                **{
+                    name: form.cleaned_data[name]
+                    for name in getattr(form, "service_fields", (field,))
+                },
             )
         except ValidationError as exc:
             attach_errors(form, exc)
