@@ -332,7 +332,7 @@ class AgreementLineForm(SectionedFormMixin, ServiceCheckedModelForm):
         self.fields["item"].queryset = selectors.item_choices(tenant=tenant)
         self.fields["item"].help_text = _("Required for item lines.")
         self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
-        self.fields["interval_unit"].choices = [("", _("Not recurring")), *IntervalUnit.choices]
+        self.fields["interval_unit"].choices = [("", _("Once (one visit)")), *IntervalUnit.choices]
         if self.instance.pk is None:
             # Most maintenance is yearly; the agreement's only object and task are the likely
             # ones for a new line.
