@@ -972,16 +972,17 @@ def _copy_relations(
     new_orders: list[PlannedOrder],
     created_ids: dict[tuple[int, str, datetime.date], int],
 ) -> None:
-    """The agreement's object and task relations that an order's lines use go onto the new
-    order; a task's notes with it (internal: for the technician; customer: on the receipt)."""
+    """The agreement's object relations that an order's lines use go onto the new order, and
+    its task relations that carry notes (internal: for the technician; customer: on the
+    receipt); a task without notes is on the order's lines already."""
     created = [planned for planned in new_orders if planned.key in created_ids]
     if not created:
         return
     task_notes = {
         (link.agreement_id, link.task_id): link
-        for link in AgreementTask.objects.for_tenant(context.tenant).filter(
-            agreement_id__in={planned.agreement.pk for planned in created}
-        )
+        for link in AgreementTask.objects.for_tenant(context.tenant)
+        .filter(agreement_id__in={planned.agreement.pk for planned in created})
+        .exclude(internal_note="", customer_note="")
     }
     objects, tasks = [], []
     for planned in created:
@@ -999,13 +1000,15 @@ def _copy_relations(
             )
         for task_id in dict.fromkeys(ln.task_id for ln in lines if ln.task_id):
             link = task_notes.get((planned.agreement.pk, task_id))
+            if link is None:  # the task is on the order's lines; the relation adds its notes
+                continue
             tasks.append(
                 {
                     "tenant_id": context.tenant.pk,
                     "order_id": order_id,
                     "task_id": task_id,
-                    "internal_note": link.internal_note if link else "",
-                    "customer_note": link.customer_note if link else "",
+                    "internal_note": link.internal_note,
+                    "customer_note": link.customer_note,
                 }
             )
     _insert_ignoring_conflicts(
