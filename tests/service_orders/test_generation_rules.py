@@ -569,3 +569,25 @@ def test_the_groups_sla_reaches_generated_orders_only_when_the_tenant_says_so(
     assert ServiceOrder.objects.get(agreement=with_own).sla == own_sla
     expected = group_sla if group_sla_on else None
     assert ServiceOrder.objects.get(agreement=without_own).sla == expected
+
+
+def test_a_window_never_reaches_before_the_agreement_or_the_line_starts(tenant_a):
+    BusinessCalendarFactory(tenant=tenant_a, working_days=MON_TO_FRI)
+    agreement = active_agreement(tenant_a, start_date=d(2026, 4, 15))  # a Wednesday
+    AgreementLineFactory(agreement=agreement, time_window="same_month", description="monthly")
+    AgreementLineFactory(
+        agreement=agreement,
+        interval_unit="week",
+        start_date=d(2026, 4, 20),
+        time_window="same_week",
+        description="weekly",
+    )
+
+    generate(tenant_a, d(2026, 4, 1), d(2026, 4, 30))
+
+    # "Any open day of April" starts on 15 April here; "the same week" of 20 April from 20 April.
+    assert visits(agreement) == [
+        (d(2026, 4, 15), [("monthly", d(2026, 4, 15))], False),
+        (d(2026, 4, 20), [("weekly", d(2026, 4, 20))], False),
+        (d(2026, 4, 27), [("weekly", d(2026, 4, 27))], False),
+    ]
