@@ -21,6 +21,7 @@ from agreements import selectors as agreement_selectors
 from agreements.models import Agreement
 from customers import selectors as customer_selectors
 from customers.models import Customer, ServiceObject
+from sla import selectors as sla_selectors
 from tenancy import selectors as tenancy_selectors
 from tenancy.events import event_text
 from tenancy.models import AuditEvent, Tenant, User
@@ -125,6 +126,17 @@ def order_get(*, tenant: Tenant, pk: int) -> ServiceOrder:
         "stage",
         "sla",
     ).get(tenant=tenant, pk=pk)
+
+
+def order_day_is_open(*, tenant: Tenant, order: ServiceOrder) -> bool:
+    """Whether the order's day is an open day of the tenant's business calendar (an order
+    flagged for a holiday may have been moved onto one)."""
+    day = order.calculated_date or order.preferred_date
+    if day is None:
+        return False
+    calendar = sla_selectors.calendar_default(tenant=tenant)
+    holidays = sla_selectors.holiday_dates(tenant=tenant, calendar=calendar, start=day, end=day)
+    return sla_selectors.calendar_is_open(calendar, day, holidays)
 
 
 def order_task_notes(*, tenant: Tenant, order: ServiceOrder) -> dict[int, ServiceOrderTask]:

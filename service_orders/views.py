@@ -177,6 +177,8 @@ def _render_order(
         "lines": lines,
         "total": sum((line.amount for line in lines), Decimal("0.00")),
         "events": selectors.order_events(tenant=request.tenant, order=order),
+        "conflict_moved": order.calendar_conflict
+        and selectors.order_day_is_open(tenant=request.tenant, order=order),
         "task_notes": list(selectors.order_task_notes(tenant=request.tenant, order=order).values()),
         "can_cancel": _may_cancel(request) and can_proceed(order.cancel),
         "refusal": refusal,

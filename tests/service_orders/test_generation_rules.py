@@ -280,7 +280,9 @@ def test_objects_at_different_sites_never_share_an_order(tenant_a, rule):
 # --- Holidays ------------------------------------------------------------------------------------
 
 
-def test_a_not_on_holidays_visit_moves_to_an_open_day_of_its_window_and_is_flagged(tenant_a):
+def test_a_not_on_holidays_visit_moves_to_an_open_day_of_its_window_and_is_flagged(
+    tenant_a, manager_a, client
+):
     calendar = BusinessCalendarFactory(tenant=tenant_a, working_days=MON_TO_FRI)
     HolidayFactory(calendar=calendar, date=d(2026, 11, 11))  # a Wednesday
     agreement = active_agreement(tenant_a, start_date=d(2026, 11, 11))
@@ -298,6 +300,11 @@ def test_a_not_on_holidays_visit_moves_to_an_open_day_of_its_window_and_is_flagg
     assert visits(agreement) == [(d(2026, 11, 12), [("service", d(2026, 11, 11))], True)]
     notice = GenerationNotice.objects.get(run=run)
     assert (notice.kind, notice.day) == (NoticeKind.HOLIDAY, d(2026, 11, 12))
+    client.force_login(manager_a)
+    order = ServiceOrder.objects.get(agreement=agreement)
+    page = client.get(order.get_absolute_url()).content.decode()
+    warning = page.split('data-testid="conflict-warning">')[1].split("</div>")[0]
+    assert "moved to an open day" in warning
 
 
 def test_a_line_that_can_never_fall_due_is_refused_and_shown(tenant_a, manager_a, client):
