@@ -683,13 +683,14 @@ def _price_problem(context: _Context, agreement: Agreement, line: AgreementLine)
 def _window(
     context: _Context, agreement: Agreement, line: AgreementLine, day: datetime.date
 ) -> tuple[datetime.date, datetime.date]:
-    """The days a visit due on ``day`` may move to, never outside the agreement's and the
-    line's dates. "Same week" and "same month" count open days only (their first to their last
-    open day; the day itself when none is open); "days before/after" counts calendar days."""
+    """The days a visit due on ``day`` may move to, never outside the agreement's dates nor
+    after the line ends (a line's start date may lie inside a window: it anchors the series).
+    "Same week" and "same month" count open days only (their first to their last open day; the
+    day itself when none is open); "days before/after" counts calendar days."""
     before = min(line.window_days_before, MAX_WINDOW_DAYS)
     after = min(line.window_days_after, MAX_WINDOW_DAYS)
     start, end = recurrence.time_window(day, line.time_window, before, after)
-    start = max(start, agreement.start_date, line.start_date or start)
+    start = max(start, agreement.start_date)
     end = min(end, agreement.end_date or end, line.end_date or end)
     if line.time_window in (TimeWindow.SAME_WEEK, TimeWindow.SAME_MONTH):
         first = context.first_open(start, end)

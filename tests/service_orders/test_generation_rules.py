@@ -578,23 +578,20 @@ def test_the_groups_sla_reaches_generated_orders_only_when_the_tenant_says_so(
     assert ServiceOrder.objects.get(agreement=without_own).sla == expected
 
 
-def test_a_window_never_reaches_before_the_agreement_or_the_line_starts(tenant_a):
+def test_a_window_never_reaches_outside_the_agreement(tenant_a):
     BusinessCalendarFactory(tenant=tenant_a, working_days=MON_TO_FRI)
-    agreement = active_agreement(tenant_a, start_date=d(2026, 4, 15))  # a Wednesday
+    agreement = active_agreement(
+        tenant_a, start_date=d(2026, 4, 15), end_date=d(2026, 5, 27)
+    )  # Wednesday to Wednesday
     AgreementLineFactory(agreement=agreement, time_window="same_month", description="monthly")
-    AgreementLineFactory(
-        agreement=agreement,
-        interval_unit="week",
-        start_date=d(2026, 4, 20),
-        time_window="same_week",
-        description="weekly",
-    )
 
-    generate(tenant_a, d(2026, 4, 1), d(2026, 4, 30))
+    generate(tenant_a, d(2026, 4, 1), d(2026, 5, 31))
 
-    # "Any open day of April" starts on 15 April here; "the same week" of 20 April from 20 April.
+    # "Any open day of April" starts on 15 April here, not on 1 April; May's window ends on
+    # 27 May with the agreement.
     assert visits(agreement) == [
         (d(2026, 4, 15), [("monthly", d(2026, 4, 15))], False),
-        (d(2026, 4, 20), [("weekly", d(2026, 4, 20))], False),
-        (d(2026, 4, 27), [("weekly", d(2026, 4, 27))], False),
+        (d(2026, 5, 1), [("monthly", d(2026, 5, 15))], False),
     ]
+    for order in ServiceOrder.objects.filter(agreement=agreement):
+        assert agreement.start_date <= order.window_start <= order.window_end <= agreement.end_date
