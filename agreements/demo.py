@@ -62,6 +62,39 @@ class DemoLine:
     quantity: str = "1"
     unit_price: str | None = "120.00"
     start_on_31st: bool = False
+    start_in_days: int = 0  # the line starts this many days after the agreement
+
+
+# What the office tells the technician, and the customer on the receipt, about a task of the
+# agreement (copied onto every generated order).
+TASK_NOTES: dict[str, tuple[Texts, Texts]] = {
+    "BOIL-INSP": (
+        (
+            "Boiler room key at the reception desk; report any smell of gas at once.",
+            "Klucz do kotłowni w recepcji; każdy zapach gazu zgłaszać natychmiast.",
+            "Chave da casa de máquinas na recepção; comunique imediatamente qualquer cheiro de "
+            "gás.",
+        ),
+        (
+            "Flue gas values measured and within limits unless noted below.",
+            "Parametry spalin zmierzone, w normie, o ile poniżej nie zaznaczono inaczej.",
+            "Valores dos gases de combustão medidos e dentro dos limites, salvo indicação abaixo.",
+        ),
+    ),
+    "FGAS": (
+        (
+            "Bring the leak detector; the F-gas log book is in the plant room.",
+            "Zabrać wykrywacz nieszczelności; książka F-gazowa leży w maszynowni.",
+            "Levar o detector de vazamentos; o livro de registro de gases fluorados fica na "
+            "sala técnica.",
+        ),
+        (
+            "Leak test recorded in the F-gas log book as the regulation requires.",
+            "Kontrolę szczelności wpisano do książki F-gazowej zgodnie z przepisami.",
+            "Teste de vazamento registrado no livro de gases fluorados, como exige a norma.",
+        ),
+    ),
+}
 
 
 @dataclass
@@ -99,6 +132,19 @@ ACTIVE = [
                 technician="tech2",
                 excluded_months=[8],
                 time_window=TimeWindow.SAME_WEEK,
+            ),
+            # Due mid-quarter, any open day of its month: generation puts it on the weekly
+            # check's visit of that month (one trip).
+            DemoLine(
+                (
+                    "Safety valve test",
+                    "Próba zaworu bezpieczeństwa",
+                    "Teste da válvula de segurança",
+                ),
+                IntervalUnit.QUARTER,
+                task="BOIL-INSP",
+                time_window=TimeWindow.SAME_MONTH,
+                start_in_days=10,
             ),
             DemoLine(
                 (
@@ -281,7 +327,9 @@ TEMPLATE_LINES = [
     ),
     DemoLine(
         ("Burner cleaning", "Czyszczenie palnika", "Limpeza do queimador"),
-        IntervalUnit.YEAR,
+        # Quarterly, not yearly: a yearly line excluding July and August would never fall due
+        # in a template started in July (the line form refuses that).
+        IntervalUnit.QUARTER,
         on_object=None,
         task="BURN-CLEAN",
         technician="",
@@ -389,6 +437,14 @@ def _first_31st(on_or_after: datetime.date) -> datetime.date:
     return day
 
 
+def _line_start(agreement, spec: DemoLine) -> datetime.date | None:
+    if spec.start_on_31st:
+        return _first_31st(agreement.start_date)
+    if spec.start_in_days:
+        return agreement.start_date + datetime.timedelta(days=spec.start_in_days)
+    return None
+
+
 def _add_lines(tenant, people, agreement, lines: list[DemoLine], objects) -> None:
     manager = people["manager"]
     tasks = {task.code: task for task in ServiceTask.objects.for_tenant(tenant)}
@@ -396,8 +452,14 @@ def _add_lines(tenant, people, agreement, lines: list[DemoLine], objects) -> Non
     for spec in lines:
         task = tasks[spec.task] if spec.task else None
         if task is not None and not agreement.task_links.filter(task=task).exists():
+            internal, for_customer = TASK_NOTES.get(task.code, (None, None))
             services.agreement_task_add(
-                tenant=tenant, by=manager, agreement_id=agreement.pk, task=task
+                tenant=tenant,
+                by=manager,
+                agreement_id=agreement.pk,
+                task=task,
+                internal_note=_say(tenant, internal) if internal else "",
+                customer_note=_say(tenant, for_customer) if for_customer else "",
             )
         services.agreement_line_create(
             tenant=tenant,
@@ -417,7 +479,7 @@ def _add_lines(tenant, people, agreement, lines: list[DemoLine], objects) -> Non
                 "time_window": spec.time_window,
                 "window_days_before": spec.days_around,
                 "window_days_after": spec.days_around,
-                "start_date": _first_31st(agreement.start_date) if spec.start_on_31st else None,
+                "start_date": _line_start(agreement, spec),
                 "quantity": Decimal(spec.quantity),
                 "unit_price": Decimal(spec.unit_price) if spec.unit_price else None,
             },

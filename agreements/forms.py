@@ -237,7 +237,20 @@ class ObjectAddForm(forms.Form):
 
 
 class TaskAddForm(forms.Form):
+    service_fields = ("task", "internal_note", "customer_note")
     task = forms.ModelChoiceField(label=_("Service task"), queryset=None, widget=PickerSelect)
+    internal_note = forms.CharField(
+        label=_("Note for the technician"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown to the technician on the orders generated for this task."),
+    )
+    customer_note = forms.CharField(
+        label=_("Note for the customer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Printed on the work receipt of those orders."),
+    )
 
     def __init__(self, *args, tenant, agreement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -319,7 +332,7 @@ class AgreementLineForm(SectionedFormMixin, ServiceCheckedModelForm):
         self.fields["item"].queryset = selectors.item_choices(tenant=tenant)
         self.fields["item"].help_text = _("Required for item lines.")
         self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
-        self.fields["interval_unit"].choices = [("", _("Not recurring")), *IntervalUnit.choices]
+        self.fields["interval_unit"].choices = [("", _("Once (one visit)")), *IntervalUnit.choices]
         if self.instance.pk is None:
             # Most maintenance is yearly; the agreement's only object and task are the likely
             # ones for a new line.

@@ -1,6 +1,8 @@
 """Service agreements: templates and their groups, agreements with their lifecycle, covered
 objects and tasks, suspensions, and the agreement lines that say what work recurs and how often."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -278,6 +280,18 @@ class AgreementObject(TenantOwned):
 class AgreementTask(TenantOwned):
     agreement = TenantForeignKey(Agreement, on_delete=models.CASCADE, related_name="task_links")
     task = TenantForeignKey(ServiceTask, on_delete=models.PROTECT, related_name="+")
+    # Copied onto every order generated for the task: what the technician should know, and
+    # what the customer reads on the work receipt.
+    internal_note = models.TextField(
+        _("note for the technician"),
+        blank=True,
+        help_text=_("Shown to the technician on orders generated from this agreement."),
+    )
+    customer_note = models.TextField(
+        _("note for the customer"),
+        blank=True,
+        help_text=_("Printed on the work receipt of orders generated from this agreement."),
+    )
 
     class Meta:
         verbose_name = _("agreement task")
@@ -323,7 +337,8 @@ class AgreementLine(WorkLine):
         related_name="+",
         verbose_name=_("technician"),
     )
-    # Recurrence: no unit means "not recurring" (the line is never generated).
+    # Recurrence: no unit means "not recurring": one visit, on the line's start date (or the
+    # agreement's start).
     interval_unit = models.CharField(
         _("every (unit)"), max_length=10, choices=IntervalUnit.choices, blank=True
     )
@@ -364,6 +379,11 @@ class AgreementLine(WorkLine):
         blank=True,
         help_text=_("Visits up to this day were already made (e.g. in the previous system)."),
     )
+    # Set by renewal: the day the line's series is counted from when it began in an earlier
+    # agreement, so that a weekly or every-10-days line keeps its rhythm across the renewal.
+    series_anchor = models.DateField(
+        _("series counted from"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["agreement", "position", "id"]
@@ -393,6 +413,12 @@ class AgreementLine(WorkLine):
     @property
     def is_recurring(self) -> bool:
         return bool(self.interval_unit) and not self.is_stopped
+
+    def anchor(self, agreement: Agreement | None = None) -> datetime.date:
+        """The day the line's series is counted from: kept across renewals, else the line's
+        start, else the agreement's."""
+        agreement = agreement or self.agreement
+        return self.series_anchor or self.start_date or agreement.start_date
 
     def clean(self) -> None:
         errors = {}

@@ -55,6 +55,27 @@ def occurrences(
     return [moment.date() for moment in schedule.between(_midnight(start), _midnight(end), True)]
 
 
+def never_due(
+    *, unit: str, count: int, anchor: datetime.date, excluded_months: Iterable[int]
+) -> bool:
+    """Whether a line can never fall due because every month its series reaches is excluded
+    (a yearly line anchored in August with August excluded; a quarterly line anchored in
+    January with January, April, July and October excluded). Week and day series move through
+    every month, so only excluding all twelve stops them."""
+    excluded = frozenset(excluded_months)
+    if not excluded:
+        return False
+    if excluded >= ALL_MONTHS:
+        return True
+    if not unit:  # one visit, on the anchor
+        return anchor.month in excluded
+    if unit in _MONTHS_PER_UNIT:
+        step = _MONTHS_PER_UNIT[unit] * max(count, 1)
+        reached = {(anchor.month - 1 + k * step) % 12 + 1 for k in range(12)}
+        return reached <= excluded
+    return False
+
+
 def _allowed_months(excluded_months: Iterable[int]) -> frozenset[int]:
     excluded = frozenset(excluded_months)
     if not excluded <= ALL_MONTHS:

@@ -18,6 +18,7 @@ from tenancy import selectors as tenancy_selectors
 from tenancy.models import Tenant
 from tenancy.roles import Capability
 
+from . import recurrence
 from .capabilities import MANAGE_AGREEMENTS
 from .models import (
     Agreement,
@@ -204,7 +205,18 @@ def agreement_detail(*, tenant: Tenant, pk: int) -> Agreement:
     )
     for line in agreement.lines.all():
         line.schedule_text = line_schedule_text(line)
+        line.never_due = not line.is_stopped and line_never_due(agreement, line)
     return agreement
+
+
+def line_never_due(agreement: Agreement, line: AgreementLine) -> bool:
+    """The line's series reaches only months it excludes: it can never generate a visit."""
+    return recurrence.never_due(
+        unit=line.interval_unit,
+        count=line.interval_count or 1,
+        anchor=line.anchor(agreement),
+        excluded_months=line.excluded_months or (),
+    )
 
 
 def agreement_renewal(*, tenant: Tenant, agreement: Agreement) -> Agreement | None:
@@ -337,7 +349,7 @@ def line_schedule_text(line: AgreementLine) -> str:
     """The line's interval in words: "Every 3 weeks, not in August, not on holidays; window ±2
     days"."""
     if not line.interval_unit:
-        return _("Not recurring")
+        return _("Once (one visit)")
     count = line.interval_count or 1
     parts = [_EVERY[line.interval_unit](count) % {"count": count}]
     if line.excluded_months:

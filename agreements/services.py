@@ -448,7 +448,13 @@ def _copy_relations(
         if link.service_object_id in customer_object_ids
     )
     AgreementTask.objects.bulk_create(
-        AgreementTask(tenant=tenant, agreement=target, task_id=link.task_id)
+        AgreementTask(
+            tenant=tenant,
+            agreement=target,
+            task_id=link.task_id,
+            internal_note=link.internal_note,
+            customer_note=link.customer_note,
+        )
         for link in source.task_links.all()
     )
 
@@ -503,10 +509,16 @@ def _shifted_dates(
 
 
 def _copy_lines(
-    tenant: Tenant, source: Agreement, target: Agreement, customer_object_ids: set[int] | None
+    tenant: Tenant,
+    source: Agreement,
+    target: Agreement,
+    customer_object_ids: set[int] | None,
+    continue_series: bool = False,
 ) -> int:
     """Copy the source's lines onto the target; returns how many were left out (their object
-    belongs to another customer, or their dates fall outside the target's)."""
+    belongs to another customer, or their dates fall outside the target's). A renewal
+    (``continue_series``) keeps each line's series counted from where it began, so weekly and
+    every-N-days lines keep their weekday and rhythm across the renewal."""
     copies, left_out = [], 0
     for line in source.lines.all():
         dates = _shifted_dates(line, source, target)
@@ -523,6 +535,12 @@ def _copy_lines(
             setattr(copy, field, getattr(line, field))
         copy.excluded_months = list(line.excluded_months)
         copy.start_date, copy.end_date = dates
+        running_to_the_end = line.end_date is None or line.end_date == source.end_date
+        if continue_series and line.interval_unit and running_to_the_end:
+            # A line still running when the agreement ends goes on from the renewal's first day
+            # in its old rhythm (a seasonal line, ended earlier, starts its season afresh).
+            copy.series_anchor = line.anchor(source)
+            copy.start_date = target.start_date
         copies.append(copy)
     AgreementLine.objects.bulk_create(copies)
     return left_out
@@ -666,7 +684,7 @@ def agreement_renew(
     new.number = sequence_next_number(tenant=tenant, key="agreement")
     new.save()
     _copy_relations(tenant, old, new, {link.service_object_id for link in old.object_links.all()})
-    left_out = _copy_lines(tenant, old, new, customer_object_ids=None)
+    left_out = _copy_lines(tenant, old, new, customer_object_ids=None, continue_series=True)
     audit_record(
         tenant=tenant,
         actor=by,
@@ -737,15 +755,29 @@ def agreement_object_remove(*, tenant: Tenant, by: User, agreement_id: int, link
 
 @transaction.atomic
 def agreement_task_add(
-    *, tenant: Tenant, by: User, agreement_id: int, task: ServiceTask
+    *,
+    tenant: Tenant,
+    by: User,
+    agreement_id: int,
+    task: ServiceTask,
+    internal_note: str = "",
+    customer_note: str = "",
 ) -> AgreementTask:
+    """Add a task to the agreement, with the notes its generated orders carry (internal: for
+    the technician; customer: on the work receipt)."""
     agreement = _lock(tenant, agreement_id)
     _require_editable(agreement)
     if not _belongs(tenant, task):
         raise _refuse("task", _("Choose one of this tenant's service tasks."))
     if agreement.task_links.filter(task=task).exists():
         raise _refuse("task", _("This task is already part of the agreement."))
-    link = AgreementTask.objects.create(tenant=tenant, agreement=agreement, task=task)
+    link = AgreementTask.objects.create(
+        tenant=tenant,
+        agreement=agreement,
+        task=task,
+        internal_note=(internal_note or "").strip(),
+        customer_note=(customer_note or "").strip(),
+    )
     audit_record(
         tenant=tenant,
         actor=by,
@@ -855,9 +887,28 @@ def _validate_line(tenant: Tenant, agreement: Agreement, line: AgreementLine) ->
         errors.setdefault("excluded_months", []).append(
             _("Excluding every month leaves no visits.")
         )
+    elif selectors.line_never_due(agreement, line):
+        errors.setdefault("excluded_months", []).append(
+            _(
+                "This line falls due only in months it excludes, so it would never generate a "
+                "visit: change the excluded months or the line's start date."
+            )
+        )
+    if line.unit_price is None and line.item_id and agreement.currency != tenant.currency:
+        errors.setdefault("unit_price", []).append(
+            _(
+                "The item's price is in %(item_currency)s and this agreement is in "
+                "%(currency)s: enter the line's price in %(currency)s."
+            )
+            % {"item_currency": tenant.currency, "currency": agreement.currency}
+        )
     _merge_clean(line, errors, exclude=["tenant", "agreement"])
     # Model validators and our checks may say the same thing twice.
     _raise_if({field: list(dict.fromkeys(messages)) for field, messages in errors.items()})
+
+
+# Changing one of these starts the line's series afresh (a renewal's carried-over anchor goes).
+SERIES_FIELDS = ("interval_unit", "interval_count", "start_date")
 
 
 def _assign_line(line: AgreementLine, data: dict) -> None:
@@ -906,6 +957,8 @@ def agreement_line_update(*, tenant: Tenant, by: User, line_id: int, data: dict)
     agreement, line = _lock_line(tenant, line_id)
     before = audit_snapshot(line, LINE_FIELDS)
     _assign_line(line, data)
+    if audit_snapshot(line, SERIES_FIELDS) != {name: before[name] for name in SERIES_FIELDS}:
+        line.series_anchor = None  # a new schedule counts from the line's own start
     _validate_line(tenant, agreement, line)
     line.save()
     changes = audit_changes(before, audit_snapshot(line, LINE_FIELDS))

@@ -267,6 +267,7 @@ def _detail_page(request, pk: int, *, status: int = 200, refusal: str = "", **fo
     context = {
         "agreement": agreement,
         "lines": agreement.lines.all(),
+        "never_due": [line.position for line in agreement.lines.all() if line.never_due],
         "object_links": agreement.object_links.all(),
         "task_links": agreement.task_links.all(),
         "suspensions": agreement.suspensions.all(),
@@ -518,7 +519,10 @@ def _add(request, pk: int, form_class, add, field: str, anchor: str, form_name: 
                 tenant=request.tenant,
                 by=request.user,
                 agreement_id=agreement.pk,
-                **{field: form.cleaned_data[field]},
+                **{
+                    name: form.cleaned_data[name]
+                    for name in getattr(form, "service_fields", (field,))
+                },
             )
         except ValidationError as exc:
             attach_errors(form, exc)

@@ -247,7 +247,8 @@ class AgreementGroupForm(ServiceCheckedModelForm):
         super().__init__(*args, **kwargs)
         self.fields["default_sla"].queryset = selectors.sla_choices(tenant=tenant)
         self.fields["default_sla"].help_text = _(
-            "Orders of agreements in this group get this SLA unless the agreement names one."
+            "Orders generated from an agreement get the agreement's own SLA; they get this one "
+            "only where the agreement names none and the tenant settings turn that on."
         )
 
 

@@ -8,6 +8,7 @@ from tenancy.models import TenantOwned
 from .models import (
     DeletedOccurrence,
     GenerationError,
+    GenerationNotice,
     GenerationRun,
     OrderGenerationSettings,
     OrderPhoto,
@@ -16,6 +17,8 @@ from .models import (
     ReasonCode,
     ServiceOrder,
     ServiceOrderLine,
+    ServiceOrderObject,
+    ServiceOrderTask,
     StageLog,
     WebRequest,
     WebRequestPhoto,
@@ -116,6 +119,28 @@ class GenerationErrorAdmin(TenantOwnedAdmin):
     search_fields = ("agreement__number", "message")
     raw_id_fields = ("run", "agreement")
     list_select_related = ("agreement",)
+
+
+@admin.register(GenerationNotice)
+class GenerationNoticeAdmin(TenantOwnedAdmin):
+    list_display = ("run", "agreement", "kind", "day", "order")
+    list_filter = ("kind",)
+    raw_id_fields = ("run", "agreement", "agreement_line", "order")
+    list_select_related = ("agreement", "order", "run")
+
+
+@admin.register(ServiceOrderObject)
+class ServiceOrderObjectAdmin(TenantOwnedAdmin):
+    list_display = ("order", "service_object")
+    raw_id_fields = ("order", "service_object")
+    list_select_related = ("order", "service_object")
+
+
+@admin.register(ServiceOrderTask)
+class ServiceOrderTaskAdmin(TenantOwnedAdmin):
+    list_display = ("order", "task", "internal_note", "customer_note")
+    raw_id_fields = ("order", "task")
+    list_select_related = ("order", "task")
 
 
 @admin.register(OrderGenerationSettings)

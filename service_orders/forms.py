@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
-from customers.models import Customer
+from customers.models import AgreementGroup, Customer, LineKind
 from web.forms import ServiceCheckedModelForm, ValuesChoiceField
 
 from . import selectors
@@ -121,9 +121,51 @@ class GenerationForm(forms.Form):
         help_text=_("Leave empty to generate for every active agreement."),
     )
 
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        required=False,
+        queryset=Customer.objects.none(),
+        empty_label=_("All customers"),
+    )
+    agreement_group = forms.ModelChoiceField(
+        label=_("Agreement group"),
+        required=False,
+        queryset=AgreementGroup.objects.none(),
+        empty_label=_("All groups"),
+    )
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible manager"),
+        required=False,
+        queryset=None,
+        empty_label=_("Anyone"),
+    )
+    line_kind = forms.ChoiceField(
+        label=_("Line type"),
+        required=False,
+        choices=[("", _("All types")), *LineKind.choices],
+    )
+
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
+        self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
+        self.fields["agreement_group"].queryset = selectors.agreement_group_choices(tenant=tenant)
+        self.fields["responsible"].queryset = selectors.responsible_choices(tenant=tenant)
+        self.fields["responsible"].label_from_instance = lambda user: (
+            user.get_full_name() or user.email
+        )
+
+    def filters(self) -> dict:
+        """The generation service's filters from the valid form."""
+        data = self.cleaned_data
+        return {
+            "customer_id": data["customer"].pk if data.get("customer") else None,
+            "agreement_group_id": (
+                data["agreement_group"].pk if data.get("agreement_group") else None
+            ),
+            "responsible_id": data["responsible"].pk if data.get("responsible") else None,
+            "line_kind": data.get("line_kind") or "",
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -144,4 +186,4 @@ class OrderGenerationSettingsForm(ServiceCheckedModelForm):
 
     class Meta:
         model = OrderGenerationSettings
-        fields = ["horizon_days", "agreement_required"]
+        fields = ["horizon_days", "agreement_required", "group_sla_on_generated"]

@@ -20,12 +20,16 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from agreements.models import Agreement, AgreementLine
 from customers.models import (
     MONEY,
+    AgreementGroup,
     Customer,
     CustomerContact,
     CustomerSite,
+    LineKind,
     ServiceObject,
+    ServiceTask,
     WorkLine,
 )
+from sla.models import ServiceLevelAgreement
 from tenancy.fields import TenantForeignKey
 from tenancy.models import TenantOwned, tenant_key
 
@@ -108,6 +112,35 @@ class GenerationRun(TenantOwned):
     agreement_ids = ArrayField(
         models.BigIntegerField(), null=True, blank=True, editable=False, default=None
     )
+    # Only agreements of this customer, group or responsible person, only lines of this kind
+    # (the page's and the command's filters); empty: no limit.
+    customer = TenantForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    agreement_group = TenantForeignKey(
+        AgreementGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agreement group"),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible manager"),
+    )
+    line_kind = models.CharField(
+        _("line type"), max_length=10, choices=LineKind.choices, blank=True
+    )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     picked_up_at = models.DateTimeField(_("picked up by a worker"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -119,6 +152,7 @@ class GenerationRun(TenantOwned):
     lines_created = models.PositiveIntegerField(_("lines created"), default=0)
     occurrences_skipped = models.PositiveIntegerField(_("already generated"), default=0)
     agreements_failed = models.PositiveIntegerField(_("agreements failed"), default=0)
+    orders_flagged = models.PositiveIntegerField(_("orders on a closed day"), default=0)
 
     class Meta:
         ordering = ["-started_at"]
@@ -175,6 +209,57 @@ class GenerationError(TenantOwned):
         return self.message[:80]
 
 
+class NoticeKind(models.TextChoices):
+    CUSTOMER_INACTIVE = "customer", _("Customer deactivated: nothing generated")
+    OBJECT_INACTIVE = "object", _("Service object deactivated: its lines generated nothing")
+    NO_OPEN_DAY = "closed", _("No open day in the time window: created on a closed day")
+    HOLIDAY = "holiday", _("Falls on a holiday: check the visit")
+
+
+class GenerationNotice(TenantOwned):
+    """What a run left out or could not place as the agreement says (the run's page lists
+    them): a deactivated customer or object, a visit created on a closed day."""
+
+    run = TenantForeignKey(GenerationRun, on_delete=models.CASCADE, related_name="notices")
+    agreement = TenantForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    agreement_line = TenantForeignKey(
+        AgreementLine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agreement line"),
+    )
+    order = TenantForeignKey(
+        "ServiceOrder",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service order"),
+    )
+    kind = models.CharField(_("notice"), max_length=10, choices=NoticeKind.choices)
+    day = models.DateField(_("date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "agreement", "day", "id"]
+        verbose_name = _("generation notice")
+        verbose_name_plural = _("generation notices")
+        constraints = [
+            tenant_key(),
+            # A run processed again (a redelivered task) says each thing once.
+            models.UniqueConstraint(
+                fields=["tenant", "run", "agreement", "agreement_line", "order", "kind"],
+                nulls_distinct=False,
+                name="so_notice_once_per_run",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "run"], name="so_notice_run_idx")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
 DEFAULT_HORIZON_DAYS = 30
 
 
@@ -192,6 +277,14 @@ class OrderGenerationSettings(TenantOwned):
         _("orders need an agreement"),
         default=False,
         help_text=_("Orders created by hand must name one of the customer's agreements."),
+    )
+    group_sla_on_generated = models.BooleanField(
+        _("generated orders get the agreement group's SLA"),
+        default=False,
+        help_text=_(
+            "When an agreement names no SLA of its own, orders generated from it get its "
+            "group's default SLA. Off: they get only the agreement's own SLA."
+        ),
     )
 
     class Meta:
@@ -406,6 +499,14 @@ class ServiceOrder(FSMModelMixin, TenantOwned):
     # When the customer signed off the work; a stage that requires sign-off to leave waits for it.
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    sla = TenantForeignKey(
+        ServiceLevelAgreement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("SLA"),
+    )
     calendar_conflict = models.BooleanField(
         _("falls on a closed day"),
         default=False,
@@ -549,6 +650,57 @@ def state_transition(source: str, target: str) -> str | None:
         if target in targets:
             return t.name
     return None
+
+
+class ServiceOrderObject(TenantOwned):
+    """A service object the order covers (copied from the agreement's object relations)."""
+
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="object_links", verbose_name=_("order")
+    )
+    service_object = TenantForeignKey(
+        ServiceObject, on_delete=models.PROTECT, related_name="+", verbose_name=_("service object")
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("order object")
+        verbose_name_plural = _("order objects")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(
+                fields=["tenant", "order", "service_object"], name="so_order_object_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.service_object_id)
+
+
+class ServiceOrderTask(TenantOwned):
+    """A service task of the order with the agreement's notes on it: the internal note is shown
+    to the technician, the customer note is printed on the work receipt."""
+
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="task_links", verbose_name=_("order")
+    )
+    task = TenantForeignKey(
+        ServiceTask, on_delete=models.PROTECT, related_name="+", verbose_name=_("service task")
+    )
+    internal_note = models.TextField(_("note for the technician"), blank=True)
+    customer_note = models.TextField(_("note for the customer"), blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("order task")
+        verbose_name_plural = _("order tasks")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "order", "task"], name="so_order_task_once"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.task_id)
 
 
 class StageLog(TenantOwned):

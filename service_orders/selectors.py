@@ -21,6 +21,7 @@ from agreements import selectors as agreement_selectors
 from agreements.models import Agreement
 from customers import selectors as customer_selectors
 from customers.models import Customer, ServiceObject
+from sla import selectors as sla_selectors
 from tenancy import selectors as tenancy_selectors
 from tenancy.events import event_text
 from tenancy.models import AuditEvent, Tenant, User
@@ -29,6 +30,7 @@ from tenancy.roles import Capability
 from .models import (
     OPEN_STATES,
     GenerationError,
+    GenerationNotice,
     GenerationRun,
     LineStatus,
     OrderGenerationSettings,
@@ -40,6 +42,7 @@ from .models import (
     ReasonCode,
     ServiceOrder,
     ServiceOrderLine,
+    ServiceOrderTask,
     StageLog,
     StageLogKind,
     WebRequest,
@@ -125,7 +128,31 @@ def order_get(*, tenant: Tenant, pk: int) -> ServiceOrder:
         "assigned_technician",
         "created_by",
         "stage",
+        "sla",
     ).get(tenant=tenant, pk=pk)
+
+
+def order_day_is_open(*, tenant: Tenant, order: ServiceOrder) -> bool:
+    """Whether the order's day is an open day of the tenant's business calendar (an order
+    flagged for a holiday may have been moved onto one)."""
+    day = order.calculated_date or order.preferred_date
+    if day is None:
+        return False
+    calendar = sla_selectors.calendar_default(tenant=tenant)
+    holidays = sla_selectors.holiday_dates(tenant=tenant, calendar=calendar, start=day, end=day)
+    return sla_selectors.calendar_is_open(calendar, day, holidays)
+
+
+def order_task_notes(*, tenant: Tenant, order: ServiceOrder) -> dict[int, ServiceOrderTask]:
+    """The order's task relations copied from its agreement (with their notes), by task id."""
+    return {
+        link.task_id: link
+        for link in ServiceOrderTask.objects.for_tenant(tenant)
+        .filter(order=order)
+        .select_related("task")
+        .order_by("pk")
+        if link.internal_note or link.customer_note
+    }
 
 
 def order_lines(*, tenant: Tenant, order: ServiceOrder) -> list[ServiceOrderLine]:
@@ -196,7 +223,9 @@ def generation_run_list(*, tenant: Tenant) -> QuerySet:
 
 
 def generation_run_get(*, tenant: Tenant, pk: int) -> GenerationRun:
-    return GenerationRun.objects.select_related("requested_by").get(tenant=tenant, pk=pk)
+    return GenerationRun.objects.select_related(
+        "requested_by", "customer", "agreement_group", "responsible"
+    ).get(tenant=tenant, pk=pk)
 
 
 def generation_run_errors(*, tenant: Tenant, run: GenerationRun) -> QuerySet:
@@ -234,6 +263,24 @@ def agreement_choices(*, tenant: Tenant) -> QuerySet:
 
 def customer_choices(*, tenant: Tenant) -> QuerySet:
     return Customer.objects.for_tenant(tenant).order_by("name")
+
+
+def agreement_group_choices(*, tenant: Tenant) -> QuerySet:
+    return agreement_selectors.agreement_group_list(tenant=tenant).order_by("name")
+
+
+def responsible_choices(*, tenant: Tenant) -> QuerySet:
+    """Who may be responsible for agreements (the generation page's filter)."""
+    return agreement_selectors.responsible_manager_choices(tenant=tenant)
+
+
+def generation_run_notices(*, tenant: Tenant, run: GenerationRun) -> QuerySet:
+    return (
+        GenerationNotice.objects.for_tenant(tenant)
+        .filter(run=run)
+        .select_related("agreement", "agreement__customer", "agreement_line", "order")
+        .order_by("agreement__number", "day", "id")
+    )
 
 
 OBJECT_HISTORY_LIMIT = 100  # order lines shown on an object's page (most recent first)

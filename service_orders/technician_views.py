@@ -118,6 +118,7 @@ def _order_page(request, order: ServiceOrder, *, status: int = 200, **extra):
         line.service_object_id: line.service_object for line in lines if line.service_object_id
     }
     tasks = {line.task_id: line.task for line in lines if line.task_id}
+    notes = selectors.order_task_notes(tenant=tenant, order=order)
     timer = next(
         (
             line
@@ -135,7 +136,14 @@ def _order_page(request, order: ServiceOrder, *, status: int = 200, **extra):
         "order": order,
         "lines": [line for line in lines if line.status != LineStatus.CANCELLED],
         "objects": list(objects.values()),
-        "tasks": [{"task": task, "steps": _checklist(task)} for task in tasks.values()],
+        "tasks": [
+            {
+                "task": task,
+                "steps": _checklist(task),
+                "agreement_note": getattr(notes.get(task_id), "internal_note", ""),
+            }
+            for task_id, task in tasks.items()
+        ],
         "timer": timer,
         "photos": selectors.order_photos(tenant=tenant, order=order),
         "photo_form": extra.pop("photo_form", None) or PhotoForm(),

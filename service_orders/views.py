@@ -192,6 +192,9 @@ def _render_order(
         "lines": lines,
         "total": sum((line.amount for line in lines), Decimal("0.00")),
         "events": selectors.order_events(tenant=request.tenant, order=order),
+        "conflict_moved": order.calendar_conflict
+        and selectors.order_day_is_open(tenant=request.tenant, order=order),
+        "task_notes": list(selectors.order_task_notes(tenant=request.tenant, order=order).values()),
         "can_cancel": _may_cancel(request) and can_proceed(order.cancel),
         "can_post": _may_post_order(request, order, lines),
         "refusal": refusal,
@@ -339,6 +342,7 @@ def generation(request):
             "period_start": form.cleaned_data["period_start"],
             "period_end": form.cleaned_data["period_end"],
             "agreement_ids": [agreement.pk] if agreement else None,
+            "filters": form.filters(),
         }
         if request.POST.get("action") == "generate":
             done = _generate(request, form, period)
@@ -475,6 +479,7 @@ def generation_run_detail(request, pk: int):
         }
         context |= {
             "errors": selectors.generation_run_errors(tenant=request.tenant, run=run),
+            "notices": selectors.generation_run_notices(tenant=request.tenant, run=run),
             "orders": orders[:RUN_ORDERS_SHOWN],
             "orders_shown": RUN_ORDERS_SHOWN,
             "order_count": orders.count(),

@@ -1,9 +1,17 @@
 """Generating service orders from agreements, exactly once.
 
-For every active, non-template agreement and every non-stopped line with an interval, the
-occurrences inside (requested period ∩ agreement dates ∩ line dates), minus the days of
-suspensions that were not back-filled, become order lines; occurrences on the same date with the
-same combine key (the agreement's combine rule) share one order.
+For every active, non-template agreement of an active customer and every non-stopped line (a
+line without an interval is one visit, on its start date), the occurrences inside (requested
+period ∩ agreement dates ∩ line dates, after the line's "generated through" date), minus the days
+of suspensions that were not back-filled, become order lines.
+
+Consolidation (``_consolidate``): occurrences of one agreement with the same combine key (the
+agreement's combine rule and the site) whose time windows overlap share one order, on the
+earliest open day of the tenant's business calendar inside all their windows; the order keeps
+that day as its ``calculated_date``, each line keeps its own. Where the windows hold no open day,
+the order is created on the calculated date and flagged (``calendar_conflict``), as is a visit
+of a "not on holidays" line whose date is a holiday. Deactivated customers and objects, and the
+visits placed on closed days, are listed on the run (``GenerationNotice``).
 
 Exactly once is the database's job, not this module's: an order line is unique on (agreement
 line, calculated date) and a generated order on (agreement, combine key, calculated date). Rows
@@ -42,7 +50,9 @@ from agreements.models import (
     AgreementLine,
     AgreementState,
     AgreementSuspension,
+    AgreementTask,
     CombineRule,
+    TimeWindow,
 )
 from customers.models import CustomerSite
 from sla.models import BusinessCalendar
@@ -55,12 +65,16 @@ from ..models import (
     OPEN_STATES,
     DeletedOccurrence,
     GenerationError,
+    GenerationNotice,
     GenerationRun,
     GenerationTrigger,
+    NoticeKind,
     Origin,
     Priority,
     ServiceOrder,
     ServiceOrderLine,
+    ServiceOrderObject,
+    ServiceOrderTask,
 )
 from ..selectors import order_generation_settings
 from .stages import stage_tree_ensure
@@ -70,6 +84,9 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 500  # agreements per transaction
 INSERT_BATCH_SIZE = 5000  # rows per INSERT statement
 MAX_PERIOD_DAYS = 731
+# How far a "days before/after" window may reach (and how far around the period holidays are
+# read): a visit is never moved by more than a year.
+MAX_WINDOW_DAYS = 366
 
 
 @dataclass
@@ -80,6 +97,8 @@ class PlannedLine:
     calculated_date: datetime.date
     window: tuple[datetime.date, datetime.date]
     exists: bool  # an order line was generated for it already
+    # A "not on holidays" line falling due on a holiday: its order is flagged.
+    on_holiday: bool = False
 
 
 @dataclass
@@ -124,11 +143,16 @@ class _Counts:
     orders: int = 0
     lines: int = 0
     skipped: int = 0
+    flagged: int = 0
+    # (kind, agreement id, agreement line id, order id, day) for the run's notices.
+    notices: list[tuple] = field(default_factory=list)
 
     def __iadd__(self, other: "_Counts") -> "_Counts":
         self.orders += other.orders
         self.lines += other.lines
         self.skipped += other.skipped
+        self.flagged += other.flagged
+        self.notices += other.notices
         return self
 
 
@@ -147,12 +171,55 @@ class _Context:
     occurrences: dict[tuple, list[datetime.date]] = field(default_factory=dict)
     # The initial stage's id ("initial"), where generated orders start.
     stage: dict[str, int] = field(default_factory=dict)
+    # Orders get the agreement group's default SLA when the agreement names none.
+    group_sla: bool = False
+    # What the filters of the run or the page limit: customer, agreement group, responsible
+    # person (ids) and line kind.
+    filters: dict = field(default_factory=dict)
+    _open: dict[datetime.date, bool] = field(default_factory=dict)
+    _first_open: dict[tuple[datetime.date, datetime.date], datetime.date | None] = field(
+        default_factory=dict
+    )
 
     def is_open(self, day: datetime.date) -> bool:
-        return calendar_is_open(self.calendar, day, self.holidays)
+        if day not in self._open:
+            self._open[day] = calendar_is_open(self.calendar, day, self.holidays)
+        return self._open[day]
+
+    def first_open(self, start: datetime.date, end: datetime.date) -> datetime.date | None:
+        """The earliest open day from ``start`` to ``end``, or None."""
+        key = (start, end)
+        if key not in self._first_open:
+            day, found = start, None
+            while day <= end:
+                if self.is_open(day):
+                    found = day
+                    break
+                day += datetime.timedelta(days=1)
+            self._first_open[key] = found
+        return self._first_open[key]
+
+    def last_open(self, start: datetime.date, end: datetime.date) -> datetime.date | None:
+        day = end
+        while day >= start:
+            if self.is_open(day):
+                return day
+            day -= datetime.timedelta(days=1)
+        return None
 
 
 # --- Public entry points ------------------------------------------------------------------------
+
+# What a run may be limited to besides agreements (ids, and a line kind): the run's fields.
+FILTER_FIELDS = ("customer_id", "agreement_group_id", "responsible_id", "line_kind")
+
+
+def _clean_filters(filters: dict | None) -> dict:
+    filters = filters or {}
+    unknown = set(filters) - set(FILTER_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown generation filters: {sorted(unknown)}")
+    return {name: value for name, value in filters.items() if value not in (None, "")}
 
 
 def generation_plan(
@@ -161,13 +228,14 @@ def generation_plan(
     period_start: datetime.date,
     period_end: datetime.date,
     agreement_ids: Iterable[int] | None = None,
+    filters: dict | None = None,
 ) -> list[PlannedOrder]:
     """What a run for this period would generate (the preview): every order by date, the ones
     generated already marked ``exists``. Agreements whose dates cannot be computed are left out
-    (a run records them as errors)."""
+    (a run records them as errors). ``filters``: see ``FILTER_FIELDS``."""
     _validate_period(period_start, period_end)
     with tenant_scope(tenant):
-        context = _context(tenant, period_start, period_end)
+        context = _context(tenant, period_start, period_end, filters=_clean_filters(filters))
         plan: list[PlannedOrder] = []
         for chunk in _chunks(_agreement_ids_due(context, agreement_ids)):
             plans, _failures = _plan_chunk(context, chunk)
@@ -188,6 +256,7 @@ def generation_run(
     trigger: str,
     by: User | None = None,
     agreement_ids: Iterable[int] | None = None,
+    filters: dict | None = None,
 ) -> GenerationRun:
     """Generate the orders for the period now; returns the run with its counters."""
     with tenant_scope(tenant):
@@ -198,6 +267,7 @@ def generation_run(
             trigger=trigger,
             by=by,
             agreement_ids=agreement_ids,
+            filters=filters,
         )
     return generation_run_process(tenant=tenant, run_id=run.pk)
 
@@ -210,6 +280,7 @@ def generation_run_create(
     trigger: str,
     by: User | None = None,
     agreement_ids: Iterable[int] | None = None,
+    filters: dict | None = None,
 ) -> GenerationRun:
     """Record a run that is still to be processed (``generation_run_process``)."""
     _validate_period(period_start, period_end)
@@ -220,6 +291,7 @@ def generation_run_create(
         period_start=period_start,
         period_end=period_end,
         agreement_ids=sorted(set(agreement_ids)) if agreement_ids is not None else None,
+        **_clean_filters(filters),
     )
 
 
@@ -230,9 +302,11 @@ def generation_run_enqueue(
     period_end: datetime.date,
     by: User,
     agreement_ids: Iterable[int] | None = None,
+    filters: dict | None = None,
 ) -> GenerationRun:
     """The "Generate" button: record the run and hand it to a background worker once this
-    transaction commits. The run page follows it (queued, generating, finished)."""
+    transaction commits. The run page follows it (queued, generating, finished). The worker
+    reads the filters from the run."""
     from ..tasks import generate_orders_for_run  # the task module imports this one
 
     run = generation_run_create(
@@ -242,6 +316,7 @@ def generation_run_enqueue(
         trigger=GenerationTrigger.MANUAL,
         by=by,
         agreement_ids=agreement_ids,
+        filters=filters,
     )
     kwargs = {"tenant_id": tenant.pk, "run_id": run.pk}
     # robust: a broker that is down must not turn the committed request into an error page;
@@ -281,7 +356,15 @@ def generation_run_process(*, tenant: Tenant, run_id: int) -> GenerationRun | No
 def _process(tenant: Tenant, run: GenerationRun) -> None:
     with tenant_scope(tenant):
         by = run.requested_by
-        context = _context(tenant, run.period_start, run.period_end, by=by, run=run)
+        filters = {name: getattr(run, name) for name in FILTER_FIELDS}
+        context = _context(
+            tenant,
+            run.period_start,
+            run.period_end,
+            by=by,
+            run=run,
+            filters=_clean_filters(filters),
+        )
         agreement_ids = _agreement_ids_due(context, run.agreement_ids)
         with_open_errors = set(
             GenerationError.objects.for_tenant(tenant)
@@ -306,6 +389,7 @@ def _process(tenant: Tenant, run: GenerationRun) -> None:
                 "start": run.period_start.isoformat(),
                 "end": run.period_end.isoformat(),
                 "failed": run.agreements_failed,
+                "flagged": run.orders_flagged,
             },
         )
 
@@ -360,18 +444,31 @@ def catch_up_period(
     return max(start, end - datetime.timedelta(days=MAX_PERIOD_DAYS - 1)), end
 
 
-def combine_key(agreement: Agreement, line: AgreementLine) -> str:
-    """Which order of its date an occurrence goes into, by the agreement's combine rule."""
+def combine_key(
+    agreement: Agreement, line: AgreementLine, default_site_id: int | None = None
+) -> str:
+    """Which order an occurrence goes into, by the agreement's combine rule and the site: one
+    visit never covers objects at two sites. Lines at the customer's default site (or without
+    an object) keep the rule's plain key; an object elsewhere adds its site."""
     rule = agreement.combine_rule
     if rule == CombineRule.PER_AGREEMENT:
-        return "agreement"
-    if rule == CombineRule.PER_OBJECT:
-        return f"object:{line.service_object_id or 0}"
-    if rule == CombineRule.PER_TASK:
-        return f"task:{line.task_id or 0}"
-    if rule == CombineRule.PER_TECHNICIAN:
-        return f"technician:{line.technician_id or agreement.preferred_technician_id or 0}"
-    raise ValueError(f"Unknown combine rule {rule!r}.")
+        key = "agreement"
+    elif rule == CombineRule.PER_OBJECT:
+        return f"object:{line.service_object_id or 0}"  # an object is at one site
+    elif rule == CombineRule.PER_TASK:
+        key = f"task:{line.task_id or 0}"
+    elif rule == CombineRule.PER_TECHNICIAN:
+        key = f"technician:{line.technician_id or agreement.preferred_technician_id or 0}"
+    else:
+        raise ValueError(f"Unknown combine rule {rule!r}.")
+    site_id = _line_site_id(line)
+    if site_id and site_id != default_site_id:
+        key = f"{key}@site:{site_id}"
+    return key
+
+
+def _line_site_id(line: AgreementLine) -> int | None:
+    return line.service_object.site_id if line.service_object_id else None
 
 
 # --- Planning -----------------------------------------------------------------------------------
@@ -384,21 +481,43 @@ def _validate_period(period_start: datetime.date, period_end: datetime.date) -> 
         raise ValidationError({"period_end": _("Generate at most two years at a time.")})
 
 
-def _context(tenant, period_start, period_end, by=None, run=None) -> _Context:
+def _context(tenant, period_start, period_end, by=None, run=None, filters=None) -> _Context:
     calendar = calendar_default(tenant=tenant)
-    holidays = holiday_dates(tenant=tenant, calendar=calendar, start=period_start, end=period_end)
-    context = _Context(tenant, period_start, period_end, calendar, frozenset(holidays), by, run)
+    # Windows reach around the period: read the holidays they can touch.
+    reach = datetime.timedelta(days=MAX_WINDOW_DAYS + 31)
+    holidays = holiday_dates(
+        tenant=tenant, calendar=calendar, start=period_start - reach, end=period_end + reach
+    )
+    context = _Context(
+        tenant,
+        period_start,
+        period_end,
+        calendar,
+        frozenset(holidays),
+        by,
+        run,
+        group_sla=order_generation_settings(tenant=tenant).group_sla_on_generated,
+        filters=filters or {},
+    )
     if run is not None:  # writing: new orders start at the tenant's initial stage
         context.stage["initial"] = stage_tree_ensure(tenant=tenant).pk
     return context
 
 
 def _agreements_due(context: _Context):
-    return (
+    agreements = (
         Agreement.objects.for_tenant(context.tenant)
         .filter(state=AgreementState.ACTIVE, is_template=False, start_date__lte=context.period_end)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=context.period_start))
     )
+    filters = context.filters
+    if "customer_id" in filters:
+        agreements = agreements.filter(customer_id=filters["customer_id"])
+    if "agreement_group_id" in filters:
+        agreements = agreements.filter(group_id=filters["agreement_group_id"])
+    if "responsible_id" in filters:
+        agreements = agreements.filter(responsible_id=filters["responsible_id"])
+    return agreements
 
 
 def _agreement_ids_due(context: _Context, agreement_ids: Iterable[int] | None) -> list[int]:
@@ -420,11 +539,13 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
     lines = (
         AgreementLine.objects.for_tenant(context.tenant)
         .filter(is_stopped=False)
-        .exclude(interval_unit="")
         .filter(Q(start_date__isnull=True) | Q(start_date__lte=end))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        .filter(Q(generated_through__isnull=True) | Q(generated_through__lt=end))
         .order_by("position", "pk")
     )
+    if "line_kind" in context.filters:
+        lines = lines.filter(kind=context.filters["line_kind"])
     suspensions = (
         AgreementSuspension.objects.for_tenant(context.tenant)
         .filter(backfill=False, suspended_from__lte=end)
@@ -433,7 +554,7 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
     return list(
         _agreements_due(context)
         .filter(pk__in=agreement_ids)
-        .select_related("customer")
+        .select_related("customer", "group")
         .prefetch_related(
             Prefetch("lines", queryset=lines, to_attr="generating_lines"),
             # Prefetched rather than joined: a chunk's lines share few items, tasks and objects.
@@ -449,7 +570,8 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
 def _plan_chunk(
     context: _Context, agreement_ids: list[int]
 ) -> tuple[dict[Agreement, list[PlannedOrder]], dict[Agreement, str]]:
-    """Every agreement's planned orders, and the message of each agreement that failed."""
+    """Every agreement's planned orders, and the message of each agreement that failed (an
+    agreement with a line that cannot be priced is planned without that line and reported)."""
     agreements = _load_agreements(context, agreement_ids)
     line_ids = [line.pk for agreement in agreements for line in agreement.generating_lines]
     period = (context.period_start, context.period_end)
@@ -464,73 +586,210 @@ def _plan_chunk(
         .filter(agreement_line_id__in=line_ids, calculated_date__range=period)
         .values_list("agreement_line_id", "calculated_date")
     )
+    default_sites = _default_sites(context, {a.customer_id for a in agreements})
     plans: dict[Agreement, list[PlannedOrder]] = {}
     failures: dict[Agreement, str] = {}
     for agreement in agreements:
+        agreement.default_site_id = default_sites.get(agreement.customer_id)
+        agreement.generation_notices = []
         try:
-            plans[agreement] = _plan_agreement(context, agreement, generated)
+            plans[agreement], problems = _plan_agreement(context, agreement, generated)
         except Exception as exc:  # any bad record is reported, never fatal for the others
             failures[agreement] = _message(exc)
+            continue
+        if problems:
+            failures[agreement] = " ".join(problems)
     return plans, failures
+
+
+def _default_sites(context: _Context, customer_ids: set) -> dict[int, int]:
+    return dict(
+        CustomerSite.objects.for_tenant(context.tenant)
+        .filter(is_default=True, customer_id__in=customer_ids)
+        .values_list("customer_id", "pk")
+    )
 
 
 def _plan_agreement(
     context: _Context,
     agreement: Agreement,
     generated: set[tuple[int, datetime.date]],
-) -> list[PlannedOrder]:
+) -> tuple[list[PlannedOrder], list[str]]:
+    """The agreement's orders: its occurrences, grouped by combine key, consolidated by their
+    windows. Also the problems that kept a line out (reported as the agreement's error)."""
+    if not agreement.customer.is_active:
+        agreement.generation_notices.append((NoticeKind.CUSTOMER_INACTIVE, None, None))
+        return [], []
     suspended = [(s.suspended_from, s.resumed_on) for s in agreement.skipped_suspensions]
-    planned_orders: dict[tuple[datetime.date, str], PlannedOrder] = {}
+    by_key: dict[str, list[PlannedLine]] = {}
+    problems: list[str] = []
     for line in agreement.generating_lines:
-        for day in _line_dates(context, agreement, line):
-            if any(_within(day, start, end) for start, end in suspended):
-                continue
-            window = recurrence.time_window(
-                day, line.time_window, line.window_days_before, line.window_days_after
+        if line.service_object_id and not line.service_object.is_active:
+            agreement.generation_notices.append((NoticeKind.OBJECT_INACTIVE, line.pk, None))
+            continue
+        days = [
+            day
+            for day in _line_dates(context, agreement, line)
+            if not any(_within(day, start, end) for start, end in suspended)
+        ]
+        if not days:
+            continue
+        if problem := _price_problem(context, agreement, line):
+            problems.append(problem)
+            continue
+        key = combine_key(agreement, line, agreement.default_site_id)
+        by_key.setdefault(key, []).extend(
+            PlannedLine(
+                agreement_line=line,
+                calculated_date=day,
+                window=_window(context, agreement, line, day),
+                exists=(line.pk, day) in generated,
+                on_holiday=line.exclude_holidays and day in context.holidays,
             )
-            key = combine_key(agreement, line)
-            planned = planned_orders.get((day, key))
-            if planned is None:
-                planned = planned_orders[(day, key)] = PlannedOrder(
-                    agreement=agreement,
-                    calculated_date=day,
-                    combine_key=key,
-                    calendar_conflict=not context.is_open(day),
-                )
-            planned.lines.append(
-                PlannedLine(
-                    agreement_line=line,
-                    calculated_date=day,
-                    window=window,
-                    exists=(line.pk, day) in generated,
-                )
-            )
-    return sorted(
-        planned_orders.values(), key=lambda planned: (planned.calculated_date, planned.combine_key)
+            for day in days
+        )
+    planned_orders = [
+        PlannedOrder(
+            agreement=agreement,
+            calculated_date=day,
+            combine_key=key,
+            calendar_conflict=flagged,
+            lines=members,
+        )
+        for key, occurrences in by_key.items()
+        for day, flagged, members in _consolidate(context, occurrences)
+    ]
+    planned_orders.sort(key=lambda planned: (planned.calculated_date, planned.combine_key))
+    return planned_orders, problems
+
+
+def _price_problem(context: _Context, agreement: Agreement, line: AgreementLine) -> str | None:
+    """An item's sales price is in the tenant's currency (the price list's): a line without a
+    price of its own in an agreement of another currency cannot be priced."""
+    if line.unit_price is not None or not line.item_id:
+        return None
+    if agreement.currency == context.tenant.currency:
+        return None
+    return _(
+        "Line %(position)s: the item's price is in %(item_currency)s but the agreement is in "
+        "%(currency)s; give the line its own price."
+    ) % {
+        "position": line.position,
+        "item_currency": context.tenant.currency,
+        "currency": agreement.currency,
+    }
+
+
+def _window(
+    context: _Context, agreement: Agreement, line: AgreementLine, day: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The days a visit due on ``day`` may move to, never outside the agreement's dates nor
+    after the line ends (a line's start date may lie inside a window: it anchors the series).
+    "Same week" and "same month" count open days only (their first to their last open day; the
+    day itself when none is open); "days before/after" counts calendar days."""
+    before = min(line.window_days_before, MAX_WINDOW_DAYS)
+    after = min(line.window_days_after, MAX_WINDOW_DAYS)
+    start, end = recurrence.time_window(day, line.time_window, before, after)
+    start = max(start, agreement.start_date)
+    end = min(end, agreement.end_date or end, line.end_date or end)
+    if line.time_window in (TimeWindow.SAME_WEEK, TimeWindow.SAME_MONTH):
+        first = context.first_open(start, end)
+        if first is None:
+            return day, day
+        return first, context.last_open(start, end)
+    return start, end
+
+
+def _consolidate(
+    context: _Context, occurrences: list[PlannedLine]
+) -> list[tuple[datetime.date, bool, list[PlannedLine]]]:
+    """Put occurrences of one combine key whose windows overlap onto as few visits as possible:
+    (day, flagged, occurrences) per visit.
+
+    Taken in order of their windows' first day, each occurrence joins the visit being formed
+    while the windows still share an open day and the visit has no occurrence of the same line
+    yet; the visit is on the earliest open day inside all its windows. A visit whose window has
+    no open day is on the calculated date and flagged; only occurrences of that same date join
+    it. A "not on holidays" line due on a holiday flags its visit too."""
+    ordered = sorted(
+        occurrences,
+        key=lambda o: (
+            o.window[0],
+            o.calculated_date,
+            o.agreement_line.position,
+            o.agreement_line.pk,
+        ),
     )
+    visits: list[tuple[datetime.date, bool, list[PlannedLine]]] = []
+    used: set[datetime.date] = set()  # one visit per day and combine key
+
+    def free_day(lo: datetime.date, hi: datetime.date) -> datetime.date | None:
+        day = context.first_open(lo, hi)
+        while day is not None and day in used:
+            day = context.first_open(day + datetime.timedelta(days=1), hi)
+        return day
+
+    def close(day: datetime.date | None, members: list[PlannedLine]) -> None:
+        visit = _visit(day, members)
+        used.add(visit[0])
+        visits.append(visit)
+
+    members: list[PlannedLine] = []
+    lo = hi = day = None
+    for occurrence in ordered:
+        if members and occurrence.agreement_line not in {m.agreement_line for m in members}:
+            new_lo, new_hi = max(lo, occurrence.window[0]), min(hi, occurrence.window[1])
+            if new_lo <= new_hi:
+                new_day = free_day(new_lo, new_hi)
+                same_closed_date = (
+                    day is None
+                    and context.first_open(new_lo, new_hi) is None
+                    and occurrence.calculated_date == members[0].calculated_date
+                )
+                if new_day is not None or same_closed_date:
+                    members.append(occurrence)
+                    lo, hi, day = new_lo, new_hi, new_day
+                    continue
+        if members:
+            close(day, members)
+        members = [occurrence]
+        lo, hi = occurrence.window
+        # Every open day of the window taken by another visit of this key: share the first.
+        day = free_day(lo, hi) or context.first_open(lo, hi)
+        if day is None:  # not even the calculated date's window has an open day
+            lo = hi = occurrence.calculated_date
+    if members:
+        close(day, members)
+    return visits
+
+
+def _visit(
+    day: datetime.date | None, members: list[PlannedLine]
+) -> tuple[datetime.date, bool, list[PlannedLine]]:
+    if day is None:
+        return members[0].calculated_date, True, members
+    return day, any(member.on_holiday for member in members), members
 
 
 def _line_dates(
     context: _Context, agreement: Agreement, line: AgreementLine
 ) -> list[datetime.date]:
-    """The line's occurrences inside (period ∩ agreement dates ∩ line dates)."""
-    anchor = line.start_date or agreement.start_date
-    start = max(context.period_start, agreement.start_date, anchor)
+    """The line's occurrences inside (period ∩ agreement dates ∩ line dates), after its
+    "generated through" date. A line without an interval falls due once, on its anchor."""
+    anchor = line.anchor(agreement)
+    start = max(context.period_start, agreement.start_date, line.start_date or anchor)
+    if line.generated_through is not None:
+        start = max(start, line.generated_through + datetime.timedelta(days=1))
     end = min(
         context.period_end,
         agreement.end_date or context.period_end,
         line.end_date or context.period_end,
     )
     months = tuple(line.excluded_months)
-    key = (
-        line.interval_unit,
-        line.interval_count,
-        anchor,
-        start,
-        end,
-        months,
-        line.exclude_holidays,
-    )
+    if not line.interval_unit:  # one-time work
+        due = line.start_date or agreement.start_date
+        return [due] if start <= due <= end and due.month not in months else []
+    key = (line.interval_unit, line.interval_count, anchor, start, end, months)
     if key not in context.occurrences:
         context.occurrences[key] = recurrence.occurrences(
             unit=line.interval_unit,
@@ -539,7 +798,6 @@ def _line_dates(
             start=start,
             end=end,
             excluded_months=months,
-            holidays=context.holidays if line.exclude_holidays else (),
         )
     return context.occurrences[key]
 
@@ -572,6 +830,7 @@ def _generate_chunk(
         counts, write_failures = _write_chunk(context, plans)
         failures.update(write_failures)
         _record_failures(context, run, failures)
+        _record_notices(context, run, plans, counts.notices)
         succeeded = {agreement.pk for agreement in plans} - {a.pk for a in failures}
         _resolve_errors(context, succeeded & with_open_errors)
         _add_to_counters(run, counts, failed=len(failures), processed=len(agreement_ids))
@@ -621,9 +880,17 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     # stays as they left it; those occurrences count as skipped.
     existing = _existing_orders(context, to_write)
     order_ids = {key: pk for key, (pk, state) in existing.items() if state in OPEN_STATES}
-    created_ids, orders_created = _insert_orders(
-        context, [planned for planned in to_write if planned.key not in existing]
+    # A visit planned since (by an earlier run, or for a line added later) that lies inside
+    # the windows of the missing occurrences takes them, rather than a second trip.
+    order_ids.update(
+        _joinable_orders(context, [planned for planned in to_write if planned.key not in existing])
     )
+    new_orders = [
+        planned
+        for planned in to_write
+        if planned.key not in order_ids and planned.key not in existing
+    ]
+    created_ids, orders_created = _insert_orders(context, new_orders)
     order_ids.update(created_ids)
     lines = [
         _line_row(context, order_ids[planned.key], line)
@@ -631,12 +898,128 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
         if planned.key in order_ids
         for line in planned.missing_lines
     ]
-    lines_created = len(
-        _insert_ignoring_conflicts(
-            ServiceOrderLine, lines, unique="service_orders_line_generated_once", returning=("id",)
-        )
+    inserted = _insert_ignoring_conflicts(
+        ServiceOrderLine,
+        lines,
+        unique="service_orders_line_generated_once",
+        returning=("id", "order_id"),
     )
-    return _Counts(orders=orders_created, lines=lines_created, skipped=occurrences - lines_created)
+    lines_created = len(inserted)
+    _copy_relations(context, new_orders, created_ids)
+    notices = [
+        (
+            NoticeKind.NO_OPEN_DAY
+            if not context.is_open(planned.calculated_date)
+            else NoticeKind.HOLIDAY,
+            planned.agreement.pk,
+            None,
+            created_ids[planned.key],
+            planned.calculated_date,
+        )
+        for planned in new_orders
+        if planned.calendar_conflict and planned.key in created_ids
+    ]
+    return _Counts(
+        orders=orders_created,
+        lines=lines_created,
+        skipped=occurrences - lines_created,
+        flagged=len(notices),
+        notices=notices,
+    )
+
+
+def _joinable_orders(
+    context: _Context, planned_orders: list[PlannedOrder]
+) -> dict[tuple[int, str, datetime.date], int]:
+    """For planned orders whose own key has no order yet: an open generated order of the same
+    agreement and combine key on an open day inside every missing occurrence's window (the
+    earliest), which the missing lines then join."""
+    wanted = {}
+    for planned in planned_orders:
+        missing = planned.missing_lines
+        lo = max(p.window[0] for p in missing)
+        hi = min(p.window[1] for p in missing)
+        if lo <= hi:
+            wanted[planned.key] = (lo, hi)
+    if not wanted:
+        return {}
+    rows = (
+        ServiceOrder.objects.for_tenant(context.tenant)
+        .filter(
+            origin=Origin.AGREEMENT,
+            state__in=OPEN_STATES,
+            agreement_id__in={key[0] for key in wanted},
+            calculated_date__range=(
+                min(lo for lo, _hi in wanted.values()),
+                max(hi for _lo, hi in wanted.values()),
+            ),
+        )
+        .order_by("calculated_date", "pk")
+        .values_list("agreement_id", "generation_key", "calculated_date", "pk")
+    )
+    candidates: dict[tuple[int, str], list[tuple[datetime.date, int]]] = {}
+    for agreement_id, key, day, pk in rows:
+        if context.is_open(day):
+            candidates.setdefault((agreement_id, key), []).append((day, pk))
+    found = {}
+    for (agreement_id, key, day), (lo, hi) in wanted.items():
+        for order_day, pk in candidates.get((agreement_id, key), ()):
+            if lo <= order_day <= hi:
+                found[(agreement_id, key, day)] = pk
+                break
+    return found
+
+
+def _copy_relations(
+    context: _Context,
+    new_orders: list[PlannedOrder],
+    created_ids: dict[tuple[int, str, datetime.date], int],
+) -> None:
+    """The agreement's object relations that an order's lines use go onto the new order, and
+    its task relations that carry notes (internal: for the technician; customer: on the
+    receipt); a task without notes is on the order's lines already."""
+    created = [planned for planned in new_orders if planned.key in created_ids]
+    if not created:
+        return
+    task_notes = {
+        (link.agreement_id, link.task_id): link
+        for link in AgreementTask.objects.for_tenant(context.tenant)
+        .filter(agreement_id__in={planned.agreement.pk for planned in created})
+        .exclude(internal_note="", customer_note="")
+    }
+    objects, tasks = [], []
+    for planned in created:
+        order_id = created_ids[planned.key]
+        lines = [p.agreement_line for p in planned.lines]
+        for object_id in dict.fromkeys(
+            ln.service_object_id for ln in lines if ln.service_object_id
+        ):
+            objects.append(
+                {
+                    "tenant_id": context.tenant.pk,
+                    "order_id": order_id,
+                    "service_object_id": object_id,
+                }
+            )
+        for task_id in dict.fromkeys(ln.task_id for ln in lines if ln.task_id):
+            link = task_notes.get((planned.agreement.pk, task_id))
+            if link is None:  # the task is on the order's lines; the relation adds its notes
+                continue
+            tasks.append(
+                {
+                    "tenant_id": context.tenant.pk,
+                    "order_id": order_id,
+                    "task_id": task_id,
+                    "internal_note": link.internal_note,
+                    "customer_note": link.customer_note,
+                }
+            )
+    _insert_ignoring_conflicts(
+        ServiceOrderObject, objects, unique="so_order_object_once", returning=("id",)
+    )
+    _insert_ignoring_conflicts(
+        ServiceOrderTask, tasks, unique="so_order_task_once", returning=("id",)
+    )
 
 
 def _insert_orders(
@@ -649,13 +1032,8 @@ def _insert_orders(
     numbers = sequence_next_numbers(
         tenant=context.tenant, key="service_order", count=len(new_orders)
     )
-    default_sites = dict(
-        CustomerSite.objects.for_tenant(context.tenant)
-        .filter(is_default=True, customer_id__in={p.agreement.customer_id for p in new_orders})
-        .values_list("customer_id", "pk")
-    )
     orders = [
-        _order_row(context, planned, number, default_sites)
+        _order_row(context, planned, number)
         for planned, number in zip(new_orders, numbers, strict=True)
     ]
     inserted = _insert_ignoring_conflicts(
@@ -695,9 +1073,16 @@ def _existing_order_ids(
     return {key: pk for key, (pk, _state) in _existing_orders(context, planned_orders).items()}
 
 
-def _order_row(
-    context: _Context, planned: PlannedOrder, number: str, default_sites: dict[int, int]
-) -> dict:
+def _order_sla_id(context: _Context, agreement: Agreement) -> int | None:
+    """The agreement's SLA; its group's default only when the tenant turned that on."""
+    if agreement.sla_id:
+        return agreement.sla_id
+    if context.group_sla and agreement.group_id:
+        return agreement.group.default_sla_id
+    return None
+
+
+def _order_row(context: _Context, planned: PlannedOrder, number: str) -> dict:
     agreement = planned.agreement
     lines = [p.agreement_line for p in planned.lines]
     service_object = next((line.service_object for line in lines if line.service_object_id), None)
@@ -709,7 +1094,8 @@ def _order_row(
         "customer_id": agreement.customer_id,
         "agreement_id": agreement.pk,
         "site_id": (service_object.site_id if service_object else None)
-        or default_sites.get(agreement.customer_id),
+        or getattr(agreement, "default_site_id", None),
+        "sla_id": _order_sla_id(context, agreement),
         "description": planned.description,
         "priority": Priority.NORMAL.value,
         "preferred_date": planned.calculated_date,
@@ -735,8 +1121,9 @@ def _line_row(context: _Context, order_id: int, planned: PlannedLine) -> dict:
     line = planned.agreement_line
     item = line.item if line.item_id else None
     unit_price = line.unit_price
-    if unit_price is None:
-        unit_price = item.sales_price if item else Decimal("0")
+    if unit_price is None:  # the price list's, when it is in the agreement's currency
+        same_currency = planned.agreement_line.agreement.currency == context.tenant.currency
+        unit_price = item.sales_price if item and same_currency else Decimal("0")
     return {
         "tenant_id": context.tenant.pk,
         "order_id": order_id,
@@ -825,6 +1212,36 @@ def _record_failures(context: _Context, run: GenerationRun, failures: dict[Agree
     )
 
 
+def _record_notices(
+    context: _Context,
+    run: GenerationRun,
+    plans: dict[Agreement, list[PlannedOrder]],
+    written: list[tuple],
+) -> None:
+    """What the run left out (deactivated customers and objects) and the visits it placed on a
+    closed day or a holiday. Once per run, even when the run is processed again."""
+    rows = [
+        (kind, agreement.pk, line_id, None, day)
+        for agreement in plans
+        for kind, line_id, day in getattr(agreement, "generation_notices", ())
+    ]
+    GenerationNotice.objects.bulk_create(
+        (
+            GenerationNotice(
+                tenant=context.tenant,
+                run=run,
+                kind=kind,
+                agreement_id=agreement_id,
+                agreement_line_id=line_id,
+                order_id=order_id,
+                day=day,
+            )
+            for kind, agreement_id, line_id, order_id, day in rows + list(written)
+        ),
+        ignore_conflicts=True,
+    )
+
+
 def _resolve_errors(context: _Context, agreement_ids: set[int]) -> None:
     """A successful generation resolves an agreement's open errors for periods it covered."""
     if not agreement_ids:
@@ -839,6 +1256,7 @@ def _resolve_errors(context: _Context, agreement_ids: set[int]) -> None:
 
 def _add_to_counters(run: GenerationRun, counts: _Counts, *, failed: int, processed: int) -> None:
     GenerationRun.objects.for_tenant(run.tenant_id).filter(pk=run.pk).update(
+        orders_flagged=F("orders_flagged") + counts.flagged,
         orders_created=F("orders_created") + counts.orders,
         lines_created=F("lines_created") + counts.lines,
         occurrences_skipped=F("occurrences_skipped") + counts.skipped,
@@ -846,6 +1264,7 @@ def _add_to_counters(run: GenerationRun, counts: _Counts, *, failed: int, proces
         agreements_processed=F("agreements_processed") + processed,
     )
     run.orders_created += counts.orders
+    run.orders_flagged += counts.flagged
     run.lines_created += counts.lines
     run.occurrences_skipped += counts.skipped
     run.agreements_failed += failed

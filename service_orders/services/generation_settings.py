@@ -7,7 +7,7 @@ from tenancy.services import audit_changes, audit_record, audit_snapshot
 
 from ..models import OrderGenerationSettings
 
-SETTINGS_FIELDS = ("horizon_days", "agreement_required")
+SETTINGS_FIELDS = ("horizon_days", "agreement_required", "group_sla_on_generated")
 
 
 @transaction.atomic

@@ -26,7 +26,14 @@ from PIL import Image, UnidentifiedImageError
 from tenancy.models import Tenant, User
 from tenancy.services import audit_record
 
-from ..models import LineStatus, OrderSignOff, OrderState, ServiceOrder, ServiceOrderLine
+from ..models import (
+    LineStatus,
+    OrderSignOff,
+    OrderState,
+    ServiceOrder,
+    ServiceOrderLine,
+    ServiceOrderTask,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +116,15 @@ def render_receipt_pdf(
         line.service_object_id: line.service_object for line in lines if line.service_object_id
     }
     tasks = {line.task_id: line.task for line in lines if line.task_id}
+    # The agreement's customer-visible note on each task goes onto the receipt.
+    notes = dict(
+        ServiceOrderTask.objects.for_tenant(tenant)
+        .filter(order=order, task_id__in=tasks)
+        .exclude(customer_note="")
+        .values_list("task_id", "customer_note")
+    )
+    for task_id, task in tasks.items():
+        task.receipt_note = notes.get(task_id, "")
     context = {
         "tenant": tenant,
         "order": order,

@@ -10,7 +10,7 @@ from service_orders import models as so
 from service_orders.services.stages import default_tree, stage_tree_create
 
 from .agreements import AgreementFactory, AgreementLineFactory
-from .customers import CustomerFactory
+from .customers import CustomerFactory, ServiceObjectFactory, ServiceTaskFactory
 from .tenancy import TenantFactory, UserFactory
 
 
@@ -168,3 +168,44 @@ class WebRequestPhotoFactory(factory.django.DjangoModelFactory):
     size = 100
     width = 10
     height = 10
+
+
+class GenerationNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.GenerationNotice
+
+    run = factory.SubFactory(GenerationRunFactory)
+    tenant = factory.LazyAttribute(lambda o: o.run.tenant)
+    agreement_line = factory.LazyAttribute(
+        lambda o: AgreementLineFactory(
+            agreement=AgreementFactory(customer=CustomerFactory(tenant=o.tenant))
+        )
+    )
+    agreement = factory.LazyAttribute(lambda o: o.agreement_line.agreement)
+    order = factory.LazyAttribute(
+        lambda o: ServiceOrderFactory(customer=o.agreement.customer, agreement=o.agreement)
+    )
+    kind = so.NoticeKind.NO_OPEN_DAY
+    day = datetime.date(2026, 1, 3)
+
+
+class ServiceOrderObjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.ServiceOrderObject
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    tenant = factory.LazyAttribute(lambda o: o.order.tenant)
+    service_object = factory.LazyAttribute(
+        lambda o: ServiceObjectFactory(customer=o.order.customer)
+    )
+
+
+class ServiceOrderTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.ServiceOrderTask
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    tenant = factory.LazyAttribute(lambda o: o.order.tenant)
+    task = factory.LazyAttribute(lambda o: ServiceTaskFactory(tenant=o.tenant))
+    internal_note = "Key at the reception"
+    customer_note = "Flue gas measured"

@@ -13,6 +13,7 @@ from agreements.models import Agreement, AgreementLine, AgreementState, CombineR
 from service_orders import demo
 from service_orders.models import (
     GenerationError,
+    GenerationNotice,
     GenerationRun,
     GenerationTrigger,
     OrderState,
@@ -199,7 +200,7 @@ def test_no_visits_in_an_excluded_month(tenant_a):
     ]
 
 
-def test_holidays_are_left_out_for_lines_that_say_so_and_flagged_for_the_others(tenant_a):
+def test_a_holiday_no_longer_drops_the_visit_it_flags_it(tenant_a):
     calendar = BusinessCalendarFactory(tenant=tenant_a)
     HolidayFactory(calendar=calendar, date=d(2026, 12, 25), name="Christmas")
     agreement = active_agreement(tenant_a, start_date=d(2026, 12, 18))  # a Friday
@@ -208,18 +209,21 @@ def test_holidays_are_left_out_for_lines_that_say_so_and_flagged_for_the_others(
     )
     any_day = AgreementLineFactory(agreement=agreement, interval_unit="week")
 
-    generate(tenant_a, (d(2026, 12, 14), d(2027, 1, 3)))
+    run = generate(tenant_a, (d(2026, 12, 14), d(2027, 1, 3)))
 
     def dates(line):
         lines = ServiceOrderLine.objects.filter(agreement_line=line)
         return sorted(lines.values_list("calculated_date", flat=True))
 
-    assert dates(not_on_holidays) == [d(2026, 12, 18), d(2027, 1, 1)]
-    assert dates(any_day) == [d(2026, 12, 18), d(2026, 12, 25), d(2027, 1, 1)]
+    fridays = [d(2026, 12, 18), d(2026, 12, 25), d(2027, 1, 1)]
+    assert dates(not_on_holidays) == dates(any_day) == fridays
     christmas = ServiceOrder.objects.get(agreement=agreement, calculated_date=d(2026, 12, 25))
     assert christmas.calendar_conflict is True
-    assert christmas.lines.count() == 1
+    assert christmas.lines.count() == 2
     assert ServiceOrder.objects.filter(agreement=agreement, calendar_conflict=False).count() == 2
+    assert run.orders_flagged == 1
+    notice = GenerationNotice.objects.get(run=run)
+    assert (notice.kind, notice.order, notice.day) == ("closed", christmas, d(2026, 12, 25))
 
 
 def test_a_closed_weekday_is_flagged_not_skipped(tenant_a):
@@ -264,12 +268,13 @@ def test_only_active_agreements_generate(tenant_a, state):
     assert run.orders_created == 0
 
 
-def test_templates_stopped_lines_and_lines_without_interval_generate_nothing(tenant_a):
+def test_templates_and_stopped_lines_generate_nothing(tenant_a):
     template = active_agreement(tenant_a, start_date=d(2026, 4, 1), is_template=True)
     AgreementLineFactory(agreement=template, interval_unit="week")
+    AgreementLineFactory(agreement=template, interval_unit="")
     agreement = active_agreement(tenant_a, start_date=d(2026, 4, 1))
     AgreementLineFactory(agreement=agreement, interval_unit="week", is_stopped=True)
-    AgreementLineFactory(agreement=agreement, interval_unit="")
+    AgreementLineFactory(agreement=agreement, interval_unit="", is_stopped=True)
     AgreementLineFactory(agreement=agreement, interval_unit="month", description="Monthly check")
 
     run = generate(tenant_a, APRIL)
@@ -413,8 +418,9 @@ def test_a_generated_order_carries_what_the_agreement_says(tenant_a):
     assert order.planned_start.astimezone(tenant_a.zone).strftime("%Y-%m-%d %H:%M") == (
         "2026-04-06 10:30"
     )
-    # Days around: 4..11 April; same week: 6..12 April; the order keeps both: 6..11.
-    assert (order.window_start, order.window_end) == (d(2026, 4, 6), d(2026, 4, 11))
+    # Days around: 4..11 April; same week (its open days, Monday to Friday): 6..10 April; the
+    # order keeps both: 6..10.
+    assert (order.window_start, order.window_end) == (d(2026, 4, 6), d(2026, 4, 10))
     assert order.responsible == manager
     assert order.preferred_technician == tomas
     lines = list(order.lines.order_by("pk"))

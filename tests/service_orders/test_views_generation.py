@@ -28,6 +28,7 @@ from tests.factories import (
     AgreementLineFactory,
     CustomerFactory,
     GenerationErrorFactory,
+    GenerationNoticeFactory,
     GenerationRunFactory,
     ServiceOrderFactory,
 )
@@ -401,14 +402,15 @@ def test_run_pages_run_a_constant_number_of_queries(
     for n in range(30):
         GenerationRunFactory(tenant=tenant_a, requested_by=manager_a)
         GenerationErrorFactory(run=run, message=f"Problem {n}")
+        GenerationNoticeFactory(run=run)
     queued = GenerationRunFactory(tenant=tenant_a, requested_by=manager_a)
     client = client_for(manager_a)
     client.get(reverse("service_orders:generation_runs"))
     for url, queries, headers in [
         (reverse("service_orders:generation_runs"), 10, {}),
         (reverse("service_orders:generation_errors"), 10, {}),
-        (_run_page(run), 12, {}),
-        (_run_page(run), 12, HTMX),
+        (_run_page(run), 13, {}),
+        (_run_page(run), 13, HTMX),
         # While a run is unfinished its page polls: fewer queries still.
         (_run_page(queued), 9, {}),
         (_run_page(queued), 9, HTMX),

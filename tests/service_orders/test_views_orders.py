@@ -30,6 +30,7 @@ from tests.factories import (
     ServiceObjectFactory,
     ServiceOrderFactory,
     ServiceOrderLineFactory,
+    ServiceOrderTaskFactory,
     ServiceTaskFactory,
 )
 
@@ -316,13 +317,15 @@ def test_detail_runs_a_constant_number_of_queries(
 ):
     customer = full_order.customer
     for n in range(30):
+        task = ServiceTaskFactory(tenant=tenant_a)
         ServiceOrderLineFactory(
             order=full_order,
-            task=ServiceTaskFactory(tenant=tenant_a),
+            task=task,
             service_object=ServiceObjectFactory(customer=customer),
             item=ItemFactory(tenant=tenant_a),
             technician=technician_a,
         )
+        ServiceOrderTaskFactory(order=full_order, task=task, internal_note=f"Note {n}")
         AuditEvent.objects.create(
             tenant=tenant_a,
             actor=manager_a,
@@ -335,10 +338,13 @@ def test_detail_runs_a_constant_number_of_queries(
     url = reverse("service_orders:order_detail", args=[full_order.pk])
     client.get(url)
     # session, user, memberships, tenant scope (4), order, lines, next stages and their reasons,
-    # technicians to assign, stage log, activity log, and the field work's own reads
-    with django_assert_max_num_queries(18):
+    # technicians to assign, stage log, activity log, the agreement's task notes, the business
+    # calendar and its holidays (the order is flagged for a closed day), and the field work's
+    # own reads
+    with django_assert_max_num_queries(21):
         response = client.get(url)
     assert len(response.context["lines"]) == 32
+    assert len(response.context["task_notes"]) == 30
     assert "Change 29" in response.content.decode()
 
 
