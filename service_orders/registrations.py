@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.coverage import CoverageListener, register_coverage_listener
 from tenancy.roles import OFFICE, Role
 from web.permissions import request_can
 from web.registry import (
@@ -25,6 +26,7 @@ from . import selectors
 from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import OrderGenerationSettingsForm
 from .models import OPEN_STATES
+from .services import reconciliation
 from .services.generation_settings import order_generation_settings_update
 
 
@@ -144,6 +146,12 @@ def _generation_settings_save(*, tenant, by, data) -> None:
 
 
 def register_all() -> None:
+    # Agreement and master-data changes cancel and restore generated work (customers.coverage).
+    register_coverage_listener(
+        CoverageListener(
+            reconciliation.KEY, reconciliation.coverage_preview, reconciliation.coverage_apply
+        )
+    )
     register_settings_section(
         SettingsSection(
             "service_orders",

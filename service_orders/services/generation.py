@@ -147,6 +147,9 @@ class _Context:
     occurrences: dict[tuple, list[datetime.date]] = field(default_factory=dict)
     # The initial stage's id ("initial"), where generated orders start.
     stage: dict[str, int] = field(default_factory=dict)
+    # Reconciliation asks what suspended agreements still cover: everything outside their
+    # suspension (``services.reconciliation``). Generation itself never includes them.
+    include_suspended: bool = False
 
     def is_open(self, day: datetime.date) -> bool:
         return calendar_is_open(self.calendar, day, self.holidays)
@@ -394,9 +397,14 @@ def _context(tenant, period_start, period_end, by=None, run=None) -> _Context:
 
 
 def _agreements_due(context: _Context):
+    states = [AgreementState.ACTIVE]
+    if context.include_suspended:
+        states.append(AgreementState.SUSPENDED)
     return (
         Agreement.objects.for_tenant(context.tenant)
-        .filter(state=AgreementState.ACTIVE, is_template=False, start_date__lte=context.period_end)
+        .filter(state__in=states, is_template=False, start_date__lte=context.period_end)
+        # A deactivated customer gets no more visits.
+        .filter(customer__is_active=True)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=context.period_start))
     )
 
@@ -421,6 +429,8 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
         AgreementLine.objects.for_tenant(context.tenant)
         .filter(is_stopped=False)
         .exclude(interval_unit="")
+        # Nor does a deactivated service object.
+        .filter(Q(service_object__isnull=True) | Q(service_object__is_active=True))
         .filter(Q(start_date__isnull=True) | Q(start_date__lte=end))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
         .order_by("position", "pk")
@@ -479,7 +489,8 @@ def _plan_agreement(
     agreement: Agreement,
     generated: set[tuple[int, datetime.date]],
 ) -> list[PlannedOrder]:
-    suspended = [(s.suspended_from, s.resumed_on) for s in agreement.skipped_suspensions]
+    # A suspension still running ends on its planned day, if it has one (``ends_on``).
+    suspended = [(s.suspended_from, s.ends_on) for s in agreement.skipped_suspensions]
     planned_orders: dict[tuple[datetime.date, str], PlannedOrder] = {}
     for line in agreement.generating_lines:
         for day in _line_dates(context, agreement, line):
