@@ -52,6 +52,7 @@ from tenancy.models import Tenant, User
 from tenancy.services import audit_record, sequence_next_numbers
 
 from ..models import (
+    GENERATION_TIME_LIMIT,
     OPEN_STATES,
     DeletedOccurrence,
     GenerationError,
@@ -361,6 +362,21 @@ def catch_up_period(
     # No longer than one run may cover: an error left open for years must not make every
     # daily run fail from then on.
     return max(start, end - datetime.timedelta(days=MAX_PERIOD_DAYS - 1)), end
+
+
+def stranded_run_ids(*, tenant: Tenant, now: datetime.datetime | None = None) -> list[int]:
+    """Runs that were recorded but never finished and no worker is on any more: queued for
+    longer than a run may take, or picked up longer ago than that (the worker was killed). The
+    daily job processes them (``generation_run_process`` only adds what is still missing)."""
+    cutoff = (now or timezone.now()) - GENERATION_TIME_LIMIT
+    with tenant_scope(tenant):
+        return list(
+            GenerationRun.objects.for_tenant(tenant)
+            .filter(finished_at__isnull=True, started_at__lt=cutoff)
+            .filter(Q(picked_up_at__isnull=True) | Q(picked_up_at__lt=cutoff))
+            .order_by("started_at", "pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def combine_key(agreement: Agreement, line: AgreementLine) -> str:

@@ -48,9 +48,13 @@ def at(day: datetime.date):
     )
 
 
-def generate(tenant, start, end):
+def generate(tenant, start, end, **kwargs):
     return generation_run(
-        tenant=tenant, period_start=start, period_end=end, trigger=GenerationTrigger.MANUAL
+        tenant=tenant,
+        period_start=start,
+        period_end=end,
+        trigger=GenerationTrigger.MANUAL,
+        **kwargs,
     )
 
 
@@ -81,7 +85,7 @@ class Setup:
             start_date=d(2026, 5, 18),
             description="Monthly service",
         )
-        generate(tenant, d(2026, 5, 1), until)
+        generate(tenant, d(2026, 5, 1), until, agreement_ids=[self.agreement.pk])
         self.started = None
         if until >= d(2026, 5, 25):
             self.started = self.order_on(d(2026, 5, 25))
@@ -500,3 +504,67 @@ def test_another_tenants_orders_are_never_touched(tenant_a, tenant_b, manager_a)
         _cancel(s, manager_a)
     assert other.states() == before
     assert not CoverageCancellation.objects.filter(~Q(tenant=tenant_a)).exists()
+
+
+# --- Catch-up: what a run that did not happen missed --------------------------------------------
+
+
+def test_the_daily_job_does_a_run_that_no_worker_did(tenant_a, manager_a):
+    """ "Generate" pressed for a past period while the workers were down: the run stays queued;
+    the next daily job processes it, so its past visits are created after all."""
+    from service_orders.models import GenerationRun
+    from service_orders.services.generation import generation_run_create
+    from service_orders.tasks import generate_orders_for_tenant
+
+    with at(d(2026, 5, 1)):
+        s = Setup(tenant_a, until=d(2026, 5, 1))
+    with at(d(2026, 5, 20)):
+        queued = generation_run_create(
+            tenant=tenant_a,
+            period_start=d(2026, 5, 1),
+            period_end=d(2026, 5, 20),
+            trigger=GenerationTrigger.MANUAL,
+            by=manager_a,
+            agreement_ids=[s.agreement.pk],
+        )
+    with at(d(2026, 5, 21)):
+        result = generate_orders_for_tenant.apply(kwargs={"tenant_id": tenant_a.pk}).get()
+    assert result["stranded_runs"] == [queued.pk]
+    queued = GenerationRun.objects.get(pk=queued.pk)
+    assert queued.finished_at is not None
+    past = set(s.line_states(s.weekly))
+    assert past >= _weekly_dates(d(2026, 5, 1), d(2026, 5, 20))
+    # Done once: the next day's job leaves it alone.
+    with at(d(2026, 5, 22)):
+        again = generate_orders_for_tenant.apply(kwargs={"tenant_id": tenant_a.pk}).get()
+    assert again["stranded_runs"] == []
+
+
+def test_a_run_still_in_the_hands_of_a_worker_is_left_to_it(tenant_a, manager_a):
+    from service_orders.services.generation import generation_run_create, stranded_run_ids
+
+    with at(d(2026, 5, 20)):
+        generation_run_create(
+            tenant=tenant_a,
+            period_start=d(2026, 5, 1),
+            period_end=d(2026, 5, 20),
+            trigger=GenerationTrigger.MANUAL,
+            by=manager_a,
+        )
+        assert stranded_run_ids(tenant=tenant_a) == []
+
+
+def test_the_resume_job_resumes_only_suspensions_whose_day_has_come(tenant_a, manager_a):
+    from agreements.tasks import resume_due
+
+    with at(d(2026, 5, 1)):
+        due, later = Setup(tenant_a), Setup(tenant_a)
+    with at(TODAY):
+        for s, day in ((due, d(2026, 5, 20)), (later, d(2026, 6, 20))):
+            agreement_services.agreement_suspend(
+                tenant=tenant_a, agreement_id=s.agreement.pk, by=manager_a, resume_on=day
+            )
+    with at(d(2026, 5, 20)):
+        assert resume_due.apply(kwargs={"tenant_id": tenant_a.pk}).get() == 1
+    assert due.agreement_now().state == AgreementState.ACTIVE
+    assert later.agreement_now().state == AgreementState.SUSPENDED
