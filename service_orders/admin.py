@@ -6,6 +6,7 @@ from tenancy.admin import TenantOwnedAdmin
 from tenancy.models import TenantOwned
 
 from .models import (
+    CoverageCancellation,
     DeletedOccurrence,
     GenerationError,
     GenerationRun,
@@ -188,3 +189,17 @@ class DeletedOccurrenceAdmin(_ReadOnlyAdmin):
     list_display = ("order_number", "agreement_line", "calculated_date", "deleted_by", "deleted_at")
     search_fields = ("order_number",)
     raw_id_fields = ("agreement_line", "deleted_by")
+
+
+@admin.register(CoverageCancellation)
+class CoverageCancellationAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "order",
+        "calculated_date",
+        "cause",
+        "whole_order",
+        "cancelled_at",
+        "restored_at",
+    )
+    list_filter = ("cause", "whole_order")
+    raw_id_fields = ("order", "line", "agreement", "agreement_line", "suspension")
