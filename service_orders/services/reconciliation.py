@@ -43,11 +43,11 @@ from ..models import (
     ServiceOrder,
     ServiceOrderLine,
 )
-from ..selectors import order_generation_settings
+from ..selectors import cancel_stage, order_generation_settings
 from . import generation
 from .line_changes import line_cancel, line_revoke_cancel
 from .orders import order_cancel, order_revoke_cancel
-from .stages import OrderTransitionRefused, cancel_stage
+from .stages import OrderTransitionRefused
 
 KEY = "service_orders"
 # Generated work reconciliation may cancel: not started yet.
