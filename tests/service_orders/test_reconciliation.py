@@ -568,3 +568,18 @@ def test_the_resume_job_resumes_only_suspensions_whose_day_has_come(tenant_a, ma
         assert resume_due.apply(kwargs={"tenant_id": tenant_a.pk}).get() == 1
     assert due.agreement_now().state == AgreementState.ACTIVE
     assert later.agreement_now().state == AgreementState.SUSPENDED
+
+
+def test_shortening_the_agreement_cancels_the_visits_after_its_new_end(tenant_a, manager_a):
+    with at(d(2026, 5, 1)):
+        s = Setup(tenant_a)
+    before = s.states()
+    new_end = d(2026, 5, 31)
+    with at(TODAY):
+        agreement_services.agreement_update(
+            tenant=tenant_a, by=manager_a, agreement_id=s.agreement.pk, data={"end_date": new_end}
+        )
+    for day, state in s.states().items():
+        expected = OrderState.CANCELLED if day > new_end else before[day]
+        assert state == expected, day
+    assert {r.cause for r in CoverageCancellation.objects.all()} == {"agreement_changed"}
