@@ -422,11 +422,13 @@ def _agreement(tenant, people, groups, spec: DemoAgreement, customer, start, end
     _add_lines(tenant, people, agreement, spec.lines, objects)
     services.agreement_activate(tenant=tenant, agreement_id=agreement.pk, by=manager)
     if spec.suspended:
+        # Until the renovation is over: resumed by the daily job at the start of next month.
         services.agreement_suspend(
             tenant=tenant,
             agreement_id=agreement.pk,
             by=manager,
             reason=_say(tenant, SUSPEND_REASON),
+            resume_on=_month_start(tenant.today()) + relativedelta(months=1),
         )
 
 

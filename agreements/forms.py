@@ -9,6 +9,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import CURRENCY_CHOICES
+from web.confirm import OptionalReasonConfirmationForm
 from web.forms import FormSection, SectionedFormMixin, ServiceCheckedModelForm, mark_required
 from web.pickers import PickerSelect
 
@@ -176,6 +177,17 @@ class AgreementFilterForm(forms.Form):
 
 class SuspendForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class SuspendConfirmationForm(OptionalReasonConfirmationForm):
+    """Suspend from today, until resumed by hand or on a planned day."""
+
+    resume_on = forms.DateField(
+        label=_("Resume on"),
+        required=False,
+        widget=DATE,
+        help_text=_("Empty: until you resume it. On this day it becomes active again."),
+    )
 
 
 class ResumeForm(forms.Form):

@@ -245,6 +245,9 @@ class AgreementSuspension(TenantOwned):
     )
     suspended_from = models.DateField(_("suspended from"))
     resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    # Planned end: the agreement is resumed on this day by the daily job (None: until resumed
+    # by hand).
+    resume_on = models.DateField(_("resume on"), null=True, blank=True)
     backfill = models.BooleanField(_("back-fill the suspended period"), default=False)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
@@ -252,11 +255,23 @@ class AgreementSuspension(TenantOwned):
         ordering = ["-suspended_from"]
         verbose_name = _("suspension")
         verbose_name_plural = _("suspensions")
-        constraints = [tenant_key()]
+        constraints = [
+            tenant_key(),
+            models.CheckConstraint(
+                condition=models.Q(resume_on__isnull=True)
+                | models.Q(resume_on__gt=models.F("suspended_from")),
+                name="agreements_susp_resume_after_start",
+            ),
+        ]
         indexes = [models.Index(fields=["tenant", "agreement"], name="agreements_susp_agr_idx")]
 
     def __str__(self) -> str:
-        return f"{self.suspended_from}–{self.resumed_on or ''}"
+        return f"{self.suspended_from}–{self.resumed_on or self.resume_on or ''}"
+
+    @property
+    def ends_on(self):
+        """The first day no longer suspended: the day it was resumed, else the planned one."""
+        return self.resumed_on or self.resume_on
 
 
 class AgreementObject(TenantOwned):

@@ -306,6 +306,21 @@ def agreement_task_link_get(*, tenant: Tenant, agreement: Agreement, pk: int) ->
     )
 
 
+def agreements_to_resume(*, tenant: Tenant, today) -> list[int]:
+    """Suspended agreements whose running suspension is planned to end by ``today``."""
+    return list(
+        Agreement.objects.for_tenant(tenant)
+        .filter(
+            state=AgreementState.SUSPENDED,
+            suspensions__resumed_on__isnull=True,
+            suspensions__resume_on__lte=today,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
 def agreements_to_expire(*, tenant: Tenant, today) -> QuerySet:
     """Active or suspended agreements whose end date has passed (``today`` in the tenant zone)."""
     return (

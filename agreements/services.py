@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from customers.coverage import CoverageChange, coverage_apply
 from customers.models import Customer, ServiceObject, ServiceTask
 from tenancy.models import Tenant, User
 from tenancy.services import (
@@ -252,6 +253,16 @@ def agreement_update(*, tenant: Tenant, by: User, agreement_id: int, data: dict)
         )
     agreement.save()
     changes = audit_changes(before, audit_snapshot(agreement, AGREEMENT_FIELDS))
+    if {"start_date", "end_date", "combine_rule"} & set(changes):
+        coverage_apply(
+            tenant=tenant,
+            by=by,
+            change=CoverageChange.of(
+                "agreement_changed",
+                agreement_ids=[agreement.pk],
+                note=_because(_("Agreement %(number)s changed."), agreement.number),
+            ),
+        )
     if changes:
         audit_record(
             tenant=tenant,
@@ -325,55 +336,148 @@ def agreement_activate(*, tenant: Tenant, agreement_id: int, by: User | None) ->
     return _apply(tenant, by, agreement, "activate")
 
 
+def _because(message: str, number: str, reason: str = "") -> str:
+    """The reason kept with each visit a change cancels: "AG-000012 suspended: <reason>"."""
+    text = message % {"number": number}
+    return f"{text} {reason.strip()}".strip() if reason and reason.strip() else text
+
+
 @transaction.atomic
 def agreement_suspend(
-    *, tenant: Tenant, agreement_id: int, by: User | None, reason: str = ""
+    *,
+    tenant: Tenant,
+    agreement_id: int,
+    by: User | None,
+    reason: str = "",
+    resume_on: datetime.date | None = None,
 ) -> Agreement:
+    """Suspend from today, until resumed by hand or on ``resume_on`` (by the daily job). The
+    open generated visits of the suspension are cancelled in the same transaction."""
     agreement = _lock_for(tenant, agreement_id, "suspend")
+    today = tenant.today()
+    if resume_on is not None and resume_on <= today:
+        raise _refuse(
+            "resume_on",
+            _("The suspension starts today (%(date)s); it must end after that.")
+            % {"date": today.isoformat()},
+        )
+    if resume_on is not None and agreement.end_date and resume_on > agreement.end_date:
+        raise _refuse(
+            "resume_on",
+            _("The agreement ends on %(date)s; resume it before that or let it expire.")
+            % {"date": agreement.end_date.isoformat()},
+        )
     suspension = AgreementSuspension.objects.create(
         tenant=tenant,
         agreement=agreement,
-        suspended_from=tenant.today(),
+        suspended_from=today,
+        resume_on=resume_on,
         reason=reason.strip()[:200],
     )
-    return _apply(
-        tenant, by, agreement, "suspend", suspended_from=suspension.suspended_from.isoformat()
+    extra = {"suspended_from": suspension.suspended_from.isoformat()}
+    if resume_on is not None:
+        extra["resume_on"] = resume_on.isoformat()
+    _apply(tenant, by, agreement, "suspend", **extra)
+    coverage_apply(
+        tenant=tenant,
+        by=by,
+        change=CoverageChange.of(
+            "agreement_suspended",
+            agreement_ids=[agreement.pk],
+            suspension_id=suspension.pk,
+            note=_because(_("Agreement %(number)s suspended."), agreement.number, reason),
+        ),
     )
+    return agreement
 
 
 @transaction.atomic
 def agreement_resume(
     *, tenant: Tenant, agreement_id: int, by: User | None, backfill: bool = False
 ) -> Agreement:
+    """Active again from today: the visits the suspension cancelled come back, the ones due
+    from today are generated now, and with ``backfill`` so are the ones due during the
+    suspension."""
     agreement = _lock_for(tenant, agreement_id, "resume")
+    today = tenant.today()
     suspension = (
         AgreementSuspension.objects.for_tenant(tenant)
         .filter(agreement=agreement, resumed_on__isnull=True)
         .order_by("-suspended_from", "-pk")
         .first()
     )
+    generate_from = today
     if suspension is not None:
-        suspension.resumed_on = max(tenant.today(), suspension.suspended_from)
+        # Resumed late (the daily job did not run on the planned day): active from that day.
+        resumed = min(today, suspension.resume_on) if suspension.resume_on else today
+        suspension.resumed_on = max(resumed, suspension.suspended_from)
         suspension.backfill = backfill
         suspension.save(update_fields=["resumed_on", "backfill"])
-    return _apply(tenant, by, agreement, "resume", backfill=backfill)
+        generate_from = suspension.suspended_from if backfill else suspension.resumed_on
+    _apply(tenant, by, agreement, "resume", backfill=backfill)
+    coverage_apply(
+        tenant=tenant,
+        by=by,
+        change=CoverageChange.of(
+            "agreement_resumed",
+            agreement_ids=[agreement.pk],
+            suspension_id=suspension.pk if suspension else None,
+            generate_from=generate_from,
+        ),
+    )
+    return agreement
+
+
+def agreements_resume_due(*, tenant: Tenant) -> int:
+    """Resume the suspended agreements whose planned end (``resume_on``) has come (without
+    back-fill), each in its own transaction. Idempotent."""
+    today = tenant.today()
+    resumed = 0
+    for agreement_id in selectors.agreements_to_resume(tenant=tenant, today=today):
+        try:
+            agreement_resume(tenant=tenant, agreement_id=agreement_id, by=None)
+        except TransitionRefused:
+            continue
+        resumed += 1
+    return resumed
 
 
 @transaction.atomic
 def agreement_expire(*, tenant: Tenant, agreement_id: int, by: User | None) -> Agreement:
     agreement = _lock_for(tenant, agreement_id, "expire")
-    return _apply(tenant, by, agreement, "expire")
+    _apply(tenant, by, agreement, "expire")
+    coverage_apply(
+        tenant=tenant,
+        by=by,
+        change=CoverageChange.of(
+            "agreement_expired",
+            agreement_ids=[agreement.pk],
+            note=_because(_("Agreement %(number)s expired."), agreement.number),
+        ),
+    )
+    return agreement
 
 
 @transaction.atomic
 def agreement_cancel(
     *, tenant: Tenant, agreement_id: int, by: User | None, reason: str = ""
 ) -> Agreement:
-    """Cancel the agreement, keeping why (shown on its page and in the activity log)."""
+    """Cancel the agreement, keeping why (shown on its page and in the activity log); its open
+    generated future visits are cancelled with it."""
     agreement = _lock_for(tenant, agreement_id, "cancel")
     agreement.cancel_reason = reason.strip()
     agreement.save(update_fields=["cancel_reason"])
-    return _apply(tenant, by, agreement, "cancel", **({"reason": reason.strip()} if reason else {}))
+    _apply(tenant, by, agreement, "cancel", **({"reason": reason.strip()} if reason else {}))
+    coverage_apply(
+        tenant=tenant,
+        by=by,
+        change=CoverageChange.of(
+            "agreement_cancelled",
+            agreement_ids=[agreement.pk],
+            note=_because(_("Agreement %(number)s cancelled."), agreement.number, reason),
+        ),
+    )
+    return agreement
 
 
 TRANSITIONS = {
@@ -918,6 +1022,37 @@ def _assign_line(line: AgreementLine, data: dict) -> None:
     line.excluded_months = sorted({int(m) for m in line.excluded_months or []})
 
 
+# The line fields that decide which visits it covers (customers.coverage); changing one of
+# them cancels the open generated visits the line no longer covers and restores the ones it
+# covers again.
+SCHEDULE_FIELDS = (
+    "service_object",
+    "interval_unit",
+    "interval_count",
+    "excluded_months",
+    "exclude_holidays",
+    "time_window",
+    "window_days_before",
+    "window_days_after",
+    "start_date",
+    "end_date",
+    "is_stopped",
+)
+
+
+def _line_change(agreement: Agreement, line: AgreementLine, cause: str) -> CoverageChange:
+    messages = {
+        "line_stopped": _("Line %(position)s of agreement %(number)s stopped."),
+        "line_restarted": _("Line %(position)s of agreement %(number)s restarted."),
+    }
+    message = messages.get(cause) or _("Line %(position)s of agreement %(number)s rescheduled.")
+    return CoverageChange.of(
+        cause or "line_stopped",
+        line_ids=[line.pk],
+        note=message % {"position": line.position, "number": agreement.number},
+    )
+
+
 def _line_params(line: AgreementLine) -> dict:
     """What the activity log calls a line: its description, else its task, else its kind."""
     return {"line": line.description or (str(line.task) if line.task_id else ""), "kind": line.kind}
@@ -962,6 +1097,12 @@ def agreement_line_update(*, tenant: Tenant, by: User, line_id: int, data: dict)
     _validate_line(tenant, agreement, line)
     line.save()
     changes = audit_changes(before, audit_snapshot(line, LINE_FIELDS))
+    if set(changes) & set(SCHEDULE_FIELDS):
+        coverage_apply(
+            tenant=tenant,
+            by=by,
+            change=_line_change(agreement, line, "line_changed" if not line.is_stopped else ""),
+        )
     if changes:
         audit_record(
             tenant=tenant,
@@ -992,6 +1133,11 @@ def agreement_line_set_stopped(
             action="agreement.line_stop" if stopped else "agreement.line_unstop",
             target=agreement,
             params={"number": agreement.number, "position": line.position},
+        )
+        coverage_apply(
+            tenant=tenant,
+            by=by,
+            change=_line_change(agreement, line, "line_stopped" if stopped else "line_restarted"),
         )
     return line
 

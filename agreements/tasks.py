@@ -13,3 +13,11 @@ def expire_ended(self, *, tenant_id: int) -> int:
     nothing to expire), so it may run late, twice, or be retried after a crash."""
     with self.scope():
         return agreement_services.agreements_expire_ended(tenant=self.tenant)
+
+
+@shared_task(base=TenantTask, bind=True, name="agreements.resume_due", acks_late=True)
+def resume_due(self, *, tenant_id: int) -> int:
+    """Resume the tenant's suspended agreements whose planned resume day has come (the visits
+    the suspension cancelled come back). Idempotent: a resumed agreement is not suspended."""
+    with self.scope():
+        return agreement_services.agreements_resume_due(tenant=self.tenant)

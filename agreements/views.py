@@ -1,5 +1,7 @@
 """Agreement groups, template groups, agreements, their states, relations and lines."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
@@ -9,10 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from customers.coverage import coverage_description, coverage_preview
+from customers.views.coverage import save_with_coverage_check
 from web.confirm import (
     Confirmation,
     ConfirmationForm,
-    OptionalReasonConfirmationForm,
     ReasonConfirmationForm,
     confirmation_form,
     confirmation_refused,
@@ -309,27 +312,30 @@ TRANSITION_FORMS = {"resume": forms.ResumeForm}
 # The state changes that ask first: (confirmation form, question, consequence).
 CONFIRMED_TRANSITIONS = {
     "suspend": (
-        OptionalReasonConfirmationForm,
+        forms.SuspendConfirmationForm,
         gettext_lazy("Suspend agreement %(number)s?"),
         gettext_lazy(
-            "No service orders are generated for it until it is resumed; when resuming you "
-            "choose whether the visits of the pause are generated afterwards."
+            "No service orders are generated for it until it is resumed; its open visits from "
+            "today until then are cancelled and come back when it is resumed. When resuming "
+            "you choose whether the visits of the pause are generated afterwards."
         ),
     ),
     "expire": (
         ConfirmationForm,
         gettext_lazy("Mark agreement %(number)s as expired?"),
         gettext_lazy(
-            "It generates no more service orders and can no longer be changed or resumed. "
-            "This cannot be undone; it can still be renewed."
+            "It generates no more service orders and can no longer be changed or resumed. Its "
+            "open generated visits from today on are cancelled. This cannot be undone; it can "
+            "still be renewed."
         ),
     ),
     "cancel": (
         ReasonConfirmationForm,
         gettext_lazy("Cancel agreement %(number)s?"),
         gettext_lazy(
-            "It generates no more service orders and can no longer be changed. Orders already "
-            "generated stay as they are. This cannot be undone."
+            "It generates no more service orders and can no longer be changed. Its open "
+            "generated visits from today on are cancelled; started and completed orders stay "
+            "as they are. This cannot be undone."
         ),
     ),
 }
@@ -340,6 +346,31 @@ TRANSITION_DONE = {
     "expire": gettext_lazy("%(number)s has expired."),
     "cancel": gettext_lazy("%(number)s is cancelled."),
 }
+
+
+def _with_effects(confirmation: Confirmation, make_change) -> Confirmation:
+    """The confirmation listing what the change does to the visits planned from the agreement
+    (customers.coverage): the change is previewed, never made, here."""
+    try:
+        preview = coverage_preview(make_change)
+    except (ValidationError, services.TransitionRefused):
+        return confirmation  # the submit says why
+    effects, affected = coverage_description(preview)
+    return replace(confirmation, effects=effects, affected=affected)
+
+
+def _transition_confirmation(request, agreement, transition: str, confirmation: Confirmation):
+    data = confirmation.form.data if confirmation.form.is_bound else {}
+    extra = {}
+    if transition == "suspend":
+        extra["resume_on"] = confirmation.form.cleaned_data.get("resume_on") if data else None
+    confirmation = _with_effects(
+        confirmation,
+        lambda: services.TRANSITIONS[transition](
+            tenant=request.tenant, agreement_id=agreement.pk, by=request.user, **extra
+        ),
+    )
+    return confirmation_response(request, confirmation)
 
 
 @capability_required(MANAGE)
@@ -361,7 +392,7 @@ def agreement_transition(request, pk: int, transition: str):
             danger=transition != "suspend",
         )
         if not form.is_valid():
-            return confirmation_response(request, confirmation)
+            return _transition_confirmation(request, agreement, transition, confirmation)
         extra = {k: v for k, v in form.cleaned_data.items() if k != "confirmed"}
     elif refused := _post_only(request):
         return refused
@@ -374,6 +405,9 @@ def agreement_transition(request, pk: int, transition: str):
         services.TRANSITIONS[transition](
             tenant=request.tenant, agreement_id=agreement.pk, by=request.user, **extra
         )
+    except ValidationError as exc:  # bad input (a resume date before the start): beside it
+        attach_errors(form, exc)
+        return _transition_confirmation(request, agreement, transition, confirmation)
     except services.TransitionRefused as exc:
         # Someone else changed it first, or it is not ready: show the state as it is now.
         if confirmation is not None and request.htmx:
@@ -616,11 +650,11 @@ def agreement_task_remove(request, pk: int, link_pk: int):
 # --- Lines -------------------------------------------------------------------------------------
 
 
-def _line_form_page(request, form, agreement, line=None):
+def _line_form_page(request, form, agreement, line=None, **extra):
     return render(
         request,
         "agreements/line_form.html",
-        {"form": form, "agreement": agreement, "line": line},
+        {"form": form, "agreement": agreement, "line": line, **extra},
     )
 
 
@@ -651,17 +685,21 @@ def line_edit(request, pk: int):
     form = forms.AgreementLineForm(
         _posted(request), instance=line, tenant=request.tenant, agreement=line.agreement
     )
+    extra = {}
     if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_line_update(
-                tenant=request.tenant, by=request.user, line_id=line.pk, data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
+        # A new schedule cancels the open generated visits it no longer covers: listed first.
+        saved, extra = save_with_coverage_check(
+            request,
+            form,
+            lambda data: services.agreement_line_update(
+                tenant=request.tenant, by=request.user, line_id=line.pk, data=data
+            ),
+            fields=services.SCHEDULE_FIELDS,
+        )
+        if saved is not None:
             messages.success(request, _("Line %(position)s saved.") % {"position": line.position})
             return redirect(_detail_url(line.agreement_id) + "#lines")
-    return _line_form_page(request, form, line.agreement, line)
+    return _line_form_page(request, form, line.agreement, line, **extra)
 
 
 def _line_action(request, pk: int, action) -> object:
@@ -675,8 +713,10 @@ def _line_action(request, pk: int, action) -> object:
     return redirect(_detail_url(line.agreement_id) + "#lines")
 
 
-def _line_confirmed(request, pk: int, *, title, consequence, button, action):
-    """A line action that asks first (web.confirm); ``action(line)`` runs on the confirmation."""
+def _line_confirmed(request, pk: int, *, title, consequence, button, action, preview=None):
+    """A line action that asks first (web.confirm); ``action(line)`` runs on the confirmation.
+    ``preview(line)`` makes the change for the confirmation's list of what it does to the
+    planned visits (rolled back)."""
     line = get_or_404(selectors.agreement_line_get, tenant=request.tenant, pk=pk)
     back = _detail_url(line.agreement_id) + "#lines"
     form = confirmation_form(request)
@@ -689,6 +729,8 @@ def _line_confirmed(request, pk: int, *, title, consequence, button, action):
             cancel_url=back,
             form=form,
         )
+        if preview is not None:
+            confirmation = _with_effects(confirmation, lambda: preview(line))
         return confirmation_response(request, confirmation)
     try:
         action(line)
@@ -757,11 +799,15 @@ def line_stop(request, pk: int):
         pk,
         title=gettext_lazy("Stop line %(position)s of %(number)s?"),
         consequence=gettext_lazy(
-            "No more service orders are generated from it until it is restarted. Orders "
-            "already generated stay as they are."
+            "No more service orders are generated from it until it is restarted. Its open "
+            "generated visits from today on are cancelled and come back when it is restarted; "
+            "started and completed orders stay as they are."
         ),
         button=gettext_lazy("Stop line"),
         action=stop,
+        preview=lambda line: services.agreement_line_set_stopped(
+            tenant=request.tenant, by=request.user, line_id=line.pk, stopped=True
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from tenancy.models import Tenant, TenantOwned, User
 from tenancy.services import audit_changes, audit_record, audit_snapshot, sequence_next_number
 from web.registry import usage_of
 
+from .coverage import CoverageChange, coverage_apply
 from .models import (
     AgreementGroup,
     ContactLogin,
@@ -171,6 +172,17 @@ def customer_update(*, tenant: Tenant, by: User | None, customer_id: int, data: 
     customer = Customer.objects.for_tenant(tenant).select_for_update().get(pk=customer_id)
     before = audit_snapshot(customer, CUSTOMER_FIELDS)
     _customer_apply(customer, tenant=tenant, data=data)
+    if customer.is_active != before["is_active"]:
+        # Deactivated: its open generated visits are cancelled; active again: they come back.
+        coverage_apply(
+            tenant=tenant,
+            by=by,
+            change=CoverageChange.of(
+                "customer_deactivated" if not customer.is_active else "customer_activated",
+                customer_ids=[customer.pk],
+                note=_("Customer %(customer)s deactivated.") % {"customer": customer.name},
+            ),
+        )
     _audit_change(
         tenant=tenant,
         by=by,
@@ -568,6 +580,16 @@ def service_object_update(
     before = audit_snapshot(obj, SERVICE_OBJECT_FIELDS)
     _assign(obj, data, SERVICE_OBJECT_FIELDS)
     _service_object_save(obj, tenant=tenant, before=before)
+    if obj.is_active != before["is_active"]:
+        coverage_apply(
+            tenant=tenant,
+            by=by,
+            change=CoverageChange.of(
+                "object_deactivated" if not obj.is_active else "object_activated",
+                object_ids=[obj.pk],
+                note=_("Service object %(object)s deactivated.") % {"object": obj},
+            ),
+        )
     _audit_change(
         tenant=tenant,
         by=by,

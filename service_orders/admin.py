@@ -6,6 +6,7 @@ from tenancy.admin import TenantOwnedAdmin
 from tenancy.models import TenantOwned
 
 from .models import (
+    CoverageCancellation,
     DeletedOccurrence,
     GenerationError,
     GenerationNotice,
@@ -241,3 +242,17 @@ class WebRequestPhotoAdmin(_ReadOnlyAdmin):
     list_display = ("request", "original_name", "content_type", "size", "uploaded_at")
     list_select_related = ("tenant", "request")
     raw_id_fields = ("request",)
+
+
+@admin.register(CoverageCancellation)
+class CoverageCancellationAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "order",
+        "calculated_date",
+        "cause",
+        "whole_order",
+        "cancelled_at",
+        "restored_at",
+    )
+    list_filter = ("cause", "whole_order")
+    raw_id_fields = ("order", "line", "agreement", "agreement_line", "suspension")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from agreements.models import Agreement, AgreementLine
+from agreements.models import Agreement, AgreementLine, AgreementSuspension
 from customers.models import (
     MONEY,
     AgreementGroup,
@@ -75,6 +75,7 @@ class GenerationTrigger(models.TextChoices):
     MANUAL = "manual", _("Button")
     SCHEDULE = "schedule", _("Daily job")
     COMMAND = "command", _("Command line")
+    CHANGE = "change", _("Agreement change")
 
 
 class RunStatus(models.TextChoices):
@@ -1108,3 +1109,68 @@ class WebRequestPhoto(TenantOwned):
     @property
     def extension(self) -> str:
         return {"image/png": "png", "image/webp": "webp"}.get(self.content_type, "jpg")
+
+
+# --- Reconciliation with agreement changes --------------------------------------------------
+
+
+class CoverageCause(models.TextChoices):
+    """Why generated work was cancelled (customers.coverage): the change that stopped covering
+    it."""
+
+    AGREEMENT_SUSPENDED = "agreement_suspended", _("Agreement suspended")
+    AGREEMENT_CANCELLED = "agreement_cancelled", _("Agreement cancelled")
+    AGREEMENT_EXPIRED = "agreement_expired", _("Agreement expired")
+    AGREEMENT_CHANGED = "agreement_changed", _("Agreement dates changed")
+    LINE_STOPPED = "line_stopped", _("Agreement line stopped")
+    LINE_CHANGED = "line_changed", _("Agreement line rescheduled")
+    CUSTOMER_DEACTIVATED = "customer_deactivated", _("Customer deactivated")
+    OBJECT_DEACTIVATED = "object_deactivated", _("Service object deactivated")
+
+
+class CoverageCancellation(TenantOwned):
+    """One generated order line that an agreement change cancelled, alone or with its whole
+    order (``whole_order``). Kept so that the work comes back when it is covered again (a
+    resumed agreement, a restarted line): ``restored_at`` is set then."""
+
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
+    line = TenantForeignKey(
+        ServiceOrderLine, on_delete=models.CASCADE, related_name="+", verbose_name=_("order line")
+    )
+    whole_order = models.BooleanField(_("whole order cancelled"), default=False)
+    agreement = TenantForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="+", verbose_name=_("agreement")
+    )
+    agreement_line = TenantForeignKey(
+        AgreementLine, on_delete=models.CASCADE, related_name="+", verbose_name=_("agreement line")
+    )
+    calculated_date = models.DateField(_("calculated date"))
+    cause = models.CharField(_("cause"), max_length=30, choices=CoverageCause.choices)
+    suspension = TenantForeignKey(
+        AgreementSuspension,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suspension"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), auto_now_add=True)
+    restored_at = models.DateTimeField(_("restored"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["calculated_date", "id"]
+        verbose_name = _("cancellation by an agreement change")
+        verbose_name_plural = _("cancellations by agreement changes")
+        constraints = [tenant_key()]
+        indexes = [
+            models.Index(
+                fields=["tenant", "agreement", "calculated_date"],
+                condition=models.Q(restored_at__isnull=True),
+                name="so_coverage_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_cause_display()} {self.calculated_date}"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers import selectors as customer_selectors
+from customers.coverage import CoverageListener, register_coverage_listener
 from customers.models import ContactLogin
 from invoicing.capabilities import POST_ORDERS
 from invoicing.hooks import register_release_hook
@@ -29,6 +30,7 @@ from . import selectors
 from .capabilities import CHANGE_ORDERS, GENERATE_ORDERS, REQUEST_SERVICE, VIEW_ORDERS
 from .forms import OrderGenerationSettingsForm
 from .models import OPEN_STATES
+from .services import reconciliation
 from .services.generation_settings import order_generation_settings_update
 from .services.posting import SOURCE as POSTING_SOURCE
 from .services.posting import release_posted_lines
@@ -194,6 +196,12 @@ def _generation_settings_save(*, tenant, by, data) -> None:
 
 
 def register_all() -> None:
+    # Agreement and master-data changes cancel and restore generated work (customers.coverage).
+    register_coverage_listener(
+        CoverageListener(
+            reconciliation.KEY, reconciliation.coverage_preview, reconciliation.coverage_apply
+        )
+    )
     register_settings_section(
         SettingsSection(
             "service_orders",

@@ -5,12 +5,21 @@ leaves a finished run alone), so they are acknowledged late: a worker that dies 
 task to be redelivered, and the redo creates only what is still missing.
 """
 
+import logging
+
 from celery import shared_task
 
 from tenancy.tasks import TenantTask
 
 from .models import GENERATION_TIME_LIMIT, GenerationRun, GenerationTrigger
-from .services.generation import catch_up_period, generation_run, generation_run_process
+from .services.generation import (
+    catch_up_period,
+    generation_run,
+    generation_run_process,
+    stranded_run_ids,
+)
+
+logger = logging.getLogger(__name__)
 
 # The hard limit is what the run page takes as "stopped before finishing" (models.RunStatus).
 _LIMIT = int(GENERATION_TIME_LIMIT.total_seconds())
@@ -47,7 +56,19 @@ def generate_orders_for_tenant(self, *, tenant_id: int) -> dict:
         period_end=period_end,
         trigger=GenerationTrigger.SCHEDULE,
     )
-    return _summary(run)
+    summary = _summary(run)
+    # Runs recorded but never done (the worker or broker was down when "Generate" was pressed,
+    # or a worker died): their periods may reach back before today, which the daily period
+    # does not; process them as they were asked for.
+    summary["stranded_runs"] = []
+    for run_id in stranded_run_ids(tenant=self.tenant):
+        try:
+            generation_run_process(tenant=self.tenant, run_id=run_id)
+        except Exception:  # recorded on the run (its page says why); the others still go
+            logger.exception("Stranded generation run %s failed again", run_id)
+            continue
+        summary["stranded_runs"].append(run_id)
+    return summary
 
 
 @shared_task(

@@ -65,6 +65,10 @@ class Confirmation:
     form: forms.Form
     danger: bool = True
     refusal: str = ""  # why it could not be done (a lost race), shown above the form
+    # What else the action changes, listed before the user confirms: sentences ("3 records
+    # will be …") and the first few records they name.
+    effects: tuple[str, ...] = ()
+    affected: tuple[str, ...] = ()
 
 
 def confirmation_form(request, form_class: type[forms.Form] = ConfirmationForm, **kwargs):

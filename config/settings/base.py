@@ -234,6 +234,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=0, day_of_month=1),
         "args": ("subscriptions.post_accruals",),
     },
+    # Resumes suspended agreements on their planned day (before the orders are generated).
+    "resume-suspended-agreements": {
+        "task": "tenancy.fan_out",
+        "schedule": crontab(hour=0, minute=50),
+        "args": ("agreements.resume_due",),
+    },
 }
 
 # Pages must keep working when Redis is down, so the cache is per process, not Redis.

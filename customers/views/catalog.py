@@ -1,13 +1,12 @@
 """Items, object groups, service objects and service tasks: lists, forms and detail pages."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from web.forms import SearchForm, attach_errors
+from web.forms import SearchForm
 from web.lists import ACTION, BADGE, FACT, TITLE, Column, ImportExport, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
@@ -24,6 +23,7 @@ from ..forms import (
     StatusFilterForm,
 )
 from ..models import Item, ServiceObject, ServiceObjectGroup, ServiceTask
+from .coverage import save_with_coverage_check
 
 VIEW = VIEW_MASTER_DATA
 MANAGE = MANAGE_MASTER_DATA
@@ -45,16 +45,19 @@ def _create_view(request, form, *, create, detail_url, message, template, contex
     return render(request, template, {"form": form, **context})
 
 
-def _edit_view(request, form, *, update, detail_url, template, context):
+def _edit_view(request, form, *, update, detail_url, template, context, coverage_fields=()):
+    """``coverage_fields``: fields whose change may cancel planned visits; the page lists what
+    it cancels before saving (``save_with_coverage_check``)."""
+    context = {"form": form, **context}
     if request.method == "POST" and form.is_valid():
-        try:
-            record = update(data=form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
+        record, extra = save_with_coverage_check(
+            request, form, lambda data: update(data=data), fields=coverage_fields
+        )
+        if record is not None:
             messages.success(request, _("Changes saved."))
             return redirect(detail_url(record))
-    return render(request, template, {"form": form, **context})
+        context.update(extra)
+    return render(request, template, context)
 
 
 # --- Items ---------------------------------------------------------------------------------------
@@ -374,6 +377,7 @@ def object_edit(request, pk: int):
         detail_url=_object_url,
         template="customers/catalog/object_form.html",
         context={"obj": obj},
+        coverage_fields=("is_active",),
     )
 
 

@@ -35,6 +35,7 @@ from .. import selectors, services
 from ..capabilities import MANAGE_MASTER_DATA, VIEW_MASTER_DATA
 from ..forms import ContactForm, CustomerFilterForm, CustomerForm, SiteForm
 from ..models import Customer
+from .coverage import save_with_coverage_check
 
 # --- List, create, edit, delete ------------------------------------------------------------------
 
@@ -117,22 +118,22 @@ def customer_create(request):
 def customer_edit(request, pk: int):
     customer = get_or_404(selectors.customer_get, tenant=request.tenant, pk=pk)
     form = CustomerForm(request.POST or None, instance=customer, tenant=request.tenant)
+    context = {"form": form, "customer": customer}
     if request.method == "POST" and form.is_valid():
-        try:
-            services.customer_update(
-                tenant=request.tenant,
-                by=request.user,
-                customer_id=customer.pk,
-                data=form.cleaned_data,
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
+        # Deactivating cancels the customer's open generated visits: shown first.
+        saved, extra = save_with_coverage_check(
+            request,
+            form,
+            lambda data: services.customer_update(
+                tenant=request.tenant, by=request.user, customer_id=customer.pk, data=data
+            ),
+            fields=("is_active",),
+        )
+        if saved is not None:
             messages.success(request, _("Changes saved."))
             return redirect("customers:customer_detail", pk=customer.pk)
-    return render(
-        request, "customers/customers/customer_form.html", {"form": form, "customer": customer}
-    )
+        context.update(extra)
+    return render(request, "customers/customers/customer_form.html", context)
 
 
 @capability_required(MANAGE_MASTER_DATA)

@@ -62,6 +62,7 @@ from tenancy.models import Tenant, User
 from tenancy.services import audit_record, sequence_next_numbers
 
 from ..models import (
+    GENERATION_TIME_LIMIT,
     OPEN_STATES,
     DeletedOccurrence,
     GenerationError,
@@ -180,6 +181,9 @@ class _Context:
     _first_open: dict[tuple[datetime.date, datetime.date], datetime.date | None] = field(
         default_factory=dict
     )
+    # Reconciliation asks what suspended agreements still cover: everything outside their
+    # suspension (``services.reconciliation``). Generation itself never includes them.
+    include_suspended: bool = False
 
     def is_open(self, day: datetime.date) -> bool:
         if day not in self._open:
@@ -444,6 +448,21 @@ def catch_up_period(
     return max(start, end - datetime.timedelta(days=MAX_PERIOD_DAYS - 1)), end
 
 
+def stranded_run_ids(*, tenant: Tenant, now: datetime.datetime | None = None) -> list[int]:
+    """Runs that were recorded but never finished and no worker is on any more: queued for
+    longer than a run may take, or picked up longer ago than that (the worker was killed). The
+    daily job processes them (``generation_run_process`` only adds what is still missing)."""
+    cutoff = (now or timezone.now()) - GENERATION_TIME_LIMIT
+    with tenant_scope(tenant):
+        return list(
+            GenerationRun.objects.for_tenant(tenant)
+            .filter(finished_at__isnull=True, started_at__lt=cutoff)
+            .filter(Q(picked_up_at__isnull=True) | Q(picked_up_at__lt=cutoff))
+            .order_by("started_at", "pk")
+            .values_list("pk", flat=True)
+        )
+
+
 def combine_key(
     agreement: Agreement, line: AgreementLine, default_site_id: int | None = None
 ) -> str:
@@ -505,9 +524,12 @@ def _context(tenant, period_start, period_end, by=None, run=None, filters=None) 
 
 
 def _agreements_due(context: _Context):
+    states = [AgreementState.ACTIVE]
+    if context.include_suspended:
+        states.append(AgreementState.SUSPENDED)
     agreements = (
         Agreement.objects.for_tenant(context.tenant)
-        .filter(state=AgreementState.ACTIVE, is_template=False, start_date__lte=context.period_end)
+        .filter(state__in=states, is_template=False, start_date__lte=context.period_end)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=context.period_start))
     )
     filters = context.filters
@@ -620,7 +642,8 @@ def _plan_agreement(
     if not agreement.customer.is_active:
         agreement.generation_notices.append((NoticeKind.CUSTOMER_INACTIVE, None, None))
         return [], []
-    suspended = [(s.suspended_from, s.resumed_on) for s in agreement.skipped_suspensions]
+    # A suspension still running ends on its planned day, if it has one (``ends_on``).
+    suspended = [(s.suspended_from, s.ends_on) for s in agreement.skipped_suspensions]
     by_key: dict[str, list[PlannedLine]] = {}
     problems: list[str] = []
     for line in agreement.generating_lines:

@@ -71,6 +71,8 @@ def default_tree() -> list[DefaultStage]:
         ("customer", _("Cancelled by the customer")),
         ("duplicate", _("Duplicate order")),
         ("not_needed", _("Work no longer needed")),
+        # Given by the reconciliation with agreement changes (services.reconciliation).
+        ("agreement", _("No longer covered by the agreement")),
     )
     modify = {"can_modify": True, "can_cancel": True}
     return [

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from service_orders import models as so
 from service_orders.services.stages import default_tree, stage_tree_create
 
-from .agreements import AgreementFactory, AgreementLineFactory
+from .agreements import AgreementFactory, AgreementLineFactory, AgreementSuspensionFactory
 from .customers import CustomerFactory, ServiceObjectFactory, ServiceTaskFactory
 from .tenancy import TenantFactory, UserFactory
 
@@ -84,6 +84,34 @@ class ServiceOrderLineFactory(factory.django.DjangoModelFactory):
     description = "Work"
     quantity = Decimal("1")
     unit_price = Decimal("50.00")
+
+
+class CoverageCancellationFactory(factory.django.DjangoModelFactory):
+    """A generated line an agreement change cancelled (its order, agreement and suspension all
+    of one tenant)."""
+
+    class Meta:
+        model = so.CoverageCancellation
+
+    suspension = factory.SubFactory(AgreementSuspensionFactory)
+    agreement = factory.SelfAttribute("suspension.agreement")
+    tenant = factory.LazyAttribute(lambda o: o.agreement.tenant)
+    agreement_line = factory.SubFactory(
+        AgreementLineFactory, agreement=factory.SelfAttribute("..agreement")
+    )
+    order = factory.SubFactory(
+        ServiceOrderFactory,
+        customer=factory.SelfAttribute("..agreement.customer"),
+        agreement=factory.SelfAttribute("..agreement"),
+    )
+    line = factory.SubFactory(
+        ServiceOrderLineFactory,
+        order=factory.SelfAttribute("..order"),
+        agreement_line=factory.SelfAttribute("..agreement_line"),
+        calculated_date=datetime.date(2026, 4, 1),
+    )
+    calculated_date = datetime.date(2026, 4, 1)
+    cause = so.CoverageCause.AGREEMENT_SUSPENDED
 
 
 class GenerationRunFactory(factory.django.DjangoModelFactory):
