@@ -27,3 +27,7 @@ def register_events() -> None:
         _("Order generation settings changed: %(fields)s"),
     )
     register_event("order.cancel", _cancelled)
+    register_event(
+        "order.lines_from_agreement",
+        _("Order %(number)s: %(count)s lines added from agreement %(agreement)s"),
+    )

@@ -551,3 +551,12 @@ def move_target_orders(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
         .exclude(pk=order.pk)
         .order_by("preferred_date", "number")
     )
+
+
+def agreement_lines_to_draw(*, tenant: Tenant, order: ServiceOrder) -> list:
+    """The lines of the order's agreement that "Add from agreement" offers."""
+    if not order.agreement_id:
+        return []
+    return agreement_selectors.agreement_lines_to_draw(
+        tenant=tenant, agreement_id=order.agreement_id
+    )

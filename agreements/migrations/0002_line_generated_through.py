@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0001_initial'),
+        ("agreements", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agreementline',
-            name='generated_through',
-            field=models.DateField(blank=True, help_text='Visits up to this day were already made (e.g. in the previous system).', null=True, verbose_name='generated through'),
+            model_name="agreementline",
+            name="generated_through",
+            field=models.DateField(
+                blank=True,
+                help_text="Visits up to this day were already made (e.g. in the previous system).",
+                null=True,
+                verbose_name="generated through",
+            ),
         ),
     ]
