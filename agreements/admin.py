@@ -9,10 +9,12 @@ from .models import (
     Agreement,
     AgreementLine,
     AgreementObject,
+    AgreementRate,
     AgreementSuspension,
     AgreementTask,
     TemplateGroup,
 )
+from .rates import rate_key
 
 
 @admin.register(TemplateGroup)
@@ -46,6 +48,7 @@ class AgreementAdmin(TenantOwnedAdmin):
         "responsible",
         "preferred_technician",
         "sla",
+        "contact",
     )
     list_select_related = ("customer",)
 
@@ -87,3 +90,24 @@ class AgreementLineAdmin(TenantOwnedAdmin):
     search_fields = ("agreement__number", "description")
     raw_id_fields = ("agreement", "service_object", "task", "item", "technician")
     list_select_related = ("agreement", "service_object", "task")
+
+
+@admin.register(AgreementRate)
+class AgreementRateAdmin(TenantOwnedAdmin):
+    list_display = ("agreement", "group", "kind", "key", "currency", "sales_price", "cost_price")
+    list_filter = ("tenant", "kind", "currency")
+    search_fields = ("agreement__number", "group__code", "description", "task_category")
+    raw_id_fields = ("agreement", "group", "task", "item")
+    readonly_fields = ("key",)
+    list_select_related = ("agreement", "group")
+
+    def save_model(self, request, obj, form, change):
+        # What the entry prices, as the services key it (one entry per card, currency and key).
+        obj.key = rate_key(
+            kind=obj.kind,
+            task_id=obj.task_id,
+            task_category=obj.task_category,
+            item_id=obj.item_id,
+            description=obj.description,
+        )
+        super().save_model(request, obj, form, change)

@@ -18,7 +18,15 @@ from customers.models import AgreementGroup, Customer, Item, LineKind, ServiceOb
 from tenancy.models import Tenant, User
 
 from . import services
-from .models import Agreement, CombineRule, IntervalUnit, TemplateGroup, TimeWindow
+from .models import (
+    Agreement,
+    AgreementRate,
+    CombineRule,
+    IntervalUnit,
+    RateKind,
+    TemplateGroup,
+    TimeWindow,
+)
 
 # Each demo text in English, Polish and Brazilian Portuguese; _say picks the tenant's.
 type Texts = tuple[str, str, str]
@@ -354,6 +362,82 @@ def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
     customers = list(Customer.objects.for_tenant(tenant).order_by("number"))
     for spec in [*ACTIVE, SUSPENDED]:
         _agreement(tenant, people, groups, spec, customers[spec.customer], start, end)
+    _rate_cards(tenant, people, groups)
+
+
+# Rate cards: the Gold group's defaults, and the first agreement's own rates and commercial data.
+CALL_OUT: Texts = ("Call-out", "Dojazd do klienta", "Deslocamento")
+CUSTOMER_REFERENCE: Texts = ("PO-2026-0142", "ZAM/2026/0142", "PC 2026-0142")
+
+
+def _rate_cards(tenant: Tenant, people: dict[str, User], groups: dict[str, AgreementGroup]):
+    manager = people["manager"]
+    gold = groups.get("GOLD")
+    if gold is None or AgreementRate.objects.for_tenant(tenant).filter(group=gold).exists():
+        return
+    currency = tenant.currency
+    tasks = ServiceTask.objects.for_tenant(tenant).exclude(category="").order_by("code")
+    categories = list(dict.fromkeys(task.category for task in tasks))
+    entries = [
+        {"kind": RateKind.HOUR, "sales_price": "110.00", "cost_price": "60.00"},
+        {"kind": RateKind.EXPENSE, "markup_percent": "10"},
+        {
+            "kind": RateKind.FEE,
+            "description": _say(tenant, CALL_OUT),
+            "sales_price": "80.00",
+            "cost_price": "35.00",
+        },
+    ]
+    if categories:
+        entries.append(
+            {
+                "kind": RateKind.HOUR,
+                "task_category": categories[0],
+                "sales_price": "130.00",
+                "cost_price": "65.00",
+            }
+        )
+    for entry in entries:
+        services.rate_create(tenant=tenant, by=manager, group=gold, data=_rate(currency, entry))
+    first = (
+        Agreement.objects.for_tenant(tenant)
+        .filter(description=_say(tenant, ACTIVE[0].description), is_template=False)
+        .select_related("customer")
+        .first()
+    )
+    if first is None:
+        return
+    contact = first.customer.contacts.filter(is_archived=False).order_by("-is_primary").first()
+    services.agreement_update(
+        tenant=tenant,
+        by=manager,
+        agreement_id=first.pk,
+        data={"contact": contact, "customer_reference": _say(tenant, CUSTOMER_REFERENCE)},
+    )
+    task = first.task_links.select_related("task").order_by("task__code").first()
+    if task is not None:
+        services.rate_create(
+            tenant=tenant,
+            by=manager,
+            agreement_id=first.pk,
+            data=_rate(
+                first.currency,
+                {
+                    "kind": RateKind.HOUR,
+                    "task": task.task,
+                    "sales_price": "145.00",
+                    "cost_price": "70.00",
+                },
+            ),
+        )
+
+
+def _rate(currency: str, entry: dict) -> dict:
+    data = {"currency": currency, "task": None, "item": None, "task_category": ""}
+    for key, value in entry.items():
+        is_money = key in ("sales_price", "cost_price", "markup_percent")
+        data[key] = Decimal(value) if is_money else value
+    return data
 
 
 def _month_start(day: datetime.date) -> datetime.date:

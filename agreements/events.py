@@ -22,6 +22,23 @@ def _line(value, event) -> str:
         return str(kind)
 
 
+def _rate_kind(value, event) -> str:
+    from .models import RateKind
+
+    try:
+        return str(RateKind(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _rate_subject(value, event) -> str:
+    if value:
+        return f"“{value}”"
+    if (event.params or {}).get("kind") == "hour":
+        return str(_("for every task"))
+    return ""
+
+
 def register_events() -> None:
     register_event("agreement.create", _created)
     register_event("agreement.update", _("%(number)s changed: %(fields)s"))
@@ -51,3 +68,26 @@ def register_events() -> None:
     register_event("agreement.line_unstop", _("%(number)s: line %(position)s runs again"))
     register_event("agreement.line_delete", _("%(number)s: line %(position)s deleted"))
     register_event("agreement.line_restore", _("%(number)s: line %(position)s restored"))
+    rate = {"kind": _rate_kind, "rate": _rate_subject}
+    register_event(
+        "agreement.rate_add", _("Rate card of %(card)s: %(kind)s %(rate)s added"), **rate
+    )
+    register_event(
+        "agreement.rate_update", _("Rate card of %(card)s: %(kind)s %(rate)s changed"), **rate
+    )
+    register_event(
+        "agreement.rate_delete", _("Rate card of %(card)s: %(kind)s %(rate)s removed"), **rate
+    )
+    register_event(
+        "agreement.objects_add_bulk",
+        _("%(number)s now covers %(count)s more service objects"),
+    )
+    register_event(
+        "agreement.lines_copy",
+        _("%(number)s: %(count)s lines copied from template %(template)s"),
+    )
+    register_event(
+        "agreement.lines_bulk_update",
+        _("%(number)s: lines %(positions)s changed together: %(fields)s"),
+        fields=FieldLabels("agreements.AgreementLine"),
+    )

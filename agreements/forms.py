@@ -17,12 +17,14 @@ from . import selectors
 from .models import (
     Agreement,
     AgreementLine,
+    AgreementRate,
     AgreementState,
     IntervalUnit,
+    RateKind,
     TemplateGroup,
     TimeWindow,
 )
-from .services import LINE_FIELDS
+from .services import LINE_FIELDS, RATE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -101,6 +103,8 @@ class AgreementForm(ServiceCheckedModelForm):
             "sla",
             "currency",
             "combine_rule",
+            "contact",
+            "customer_reference",
         )
         widgets = {
             "start_date": DATE,
@@ -123,6 +127,18 @@ class AgreementForm(ServiceCheckedModelForm):
         self.fields["sla"].queryset = selectors.sla_choices(tenant=tenant)
         self.fields["responsible"].queryset = selectors.responsible_manager_choices(tenant=tenant)
         self.fields["preferred_technician"].queryset = selectors.technician_choices(tenant=tenant)
+        contacts = self.fields["contact"]
+        contacts.queryset = selectors.contact_choices(tenant=tenant)
+        customer_id = self.instance.customer_id or self.initial.get("customer")
+        current = self.instance.contact if self.instance.contact_id else None
+        _offer_only(
+            contacts,
+            selectors.customer_contacts(tenant=tenant, customer_id=customer_id)
+            if customer_id
+            else [],
+            current=current,
+        )
+        contacts.help_text = _("A contact of the agreement's customer.")
         if not editing:
             self.initial.setdefault("currency", tenant.currency)
             return
@@ -365,3 +381,96 @@ class AgreementLineForm(SectionedFormMixin, ServiceCheckedModelForm):
             if data.get("time_window") != TimeWindow.DAYS_AROUND or data.get(name) is None:
                 data[name] = 0
         return data
+
+
+# --- Rate cards --------------------------------------------------------------------------------
+
+
+class RateForm(ServiceCheckedModelForm):
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
+    task_category = forms.ChoiceField(label=_("Task category"), required=False)
+
+    class Meta:
+        model = AgreementRate
+        fields = RATE_FIELDS
+        widgets = {"task": PickerSelect, "item": PickerSelect(search="customers:item_search")}
+        help_texts = {
+            "task": _("Hour rates: one task; or choose a task category; or neither: every task."),
+            "description": _("Fixed fees: as fee lines describe the fee (“Call-out”)."),
+            "sales_price": _("Per hour, per fee or per unit."),
+            "markup_percent": _("Expenses: added to what they cost."),
+        }
+
+    def __init__(self, *args, tenant, agreement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = RateKind.choices
+        self.fields["task"].queryset = selectors.service_task_choices(tenant=tenant)
+        self.fields["item"].queryset = selectors.item_choices(tenant=tenant)
+        categories = selectors.task_categories(tenant=tenant)
+        current = self.instance.task_category
+        if current and current not in categories:
+            categories.insert(0, current)
+        self.fields["task_category"].choices = [("", "---------")] + [(c, c) for c in categories]
+        if agreement is not None:
+            self.initial.setdefault("currency", agreement.currency)
+            self.fields["currency"].help_text = _(
+                "The agreement's currency (%(currency)s): rates in another are refused."
+            ) % {"currency": agreement.currency}
+        else:
+            self.initial.setdefault("currency", tenant.currency)
+            self.fields["currency"].help_text = _(
+                "Agreements in this currency use this rate; add one per currency you sell in."
+            )
+
+
+# --- Bulk upkeep -------------------------------------------------------------------------------
+
+
+class ObjectBulkFilterForm(forms.Form):
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None, required=False)
+    group = forms.ModelChoiceField(label=_("Object group"), queryset=None, required=False)
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = selectors.customer_sites(
+            tenant=tenant, customer_id=agreement.customer_id
+        )
+        self.fields["group"].queryset = selectors.object_group_choices(tenant=tenant)
+
+
+class LinesCopyForm(forms.Form):
+    template = forms.ModelChoiceField(label=_("Template"), queryset=None, widget=PickerSelect)
+    start_date = forms.DateField(
+        label=_("Copied lines start on"),
+        widget=DATE,
+        help_text=_("Their visits are planned from this day on."),
+    )
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = selectors.template_list(tenant=tenant).exclude(
+            pk=agreement.pk
+        )
+        self.initial.setdefault("start_date", max(agreement.start_date, tenant.today()))
+
+
+class LinesBulkUpdateForm(forms.Form):
+    """What to change on the chosen lines; an empty field changes nothing."""
+
+    price_percent = forms.DecimalField(
+        label=_("Change unit prices by %"),
+        required=False,
+        max_digits=7,
+        decimal_places=2,
+        help_text=_("5 raises by 5 %, −3 lowers by 3 %. Lines priced by the rate card keep it."),
+    )
+    technician = PersonChoiceField(label=_("Technician"), queryset=None, required=False)
+    clear_technician = forms.BooleanField(label=_("No technician"), required=False)
+    time_window = forms.ChoiceField(label=_("Time window"), required=False)
+    window_days_before = forms.IntegerField(label=_("Days before"), required=False, min_value=0)
+    window_days_after = forms.IntegerField(label=_("Days after"), required=False, min_value=0)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
+        self.fields["time_window"].choices = [("", _("(unchanged)")), *TimeWindow.choices]

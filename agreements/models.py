@@ -17,6 +17,8 @@ from customers.models import (
     MONEY,
     AgreementGroup,
     Customer,
+    CustomerContact,
+    Item,
     LineKind,
     ServiceObject,
     ServiceTask,
@@ -146,6 +148,22 @@ class Agreement(FSMModelMixin, TenantOwned):
         _("state"), choices=AgreementState.choices, default=AgreementState.DRAFT, protected=True
     )
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    # Commercial data: whom at the customer the agreement is with, and the customer's purchase
+    # order it runs under (printed on its service orders and, later, its invoices).
+    contact = TenantForeignKey(
+        CustomerContact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer contact"),
+    )
+    customer_reference = models.CharField(
+        _("customer PO reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("The customer's purchase order number for this agreement."),
+    )
     objects_covered = TenantManyToManyField(
         ServiceObject,
         through="AgreementObject",
@@ -451,3 +469,126 @@ class AgreementLine(WorkLine):
             errors["item"] = _("An item line needs an item.")
         if errors:
             raise ValidationError(errors)
+
+
+# --- Rate cards -----------------------------------------------------------------------------------
+
+
+class RateKind(models.TextChoices):
+    HOUR = "hour", _("Hour rate")
+    EXPENSE = "expense", _("Expense markup")
+    FEE = "fee", _("Fixed fee")
+    ITEM = "item", _("Item price")
+
+
+PERCENT = {"max_digits": 7, "decimal_places": 2}
+
+
+class AgreementRate(TenantOwned):
+    """One entry of a rate card: of an agreement, or the default of an agreement group.
+
+    An hour rate applies to one service task, to a task category, or (neither) to every hour;
+    an expense markup to every expense; a fixed fee to fee lines of its description; an item
+    price to its item. Each entry is in one currency: an agreement's entries in the agreement's
+    currency; a group may hold defaults in several, and an agreement uses those in its own
+    (``agreements.rates``)."""
+
+    agreement = TenantForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rates",
+        verbose_name=_("agreement"),
+    )
+    group = TenantForeignKey(
+        AgreementGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agreement group"),
+    )
+    kind = models.CharField(_("rate type"), max_length=10, choices=RateKind.choices)
+    task = TenantForeignKey(
+        ServiceTask,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service task"),
+    )
+    task_category = models.CharField(_("task category"), max_length=60, blank=True)
+    item = TenantForeignKey(
+        Item,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("item"),
+    )
+    description = models.CharField(_("fee description"), max_length=120, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    sales_price = models.DecimalField(
+        _("sales price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    cost_price = models.DecimalField(
+        _("cost price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    markup_percent = models.DecimalField(
+        _("markup %"), **PERCENT, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    # What the entry prices ("hour:task:12", "hour:category:repair", "hour:", "expense", …),
+    # set by the service: one entry per card, currency and key.
+    key = models.CharField(max_length=200, editable=False)
+
+    class Meta:
+        ordering = ["kind", "key", "pk"]
+        verbose_name = _("rate")
+        verbose_name_plural = _("rates")
+        constraints = [
+            tenant_key(),
+            # On a card: an agreement's or a group's (the services set exactly one of them).
+            models.CheckConstraint(
+                condition=models.Q(agreement__isnull=False) | models.Q(group__isnull=False),
+                name="agreements_rate_on_a_card",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(sales_price__isnull=True) | models.Q(sales_price__gte=0))
+                & (models.Q(cost_price__isnull=True) | models.Q(cost_price__gte=0))
+                & (models.Q(markup_percent__isnull=True) | models.Q(markup_percent__gte=0)),
+                name="agreements_rate_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "agreement", "currency", "key"],
+                condition=models.Q(agreement__isnull=False),
+                name="agreements_rate_agreement_key",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "group", "currency", "key"],
+                condition=models.Q(group__isnull=False),
+                name="agreements_rate_group_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "agreement"], name="agreements_rate_agr_idx"),
+            models.Index(fields=["tenant", "group", "currency"], name="agreements_rate_grp_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject}"
+
+    @property
+    def subject(self) -> str:
+        """What the entry prices, in words."""
+        if self.kind == RateKind.HOUR:
+            if self.task_id:
+                return str(self.task)
+            if self.task_category:
+                return self.task_category
+            return str(_("every task"))
+        if self.kind == RateKind.FEE:
+            return self.description
+        if self.kind == RateKind.ITEM and self.item_id:
+            return str(self.item)
+        return ""

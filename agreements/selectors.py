@@ -7,7 +7,8 @@ tenant's record exactly as for a missing one (the views turn that into 404).
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,6 +25,7 @@ from .models import (
     Agreement,
     AgreementLine,
     AgreementObject,
+    AgreementRate,
     AgreementState,
     AgreementSuspension,
     AgreementTask,
@@ -31,6 +33,7 @@ from .models import (
     TemplateGroup,
     TimeWindow,
 )
+from .rates import AgreementRates, Rate
 
 # --- People ------------------------------------------------------------------------------------
 
@@ -57,6 +60,21 @@ agreement_group_list = customer_selectors.agreement_group_list
 
 service_object_choices = customer_selectors.service_object_choices
 service_task_choices = customer_selectors.task_choices
+object_group_choices = customer_selectors.object_group_choices
+agreement_group_get = customer_selectors.agreement_group_get
+
+
+def contact_choices(*, tenant: Tenant) -> QuerySet:
+    """Every contact of the tenant (a form's accepted values; the service checks the customer)."""
+    return customer_selectors.contact_choices(tenant=tenant)
+
+
+def customer_contacts(*, tenant: Tenant, customer_id: int, keep: int | None = None) -> QuerySet:
+    return customer_selectors.customer_contacts(tenant=tenant, customer=customer_id, keep=keep)
+
+
+def customer_sites(*, tenant: Tenant, customer_id: int | None) -> QuerySet:
+    return customer_selectors.customer_sites(tenant=tenant, customer=customer_id)
 
 
 # --- Template groups ---------------------------------------------------------------------------
@@ -152,6 +170,7 @@ def agreement_list(
 # What an agreement's header shows (its page, its forms), fetched with it.
 AGREEMENT_HEADER = (
     "customer",
+    "contact",
     "group",
     "sla",
     "responsible",
@@ -257,6 +276,30 @@ def unrelated_objects(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
     )
 
 
+def objects_for_bulk_add(*, tenant: Tenant, agreement: Agreement, site=None, group=None):
+    """The customer's active objects the agreement does not cover yet, by site and group."""
+    objects = unrelated_objects(tenant=tenant, agreement=agreement).select_related("site", "group")
+    if site is not None:
+        objects = objects.filter(site=site)
+    if group is not None:
+        objects = objects.filter(group=group)
+    return objects
+
+
+def chosen_objects(*, tenant: Tenant, agreement: Agreement, object_ids) -> list[ServiceObject]:
+    """The chosen ids that are objects of the agreement's customer (for the preview; the
+    service refuses any other)."""
+    ids = [int(value) for value in object_ids if str(value).isdigit()]
+    if not ids or not agreement.customer_id:
+        return []
+    return list(
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(pk__in=ids, customer_id=agreement.customer_id)
+        .select_related("site", "group")
+        .order_by("number")
+    )
+
+
 def unrelated_tasks(*, tenant: Tenant, agreement: Agreement) -> QuerySet:
     return (
         ServiceTask.objects.for_tenant(tenant)
@@ -288,6 +331,29 @@ def agreement_line_get(*, tenant: Tenant, pk: int) -> AgreementLine:
         .select_related("agreement", "agreement__customer")
         .get(pk=pk)
     )
+
+
+def agreement_lines_by_id(*, tenant: Tenant, agreement_id: int, line_ids) -> QuerySet:
+    """The lines of one agreement among ``line_ids`` (others' and other tenants' left out)."""
+    return (
+        AgreementLine.objects.for_tenant(tenant)
+        .filter(agreement_id=agreement_id, pk__in=list(line_ids))
+        .select_related("service_object", "task", "item", "technician")
+        .order_by("position", "pk")
+    )
+
+
+def agreement_lines_to_draw(*, tenant: Tenant, agreement_id: int) -> list[AgreementLine]:
+    """An agreement's lines for "Add from agreement" on an order, with their schedules."""
+    lines = list(
+        AgreementLine.objects.for_tenant(tenant)
+        .filter(agreement_id=agreement_id)
+        .select_related("service_object", "task", "item", "technician")
+        .order_by("position", "pk")
+    )
+    for line in lines:
+        line.schedule_text = line_schedule_text(line)
+    return lines
 
 
 def agreement_object_link_get(*, tenant: Tenant, agreement: Agreement, pk: int) -> AgreementObject:
@@ -436,4 +502,113 @@ def agreement_attention_counts(*, tenant: Tenant, today) -> dict[str, int]:
             ),
             suspended=Count("id", filter=Q(state=AgreementState.SUSPENDED)),
         )
+    )
+
+
+# --- Rate cards --------------------------------------------------------------------------------
+
+
+def _rate(entry: AgreementRate) -> Rate:
+    return Rate(entry.sales_price, entry.cost_price, entry.markup_percent)
+
+
+def agreement_rates_for(*, tenant: Tenant, agreements) -> dict[int, AgreementRates]:
+    """The rate card in effect for each agreement (by id), in one query: the agreement's own
+    entries over its group's defaults in the agreement's currency."""
+    agreements = list(agreements)
+    if not agreements:
+        return {}
+    wanted = Q(agreement_id__in=[a.pk for a in agreements])
+    for group_id, currencies in _group_currencies(agreements).items():
+        wanted |= Q(group_id=group_id, currency__in=currencies)
+    group_entries: dict[tuple[int, str], dict[str, Rate]] = {}
+    own_entries: dict[int, dict[str, Rate]] = {}
+    for entry in AgreementRate.objects.for_tenant(tenant).filter(wanted):
+        if entry.agreement_id:
+            own_entries.setdefault(entry.agreement_id, {})[entry.key] = _rate(entry)
+        else:
+            group_entries.setdefault((entry.group_id, entry.currency), {})[entry.key] = _rate(entry)
+    cards = {}
+    for agreement in agreements:
+        entries = dict(group_entries.get((agreement.group_id, agreement.currency), {}))
+        # The agreement's own entries are in its currency (the services refuse any other).
+        entries.update(own_entries.get(agreement.pk, {}))
+        cards[agreement.pk] = AgreementRates(
+            currency=agreement.currency,
+            entries=entries,
+            item_prices_apply=agreement.currency == tenant.currency,
+        )
+    return cards
+
+
+def _group_currencies(agreements) -> dict[int, set[str]]:
+    currencies: dict[int, set[str]] = {}
+    for agreement in agreements:
+        if agreement.group_id:
+            currencies.setdefault(agreement.group_id, set()).add(agreement.currency)
+    return currencies
+
+
+def agreement_rates(*, tenant: Tenant, agreement: Agreement) -> AgreementRates:
+    """The rate card in effect for one agreement (see ``agreements.rates``)."""
+    return agreement_rates_for(tenant=tenant, agreements=[agreement])[agreement.pk]
+
+
+def rate_entries(*, tenant: Tenant, agreement: Agreement | None = None, group=None) -> QuerySet:
+    """The entries of an agreement's or a group's own rate card, for its page."""
+    entries = AgreementRate.objects.for_tenant(tenant).select_related("task", "item")
+    if agreement is not None:
+        return entries.filter(agreement=agreement)
+    return entries.filter(group=group).order_by("currency", "kind", "key", "pk")
+
+
+def agreement_rate_rows(*, tenant: Tenant, agreement: Agreement) -> list[AgreementRate]:
+    """The entries an agreement's page lists, in one query: its own, then its group's in its
+    currency that none of its own replaces."""
+    wanted = Q(agreement=agreement)
+    if agreement.group_id:
+        wanted |= Q(group_id=agreement.group_id, currency=agreement.currency)
+    entries = list(
+        AgreementRate.objects.for_tenant(tenant)
+        .filter(wanted)
+        .select_related("task", "item")
+        .order_by("kind", "key", "pk")
+    )
+    own = [entry for entry in entries if entry.agreement_id]
+    keys = {entry.key for entry in own}
+    return own + [entry for entry in entries if entry.group_id and entry.key not in keys]
+
+
+def rate_get(*, tenant: Tenant, pk: int) -> AgreementRate:
+    return (
+        AgreementRate.objects.for_tenant(tenant)
+        .select_related("agreement", "group", "task", "item")
+        .get(pk=pk)
+    )
+
+
+def task_categories(*, tenant: Tenant) -> list[str]:
+    """The categories the tenant's service tasks use (for a rate card's choice)."""
+    return sorted(
+        set(
+            ServiceTask.objects.for_tenant(tenant)
+            .exclude(category="")
+            .values_list("category", flat=True)
+        ),
+        key=str.casefold,
+    )
+
+
+def rate_card_groups(*, tenant: Tenant) -> QuerySet:
+    """Agreement groups with how many rate card entries each holds."""
+    counts = (
+        AgreementRate.objects.for_tenant(tenant)
+        .filter(group=OuterRef("pk"), tenant_id=OuterRef("tenant_id"))
+        .order_by()
+        .values("group")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return customer_selectors.agreement_group_list(tenant=tenant).annotate(
+        rate_count=Coalesce(Subquery(counts), 0)
     )

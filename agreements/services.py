@@ -6,6 +6,7 @@ with the current state). Every change to an agreement is audited.
 """
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -16,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from customers.coverage import CoverageChange, coverage_apply
-from customers.models import Customer, ServiceObject, ServiceTask
-from tenancy.models import Tenant, User
+from customers.models import AgreementGroup, Customer, ServiceObject, ServiceTask
+from tenancy.integrity import save_unique
+from tenancy.models import CURRENCY_CHOICES, Tenant, User
 from tenancy.services import (
     audit_changes,
     audit_record,
@@ -31,11 +33,15 @@ from .models import (
     Agreement,
     AgreementLine,
     AgreementObject,
+    AgreementRate,
     AgreementState,
     AgreementSuspension,
     AgreementTask,
+    RateKind,
     TemplateGroup,
+    TimeWindow,
 )
+from .rates import rate_key
 
 
 class TransitionRefused(Exception):
@@ -151,6 +157,8 @@ AGREEMENT_FIELDS = (
     "sla",
     "currency",
     "combine_rule",
+    "contact",
+    "customer_reference",
 )
 
 
@@ -184,6 +192,12 @@ def _validate_agreement(tenant: Tenant, agreement: Agreement) -> None:
         .exists()
     ):
         errors["preferred_technician"] = [_("Choose a technician of this tenant.")]
+    contact = agreement.contact
+    if contact is not None and (
+        contact.tenant_id != tenant.pk or contact.customer_id != agreement.customer_id
+    ):
+        errors["contact"] = [_("Choose a contact of the agreement's customer.")]
+    agreement.customer_reference = (agreement.customer_reference or "").strip()
     if not agreement.is_template:
         agreement.template_group = None
     elif agreement.template_group_id is None:
@@ -242,6 +256,16 @@ def agreement_update(*, tenant: Tenant, by: User, agreement_id: int, data: dict)
         ]
     if agreement.state != AgreementState.DRAFT and agreement.customer_id != before["customer"]:
         errors["customer"] = [_("Only a draft agreement can change its customer.")]
+    if agreement.currency != before["currency"]:
+        foreign = agreement.rates.exclude(currency=agreement.currency).exists()
+        if foreign:
+            errors["currency"] = [
+                _(
+                    "The agreement's rate card is in %(currency)s; remove its rates before "
+                    "changing the currency."
+                )
+                % {"currency": before["currency"]}
+            ]
     _raise_if(errors)
     _validate_agreement(tenant, agreement)
     outside = _lines_outside(agreement)
@@ -563,6 +587,34 @@ def _copy_relations(
     )
 
 
+def _copy_rates(tenant: Tenant, source: Agreement, target: Agreement) -> None:
+    """The source's rate card, for a target in the same currency."""
+    AgreementRate.objects.bulk_create(
+        AgreementRate(
+            tenant=tenant,
+            agreement=target,
+            **{field: getattr(rate, field) for field in RATE_COPY_FIELDS},
+        )
+        for rate in AgreementRate.objects.for_tenant(tenant).filter(
+            agreement=source, currency=target.currency
+        )
+    )
+
+
+RATE_COPY_FIELDS = (
+    "kind",
+    "task_id",
+    "task_category",
+    "item_id",
+    "description",
+    "currency",
+    "sales_price",
+    "cost_price",
+    "markup_percent",
+    "key",
+)
+
+
 LINE_COPY_FIELDS = (
     "position",
     "kind",
@@ -701,6 +753,7 @@ def agreement_create_from_template(
         .values_list("pk", flat=True)
     )
     _copy_relations(tenant, template, agreement, customer_object_ids)
+    _copy_rates(tenant, template, agreement)
     left_out = _copy_lines(tenant, template, agreement, customer_object_ids)
     audit_record(
         tenant=tenant,
@@ -781,6 +834,7 @@ def agreement_renew(
         currency=old.currency,
         responsible_id=old.responsible_id,
         preferred_technician_id=old.preferred_technician_id,
+        contact_id=old.contact_id,
         start_date=start,
         end_date=end_date or renewal_end_date(old),
         renewed_from=old,
@@ -788,6 +842,7 @@ def agreement_renew(
     new.number = sequence_next_number(tenant=tenant, key="agreement")
     new.save()
     _copy_relations(tenant, old, new, {link.service_object_id for link in old.object_links.all()})
+    _copy_rates(tenant, old, new)
     left_out = _copy_lines(tenant, old, new, customer_object_ids=None, continue_series=True)
     audit_record(
         tenant=tenant,
@@ -1199,3 +1254,452 @@ def agreement_line_restore(*, tenant: Tenant, by: User, snapshot: dict) -> Agree
         params={"number": agreement.number, "position": line.position},
     )
     return line
+
+
+# --- Rate cards --------------------------------------------------------------------------------
+
+RATE_FIELDS = (
+    "kind",
+    "task",
+    "task_category",
+    "item",
+    "description",
+    "currency",
+    "sales_price",
+    "cost_price",
+    "markup_percent",
+)
+
+
+def _assign_rate(rate: AgreementRate, data: dict) -> None:
+    for field in RATE_FIELDS:
+        if field in data:
+            setattr(rate, field, data[field])
+    rate.task_category = " ".join((rate.task_category or "").split())
+    rate.description = " ".join((rate.description or "").split())
+    rate.currency = (rate.currency or "").upper()
+    # What does not apply to the entry's type is not kept (a task on a fee, say).
+    if rate.kind != RateKind.HOUR:
+        rate.task, rate.task_category = None, ""
+    elif rate.task is not None:
+        rate.task_category = ""
+    if rate.kind != RateKind.ITEM:
+        rate.item = None
+    if rate.kind != RateKind.FEE:
+        rate.description = ""
+    if rate.kind == RateKind.EXPENSE:
+        rate.sales_price = rate.cost_price = None
+    else:
+        rate.markup_percent = None
+    rate.key = rate_key(
+        kind=rate.kind,
+        task_id=rate.task_id,
+        task_category=rate.task_category,
+        item_id=rate.item_id,
+        description=rate.description,
+    )
+
+
+def _validate_rate(tenant: Tenant, rate: AgreementRate, agreement: Agreement | None) -> None:
+    errors: dict = {}
+    if agreement is not None and rate.currency != agreement.currency:
+        errors["currency"] = [
+            _(
+                "Agreement %(number)s is in %(currency)s; enter its rates in %(currency)s "
+                "(%(given)s was given)."
+            )
+            % {
+                "number": agreement.number,
+                "currency": agreement.currency,
+                "given": rate.currency or "—",
+            }
+        ]
+    elif rate.currency not in {code for code, _label in CURRENCY_CHOICES}:
+        errors["currency"] = [_("Choose a currency.")]
+    for field in ("sales_price", "cost_price"):
+        value = getattr(rate, field)
+        if value is not None and value < 0:
+            errors[field] = [_("A rate cannot be negative.")]
+    if rate.markup_percent is not None and rate.markup_percent < 0:
+        errors["markup_percent"] = [_("The markup cannot be negative.")]
+    if rate.kind == RateKind.EXPENSE and rate.markup_percent is None:
+        errors["markup_percent"] = [_("Enter the markup on expenses, in percent.")]
+    if rate.kind != RateKind.EXPENSE and rate.sales_price is None and rate.cost_price is None:
+        errors["sales_price"] = [_("Enter a sales price, a cost price or both.")]
+    if rate.kind == RateKind.FEE and not rate.description:
+        errors["description"] = [_("Say what the fee is for, as fee lines describe it.")]
+    if rate.kind == RateKind.ITEM and rate.item is None:
+        errors["item"] = [_("Choose the item this price is for.")]
+    for field in ("task", "item"):
+        if not _belongs(tenant, getattr(rate, field)):
+            errors[field] = [_("Choose one of this tenant's records.")]
+    _merge_clean(rate, errors, exclude=["tenant", "agreement", "group", "key"])
+    if not errors:
+        same = AgreementRate.objects.for_tenant(tenant).filter(currency=rate.currency, key=rate.key)
+        same = same.filter(agreement=agreement) if agreement else same.filter(group=rate.group)
+        if same.exclude(pk=rate.pk).exists():
+            errors[NON_FIELD_ERRORS] = [
+                _("The rate card already has this rate in %(currency)s; change that one.")
+                % {"currency": rate.currency}
+            ]
+    _raise_if({field: list(dict.fromkeys(messages)) for field, messages in errors.items()})
+
+
+def _rate_audit(tenant, by, action: str, rate: AgreementRate, **extra) -> None:
+    card = rate.agreement if rate.agreement_id else rate.group
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action=action,
+        target=card,
+        params={
+            "card": card.number if rate.agreement_id else card.name,
+            # The general hour rate and the markup have no subject: the log words them.
+            "rate": "" if rate.key in ("hour:", "expense") else str(rate.subject),
+            "kind": rate.kind,
+            "currency": rate.currency,
+        },
+        **extra,
+    )
+
+
+def _save_rate(rate: AgreementRate) -> None:
+    save_unique(
+        rate,
+        {
+            "agreements_rate_agreement_key": (
+                NON_FIELD_ERRORS,
+                _("The rate card already has this rate in %(currency)s; change that one.")
+                % {"currency": rate.currency},
+            ),
+            "agreements_rate_group_key": (
+                NON_FIELD_ERRORS,
+                _("The rate card already has this rate in %(currency)s; change that one.")
+                % {"currency": rate.currency},
+            ),
+        },
+    )
+
+
+@transaction.atomic
+def rate_create(
+    *,
+    tenant: Tenant,
+    by: User,
+    data: dict,
+    agreement_id: int | None = None,
+    group: AgreementGroup | None = None,
+) -> AgreementRate:
+    """Add an entry to an agreement's rate card, or to a group's default rate card."""
+    agreement = None
+    if agreement_id is not None:
+        agreement = _lock(tenant, agreement_id)
+        _require_editable(agreement)
+        rate = AgreementRate(tenant=tenant, agreement=agreement)
+    else:
+        if group is None or not _belongs(tenant, group):
+            raise _refuse(None, _("Choose one of this tenant's agreement groups."))
+        rate = AgreementRate(tenant=tenant, group=group)
+    _assign_rate(rate, data)
+    _validate_rate(tenant, rate, agreement)
+    _save_rate(rate)
+    _rate_audit(tenant, by, "agreement.rate_add", rate)
+    return rate
+
+
+def _lock_rate(tenant: Tenant, rate_id: int) -> tuple[Agreement | None, AgreementRate]:
+    rates = AgreementRate.objects.for_tenant(tenant)
+    agreement_id = rates.values_list("agreement_id", flat=True).get(pk=rate_id)
+    agreement = None
+    if agreement_id is not None:
+        agreement = _lock(tenant, agreement_id)
+        _require_editable(agreement)
+    rate = rates.select_for_update().select_related("group", "task", "item").get(pk=rate_id)
+    rate.agreement = agreement
+    return agreement, rate
+
+
+@transaction.atomic
+def rate_update(*, tenant: Tenant, by: User, rate_id: int, data: dict) -> AgreementRate:
+    agreement, rate = _lock_rate(tenant, rate_id)
+    before = audit_snapshot(rate, RATE_FIELDS)
+    _assign_rate(rate, data)
+    _validate_rate(tenant, rate, agreement)
+    _save_rate(rate)
+    changes = audit_changes(before, audit_snapshot(rate, RATE_FIELDS))
+    if changes:
+        _rate_audit(tenant, by, "agreement.rate_update", rate, changes=changes)
+    return rate
+
+
+@transaction.atomic
+def rate_delete(*, tenant: Tenant, by: User, rate_id: int) -> None:
+    _agreement, rate = _lock_rate(tenant, rate_id)
+    _rate_audit(tenant, by, "agreement.rate_delete", rate)
+    rate.delete()
+
+
+# --- Bulk upkeep -------------------------------------------------------------------------------
+
+
+def _chosen_ids(ids) -> list[int]:
+    chosen = []
+    for value in ids or ():
+        try:
+            chosen.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return sorted(set(chosen))
+
+
+@transaction.atomic
+def agreement_objects_add_bulk(
+    *, tenant: Tenant, by: User, agreement_id: int, object_ids
+) -> list[ServiceObject]:
+    """Cover several of the customer's service objects at once (chosen from a filtered list).
+    Objects covered already are skipped; a chosen object that is not the customer's (another
+    customer's, another tenant's, a missing one) refuses the whole set."""
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    chosen = _chosen_ids(object_ids)
+    if not chosen:
+        raise _refuse("objects", _("Choose at least one service object."))
+    if not agreement.customer_id:
+        raise _refuse("objects", _("Choose the agreement's customer first."))
+    found = list(
+        ServiceObject.objects.for_tenant(tenant)
+        .filter(pk__in=chosen, customer_id=agreement.customer_id)
+        .order_by("number")
+    )
+    if len(found) != len(chosen):
+        raise _refuse(
+            "objects",
+            _(
+                "Some chosen objects are not service objects of %(customer)s; nothing was "
+                "added. Choose again from the list."
+            )
+            % {"customer": agreement.customer.name},
+        )
+    covered = set(agreement.object_links.values_list("service_object_id", flat=True))
+    added = [obj for obj in found if obj.pk not in covered]
+    AgreementObject.objects.bulk_create(
+        AgreementObject(tenant=tenant, agreement=agreement, service_object=obj) for obj in added
+    )
+    if added:
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="agreement.objects_add_bulk",
+            target=agreement,
+            params={"number": agreement.number, "count": len(added)},
+            changes={"objects": [obj.number for obj in added]},
+        )
+    return added
+
+
+def _template_for_copy(tenant: Tenant, template_id: int, agreement: Agreement) -> Agreement:
+    try:
+        template = _source_with_relations(tenant, template_id, is_template=True)
+    except Agreement.DoesNotExist as exc:
+        raise _refuse("template", _("Choose one of this tenant's templates.")) from exc
+    if template.pk == agreement.pk:
+        raise _refuse("template", _("Choose another template than this agreement."))
+    return template
+
+
+def lines_copy_plan(
+    *, tenant: Tenant, agreement: Agreement, template_id: int, start_date: datetime.date
+) -> tuple[Agreement, list[AgreementLine], list[AgreementLine]]:
+    """What copying the template's lines into the agreement would do: (template, lines to
+    copy, lines left out because their object is not one the agreement covers). Refuses a
+    start outside the agreement's dates."""
+    template = _template_for_copy(tenant, template_id, agreement)
+    if start_date < agreement.start_date or (
+        agreement.end_date and start_date > agreement.end_date
+    ):
+        raise _refuse(
+            "start_date", _("Choose a day within the agreement's dates for the copied lines.")
+        )
+    covered = set(agreement.object_links.values_list("service_object_id", flat=True))
+    copied, left_out = [], []
+    for line in template.lines.select_related("task", "service_object", "item"):
+        if line.service_object_id and line.service_object_id not in covered:
+            left_out.append(line)
+        else:
+            copied.append(line)
+    return template, copied, left_out
+
+
+@transaction.atomic
+def agreement_lines_copy(
+    *,
+    tenant: Tenant,
+    by: User,
+    agreement_id: int,
+    template_id: int,
+    start_date: datetime.date,
+) -> list[AgreementLine]:
+    """Copy a template's lines into an agreement (a running one too), after its own lines:
+    they start on ``start_date`` and run to the agreement's end; the tasks they use are added
+    to the agreement. Lines whose object the agreement does not cover are left out."""
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    template, lines, _left_out = lines_copy_plan(
+        tenant=tenant, agreement=agreement, template_id=template_id, start_date=start_date
+    )
+    if not lines:
+        raise _refuse("template", _("The template has no lines this agreement can take."))
+    tasks = set(agreement.task_links.values_list("task_id", flat=True))
+    new_tasks = {line.task_id for line in lines if line.task_id} - tasks
+    AgreementTask.objects.bulk_create(
+        AgreementTask(tenant=tenant, agreement=agreement, task_id=task_id)
+        for task_id in sorted(new_tasks)
+    )
+    position = agreement.lines.aggregate(last=Max("position"))["last"] or 0
+    copies = []
+    for line in lines:
+        position += 10
+        copy = AgreementLine(tenant=tenant, agreement=agreement)
+        for field in LINE_COPY_FIELDS:
+            setattr(copy, field, getattr(line, field))
+        copy.position = position
+        copy.excluded_months = list(line.excluded_months)
+        copy.start_date, copy.end_date = start_date, None
+        copies.append(copy)
+    AgreementLine.objects.bulk_create(copies)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="agreement.lines_copy",
+        target=agreement,
+        params={"number": agreement.number, "count": len(copies), "template": template.number},
+        changes={"positions": [copy.position for copy in copies]},
+    )
+    return copies
+
+
+BULK_LINE_FIELDS = (
+    "unit_price",
+    "technician",
+    "time_window",
+    "window_days_before",
+    "window_days_after",
+)
+
+
+def _bulk_lines(tenant: Tenant, agreement: Agreement, line_ids, *, lock: bool):
+    chosen = _chosen_ids(line_ids)
+    if not chosen:
+        raise _refuse("lines", _("Choose at least one line."))
+    lines = AgreementLine.objects.for_tenant(tenant).filter(pk__in=chosen)
+    if lock:
+        lines = lines.select_for_update(of=("self",))
+    lines = list(lines.select_related("task", "technician").order_by("position", "pk"))
+    if len(lines) != len(chosen) or any(line.agreement_id != agreement.pk for line in lines):
+        raise _refuse(
+            "lines",
+            _("Some chosen lines are not lines of %(number)s; nothing was changed.")
+            % {"number": agreement.number},
+        )
+    return lines
+
+
+def _bulk_changes(tenant: Tenant, lines: list[AgreementLine], data: dict) -> list[tuple]:
+    """Apply the requested changes to the (unsaved) lines; returns (line, {field: (old,
+    new)}) for each line, its changes empty when nothing changes for it."""
+    percent = data.get("price_percent")
+    technician = data.get("technician")
+    clear_technician = bool(data.get("clear_technician"))
+    window = data.get("time_window") or ""
+    if percent is None and technician is None and not clear_technician and not window:
+        raise _refuse(None, _("Choose what to change: a price change, a technician or a window."))
+    if percent is not None and percent < -100:
+        raise _refuse("price_percent", _("A price cannot fall by more than 100 %."))
+    if technician is not None and clear_technician:
+        raise _refuse("technician", _("Choose a technician or “No technician”, not both."))
+    if technician is not None and not (
+        selectors.technician_choices(tenant=tenant).filter(pk=technician.pk).exists()
+    ):
+        raise _refuse("technician", _("Choose a technician of this tenant."))
+    if window and window not in TimeWindow.values:
+        raise _refuse("time_window", _("Choose a time window."))
+    before_days = data.get("window_days_before") or 0
+    after_days = data.get("window_days_after") or 0
+    if window != TimeWindow.DAYS_AROUND:
+        before_days = after_days = 0
+    for field, value in (("window_days_before", before_days), ("window_days_after", after_days)):
+        if value < 0:
+            raise _refuse(field, _("Enter a number that is not negative."))
+    planned = []
+    for line in lines:
+        changes = {}
+        if percent is not None and line.unit_price is not None:
+            new = (line.unit_price * (1 + percent / 100)).quantize(
+                Decimal("0.01"), rounding=ROUND_HALF_UP
+            )
+            if new != line.unit_price:
+                changes["unit_price"] = (line.unit_price, new)
+                line.unit_price = new
+        if (technician is not None or clear_technician) and line.technician_id != (
+            technician.pk if technician else None
+        ):
+            changes["technician"] = (line.technician, technician)
+            line.technician = technician
+        if window:
+            for field, value in (
+                ("time_window", window),
+                ("window_days_before", before_days),
+                ("window_days_after", after_days),
+            ):
+                if getattr(line, field) != value:
+                    changes[field] = (getattr(line, field), value)
+                    setattr(line, field, value)
+        planned.append((line, changes))
+    return planned
+
+
+def agreement_lines_bulk_preview(
+    *, tenant: Tenant, agreement_id: int, line_ids, data: dict
+) -> list[tuple]:
+    """What ``agreement_lines_bulk_update`` would change, line by line (nothing is saved)."""
+    agreement = Agreement.objects.for_tenant(tenant).get(pk=agreement_id)
+    _require_editable(agreement)
+    return _bulk_changes(tenant, _bulk_lines(tenant, agreement, line_ids, lock=False), data)
+
+
+@transaction.atomic
+def agreement_lines_bulk_update(
+    *, tenant: Tenant, by: User, agreement_id: int, line_ids, data: dict
+) -> list[AgreementLine]:
+    """Change the chosen lines of one agreement together: unit prices by a percentage (lines
+    priced by the rate card keep it), the technician, the time window. All or nothing: a line
+    of another agreement among them refuses the whole change. Returns the lines changed."""
+    agreement = _lock(tenant, agreement_id)
+    _require_editable(agreement)
+    lines = _bulk_lines(tenant, agreement, line_ids, lock=True)
+    before = {line.pk: audit_snapshot(line, BULK_LINE_FIELDS) for line in lines}
+    planned = _bulk_changes(tenant, lines, data)
+    changed = [line for line, changes in planned if changes]
+    for line in changed:
+        _validate_line(tenant, agreement, line)
+    AgreementLine.objects.bulk_update(changed, list(BULK_LINE_FIELDS))
+    if changed:
+        fields = sorted({field for _line, changes in planned for field in changes})
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="agreement.lines_bulk_update",
+            target=agreement,
+            params={
+                "number": agreement.number,
+                "positions": ", ".join(str(line.position) for line in changed),
+                "fields": fields,
+            },
+            changes={
+                str(line.position): audit_changes(
+                    before[line.pk], audit_snapshot(line, BULK_LINE_FIELDS)
+                )
+                for line in changed
+            },
+        )
+    return changed

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import upkeep_views as upkeep
 from . import views
 
 app_name = "agreements"
@@ -53,6 +54,19 @@ urlpatterns = [
     path("agreements/lines/restore/", views.line_restore, name="line_restore"),
     path("agreements/lines/<int:pk>/stop/", views.line_stop, name="line_stop"),
     path("agreements/lines/<int:pk>/unstop/", views.line_unstop, name="line_unstop"),
+    path("agreements/<int:pk>/objects/bulk/", upkeep.agreement_objects_bulk, name="objects_bulk"),
+    path("agreements/<int:pk>/lines/copy/", upkeep.agreement_lines_copy, name="lines_copy"),
+    path("agreements/<int:pk>/lines/bulk/", upkeep.agreement_lines_bulk, name="lines_bulk"),
+    path("agreements/<int:pk>/rates/new/", upkeep.agreement_rate_create, name="rate_create"),
+    path("agreements/rate-cards/", upkeep.rate_card_list, name="rate_cards"),
+    path("agreements/groups/<int:pk>/rates/", upkeep.group_rates, name="group_rates"),
+    path(
+        "agreements/groups/<int:pk>/rates/new/",
+        upkeep.group_rate_create,
+        name="group_rate_create",
+    ),
+    path("agreements/rates/<int:pk>/edit/", upkeep.rate_edit, name="rate_edit"),
+    path("agreements/rates/<int:pk>/delete/", upkeep.rate_delete, name="rate_delete"),
     path(
         "agreements/template-groups/",
         views.template_group_list,

@@ -297,6 +297,8 @@ def _detail_page(request, pk: int, *, status: int = 200, refusal: str = "", **fo
         context["task_form"] = forms_in_use.get("task_form") or forms.TaskAddForm(
             tenant=request.tenant, agreement=agreement
         )
+        context["bulk_form"] = forms.LinesBulkUpdateForm(tenant=request.tenant)
+    context["rates"] = selectors.agreement_rate_rows(tenant=request.tenant, agreement=agreement)
     context["resume_form"] = forms_in_use.get("resume_form") or forms.ResumeForm()
     return render(request, "agreements/agreement_detail.html", context, status=status)
 

@@ -104,12 +104,22 @@ def build_data():
     from agreements.models import (
         Agreement,
         AgreementLine,
+        AgreementRate,
         AgreementState,
         CombineRule,
         IntervalUnit,
+        RateKind,
         TimeWindow,
     )
-    from customers.models import Customer, CustomerSite, Item, ServiceObject, ServiceTask
+    from agreements.rates import rate_key
+    from customers.models import (
+        AgreementGroup,
+        Customer,
+        CustomerSite,
+        Item,
+        ServiceObject,
+        ServiceTask,
+    )
     from sla.models import BusinessCalendar, Holiday
     from tenancy.context import platform_scope
     from tenancy.models import Tenant, User
@@ -158,7 +168,31 @@ def build_data():
                 for n in range(10)
             )
             tasks = ServiceTask.objects.bulk_create(
-                ServiceTask(tenant=tenant, code=f"T{n}", name=f"Task {n}") for n in range(10)
+                ServiceTask(tenant=tenant, code=f"T{n}", name=f"Task {n}", category=f"Cat {n % 3}")
+                for n in range(10)
+            )
+            # A rate card: the group's defaults (every task, one category, expenses, a fee),
+            # and below an own rate for one task on every tenth agreement.
+            group = AgreementGroup.objects.create(tenant=tenant, code="GOLD", name="Gold")
+            AgreementRate.objects.bulk_create(
+                AgreementRate(tenant=tenant, group=group, currency="PLN", **entry)
+                for entry in (
+                    {"kind": RateKind.HOUR, "key": rate_key(kind="hour"), "sales_price": 90},
+                    {
+                        "kind": RateKind.HOUR,
+                        "task_category": "Cat 1",
+                        "key": rate_key(kind="hour", task_category="Cat 1"),
+                        "sales_price": 110,
+                        "cost_price": 60,
+                    },
+                    {"kind": RateKind.EXPENSE, "key": "expense", "markup_percent": 10},
+                    {
+                        "kind": RateKind.FEE,
+                        "description": "Call-out",
+                        "key": rate_key(kind="fee", description="Call-out"),
+                        "sales_price": 50,
+                    },
+                )
             )
             customers = Customer.objects.bulk_create(
                 Customer(tenant=tenant, number=f"C-{n}", name=f"Customer {n}")
@@ -211,8 +245,23 @@ def build_data():
                     currency="PLN",
                     combine_rule=next(rules),
                     preferred_technician=technicians[n % 5],
+                    group=group,
                 )
                 for n, customer in enumerate(customers)
+            )
+            AgreementRate.objects.bulk_create(
+                AgreementRate(
+                    tenant=tenant,
+                    agreement=agreement,
+                    currency="PLN",
+                    kind=RateKind.HOUR,
+                    task=tasks[n % 10],
+                    key=rate_key(kind="hour", task_id=tasks[n % 10].pk),
+                    sales_price=Decimal("125.00"),
+                    cost_price=Decimal("70.00"),
+                )
+                for n, agreement in enumerate(agreements)
+                if n % 10 == 0
             )
             lines = []
             for n, agreement in enumerate(agreements):
@@ -234,7 +283,8 @@ def build_data():
                             window_days_before=2 if window == TimeWindow.DAYS_AROUND else 0,
                             window_days_after=2 if window == TimeWindow.DAYS_AROUND else 0,
                             exclude_holidays=k == 1,
-                            unit_price=None if k == 2 else Decimal("95.00"),
+                            # The first line has its own price; the others take the rate card's.
+                            unit_price=Decimal("95.00") if k == 0 else None,
                         )
                     )
             assert len(lines) == LINES_PER_TENANT

@@ -751,18 +751,33 @@ def _objects(tenant, customers, items, groups) -> None:
         created.append(obj)
 
 
+# Task categories (rate cards price a category at one hour rate): Polish, Portuguese.
+TASK_CATEGORIES = {
+    "BOIL-INSP": ("Przeglądy okresowe", "Inspeções periódicas"),
+    "FIRE-EXT": ("Przeglądy okresowe", "Inspeções periódicas"),
+    "WATER-TEST": ("Przeglądy okresowe", "Inspeções periódicas"),
+    "BURN-CLEAN": ("Konserwacja", "Manutenção preventiva"),
+    "FILTER": ("Konserwacja", "Manutenção preventiva"),
+    "FGAS": ("Instalacje chłodnicze", "Refrigeração"),
+}
+
+
 def _tasks(tenant: Tenant) -> None:
     language = _language(tenant)
     for code, minutes, skill, *texts in TASKS:
         name, checklist, note = texts[language]
-        ServiceTask.objects.get_or_create(
+        task, created = ServiceTask.objects.get_or_create(
             tenant=tenant,
             code=code,
             defaults={
                 "name": name,
                 "default_duration_minutes": minutes,
                 "required_skill": SKILLS[skill][language],
+                "category": TASK_CATEGORIES[code][language],
                 "checklist": checklist,
                 "customer_note": note,
             },
         )
+        if not created and not task.category:  # laid before tasks had categories
+            task.category = TASK_CATEGORIES[code][language]
+            task.save(update_fields=["category"])

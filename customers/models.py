@@ -293,6 +293,13 @@ class ServiceTask(TenantOwned):
         _("default duration (minutes)"), default=60, validators=[MinValueValidator(1)]
     )
     required_skill = models.CharField(_("required skill"), max_length=80, blank=True)
+    # Rate cards can price a whole category of tasks ("Maintenance", "Repair") at one hour rate.
+    category = models.CharField(
+        _("task category"),
+        max_length=60,
+        blank=True,
+        help_text=_("Tasks of one category can share an hour rate on a rate card."),
+    )
     checklist = models.TextField(_("checklist"), blank=True, help_text=_("One step per line."))
     customer_note = models.TextField(_("note for the customer"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -120,6 +120,10 @@ def customer_contacts(
     return CustomerContact.objects.for_tenant(tenant).filter(wanted, customer=customer)
 
 
+def contact_choices(*, tenant: Tenant) -> QuerySet:
+    return CustomerContact.objects.for_tenant(tenant)
+
+
 def site_get(*, tenant: Tenant, customer: Customer, pk: int) -> CustomerSite:
     return CustomerSite.objects.for_tenant(tenant).get(customer=customer, pk=pk)
 

@@ -77,6 +77,7 @@ TASK_FIELDS = (
     "name",
     "default_duration_minutes",
     "required_skill",
+    "category",
     "checklist",
     "customer_note",
     "is_active",

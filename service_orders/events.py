@@ -28,3 +28,7 @@ def register_events() -> None:
     )
     register_event("order.cancel", _cancelled)
     register_event("order.post", _("%(number)s posted to an invoice (%(count)s lines)"))
+    register_event(
+        "order.lines_from_agreement",
+        _("Order %(number)s: %(count)s lines added from agreement %(agreement)s"),
+    )

@@ -720,3 +720,12 @@ def contact_counts(*, tenant: Tenant, customer_id: int) -> dict:
         customer_id=customer_id, state__in=OPEN_STATES
     )
     return {"open_requests": requests.count(), "open_orders": orders.count()}
+
+
+def agreement_lines_to_draw(*, tenant: Tenant, order: ServiceOrder) -> list:
+    """The lines of the order's agreement that "Add from agreement" offers."""
+    if not order.agreement_id:
+        return []
+    return agreement_selectors.agreement_lines_to_draw(
+        tenant=tenant, agreement_id=order.agreement_id
+    )

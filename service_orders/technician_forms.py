@@ -158,6 +158,13 @@ class FeeLineForm(_OrderLineForm):
     quantity = _number(_("Count"), initial=1)
     unit_price = _money(_("Price of one"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.order.agreement_id:
+            self.fields["unit_price"].help_text = _(
+                "Empty: the price of this fee on the agreement's rate card."
+            )
+
 
 class PhotoForm(forms.Form):
     photo = forms.FileField(

@@ -22,6 +22,11 @@ urlpatterns = [
     path("<int:pk>/delete/", wf.order_delete, name="order_delete"),
     path("<int:pk>/assign/", wf.order_assign, name="order_assign"),
     path("<int:pk>/lines/move/", wf.lines_move, name="lines_move"),
+    path(
+        "<int:pk>/lines/from-agreement/",
+        wf.lines_from_agreement,
+        name="lines_from_agreement",
+    ),
     path("<int:pk>/lines/<int:line_pk>/cancel/", wf.line_cancel, name="line_cancel"),
     path(
         "<int:pk>/lines/<int:line_pk>/revoke-cancel/",

@@ -141,6 +141,12 @@ class LineCancelForm(forms.Form):
     reason = forms.CharField(label=_("Why is the line cancelled?"), max_length=2000, required=False)
 
 
+class LinesFromAgreementForm(forms.Form):
+    """The chosen agreement lines' ids (checked by the service, which names any stranger)."""
+
+    lines = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+
+
 class LinesMoveForm(forms.Form):
     lines = forms.TypedMultipleChoiceField(label=_("Lines"), coerce=int, choices=[])
     to_order = forms.ModelChoiceField(

@@ -11,6 +11,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.models import CustomerSite
 from web.forms import attach_errors
@@ -21,12 +22,13 @@ from web.submissions import create_once_url
 from . import selectors
 from .capabilities import CHANGE_ORDERS
 from .models import OrderStage, OrderState, ServiceOrder, ServiceOrderLine
-from .services import line_changes, orders, stages
+from .services import line_changes, lines, orders, stages
 from .services.stages import OrderTransitionRefused
 from .workflow_forms import (
     AssignForm,
     BulkActionForm,
     LineCancelForm,
+    LinesFromAgreementForm,
     LinesMoveForm,
     OrderCreateForm,
     StageMoveForm,
@@ -341,3 +343,49 @@ def _bulk_one(request, form: BulkActionForm, order_id: int) -> None:
             order_id=order_id,
             technician=data.get("technician"),
         )
+
+
+@capability_required(CHANGE_ORDERS)
+def lines_from_agreement(request, pk: int):
+    """ "Add from agreement": choose lines of the order's agreement and copy them onto the order
+    (one-off work), priced by the agreement's rate card."""
+    order = _order(request, pk)
+    if not order.agreement_id:
+        return redirect("service_orders:order_detail", pk=pk)
+    choices = selectors.agreement_lines_to_draw(tenant=request.tenant, order=order)
+    context = {
+        "order": order,
+        "choices": choices,
+        "refusal": lines.lines_change_refusal(tenant=request.tenant, order=order),
+        "error": "",
+    }
+    status = 200
+    if request.method == "POST" and not context["refusal"]:
+        form = LinesFromAgreementForm(request.POST)
+        form.is_valid()
+
+        def create() -> str:
+            created = lines.lines_add_from_agreement(
+                tenant=request.tenant,
+                by=request.user,
+                order_id=order.pk,
+                agreement_line_ids=form.cleaned_data.get("lines") or [],
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d line added from the agreement.",
+                    "%(count)d lines added from the agreement.",
+                    len(created),
+                )
+                % {"count": len(created)},
+            )
+            return reverse("service_orders:order_detail", args=[order.pk])
+
+        if url := create_once_url(request, form, create):
+            return redirect(url)
+        context["error"] = " ".join(
+            message for errors in form.errors.values() for message in errors
+        )
+        status = 400
+    return render(request, "service_orders/lines_from_agreement.html", context, status=status)

@@ -35,7 +35,6 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -45,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import recurrence
+from agreements import selectors as agreement_selectors
 from agreements.models import (
     Agreement,
     AgreementLine,
@@ -54,6 +54,7 @@ from agreements.models import (
     CombineRule,
     TimeWindow,
 )
+from agreements.rates import AgreementRates
 from customers.models import CustomerSite
 from sla.models import BusinessCalendar
 from sla.selectors import calendar_default, calendar_is_open, holiday_dates
@@ -184,6 +185,8 @@ class _Context:
     # Reconciliation asks what suspended agreements still cover: everything outside their
     # suspension (``services.reconciliation``). Generation itself never includes them.
     include_suspended: bool = False
+    # Each agreement's rate card (by agreement id), loaded per chunk (see _load_rates).
+    rates: dict[int, AgreementRates] = field(default_factory=dict)
 
     def is_open(self, day: datetime.date) -> bool:
         if day not in self._open:
@@ -608,6 +611,7 @@ def _plan_chunk(
         .filter(agreement_line_id__in=line_ids, calculated_date__range=period)
         .values_list("agreement_line_id", "calculated_date")
     )
+    _load_rates(context, set(agreements))
     default_sites = _default_sites(context, {a.customer_id for a in agreements})
     plans: dict[Agreement, list[PlannedOrder]] = {}
     failures: dict[Agreement, str] = {}
@@ -692,6 +696,10 @@ def _price_problem(context: _Context, agreement: Agreement, line: AgreementLine)
     if line.unit_price is not None or not line.item_id:
         return None
     if agreement.currency == context.tenant.currency:
+        return None
+    rates = context.rates.get(agreement.pk)
+    rate = rates.item_rate(line.item) if rates is not None else None
+    if rate is not None and rate.sales_price is not None:  # the rate card prices it
         return None
     return _(
         "Line %(position)s: the item's price is in %(item_currency)s but the agreement is in "
@@ -898,6 +906,7 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     to_write = [planned for planned in planned_orders if not planned.exists]
     if not to_write:
         return _Counts(skipped=occurrences)
+    _load_rates(context, {planned.agreement for planned in to_write})
     # An order of the same date and combine key may exist (a line was added to the agreement
     # since): the missing lines join it while it is open. One a person has closed (cancelled)
     # stays as they left it; those occurrences count as skipped.
@@ -1129,6 +1138,7 @@ def _order_row(context: _Context, planned: PlannedOrder, number: str) -> dict:
         "window_start": max(p.window[0] for p in planned.lines),
         "window_end": min(p.window[1] for p in planned.lines),
         "responsible_id": agreement.responsible_id,
+        "contact_id": agreement.contact_id,
         "preferred_technician_id": technician_id or agreement.preferred_technician_id,
         "origin": Origin.AGREEMENT.value,
         "calendar_conflict": planned.calendar_conflict,
@@ -1142,11 +1152,7 @@ def _order_row(context: _Context, planned: PlannedOrder, number: str) -> dict:
 
 def _line_row(context: _Context, order_id: int, planned: PlannedLine) -> dict:
     line = planned.agreement_line
-    item = line.item if line.item_id else None
-    unit_price = line.unit_price
-    if unit_price is None:  # the price list's, when it is in the agreement's currency
-        same_currency = planned.agreement_line.agreement.currency == context.tenant.currency
-        unit_price = item.sales_price if item and same_currency else Decimal("0")
+    price = _line_price(context, line)
     return {
         "tenant_id": context.tenant.pk,
         "order_id": order_id,
@@ -1157,11 +1163,36 @@ def _line_row(context: _Context, order_id: int, planned: PlannedLine) -> dict:
         "item_id": line.item_id,
         "technician_id": line.technician_id,
         "quantity": line.quantity,
-        "unit_price": unit_price,
-        "cost_price": item.cost_price if item else Decimal("0"),
+        "unit_price": price.unit_price,
+        "cost_price": price.cost_price,
         "agreement_line_id": line.pk,
         "calculated_date": planned.calculated_date,
     }
+
+
+# --- Prices: the agreement's rate card (agreements.rates) ---------------------------------------
+
+
+def _load_rates(context: _Context, agreements: set[Agreement]) -> None:
+    """The rate cards of these agreements, in one query for those not loaded yet."""
+    missing = [agreement for agreement in agreements if agreement.pk not in context.rates]
+    if missing:
+        context.rates.update(
+            agreement_selectors.agreement_rates_for(tenant=context.tenant, agreements=missing)
+        )
+
+
+def _line_price(context: _Context, line: AgreementLine):
+    """A generated line's unit price and cost: its own price, else the rate card's (an hour
+    line by its task or category, a fee by its description, an item by the card or the item's
+    own prices in the tenant's currency); the cost of every line from the card."""
+    return context.rates[line.agreement_id].price(
+        kind=line.kind,
+        task=line.task if line.task_id else None,
+        item=line.item if line.item_id else None,
+        description=line.description,
+        unit_price=line.unit_price,
+    )
 
 
 def _insert_ignoring_conflicts(

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements import selectors as agreement_selectors
+from agreements.rates import NO_RATES, AgreementRates, LinePrice
 from customers.models import Item, LineKind, ServiceObject, ServiceTask
 from tenancy.models import Tenant, User
 from tenancy.services import audit_record
@@ -116,6 +118,18 @@ def _check_relations(order: ServiceOrder, service_object: ServiceObject | None) 
         raise ValidationError({"service_object": _("Choose an object of this order's customer.")})
 
 
+def order_rates(*, tenant: Tenant, order: ServiceOrder) -> AgreementRates:
+    """The rate card that prices the order's lines: its agreement's; none without one."""
+    if not order.agreement_id:
+        return NO_RATES
+    agreement = agreement_selectors.agreement_get(tenant=tenant, pk=order.agreement_id)
+    return agreement_selectors.agreement_rates(tenant=tenant, agreement=agreement)
+
+
+def _priced(*, tenant: Tenant, order: ServiceOrder, **line) -> LinePrice:
+    return order_rates(tenant=tenant, order=order).price(**line)
+
+
 def _create(
     *, tenant: Tenant, by: User, order: ServiceOrder, action: str = "order.line_add", **fields
 ) -> ServiceOrderLine:
@@ -166,6 +180,7 @@ def line_add_hours(
         raise ValidationError({"hours": _("One line holds at most 24 hours.")})
     order = order_for_line_change(tenant=tenant, order_id=order_id, assigned_to=assigned_to)
     _check_relations(order, service_object)
+    price = _priced(tenant=tenant, order=order, kind=LineKind.HOUR, task=task)
     return _create(
         tenant=tenant,
         by=by,
@@ -179,6 +194,8 @@ def line_add_hours(
         unit="h",
         started_at=started_at,
         ended_at=ended_at,
+        unit_price=price.unit_price,
+        cost_price=price.cost_price,
     )
 
 
@@ -213,6 +230,7 @@ def line_timer_start(
     if running_timer(tenant=tenant, order=order, technician=by) is not None:
         raise ValidationError(_("Your timer on this order is already running."))
     _check_relations(order, service_object)
+    price = _priced(tenant=tenant, order=order, kind=LineKind.HOUR, task=task)
     return _create(
         tenant=tenant,
         by=by,
@@ -226,6 +244,8 @@ def line_timer_start(
         quantity=Decimal("0"),
         unit="h",
         started_at=timezone.now(),
+        unit_price=price.unit_price,
+        cost_price=price.cost_price,
     )
 
 
@@ -281,6 +301,7 @@ def line_add_item(
         serial_number = ""
     order = order_for_line_change(tenant=tenant, order_id=order_id, assigned_to=assigned_to)
     _check_relations(order, service_object)
+    price = _priced(tenant=tenant, order=order, kind=LineKind.ITEM, item=item)
     return _create(
         tenant=tenant,
         by=by,
@@ -293,8 +314,8 @@ def line_add_item(
         quantity=quantity,
         unit=item.unit,
         serial_number=serial_number,
-        unit_price=item.sales_price,
-        cost_price=item.cost_price,
+        unit_price=price.unit_price,
+        cost_price=price.cost_price,
     )
 
 
@@ -310,13 +331,14 @@ def line_add_expense(
     assigned_to: User | None = None,
 ) -> ServiceOrderLine:
     """An expense (parking, a ferry ticket, material bought on the way): what, how many, and
-    what one cost; charged on at cost."""
+    what one cost; charged on at cost plus the agreement's expense markup."""
     description = description.strip()
     if not description:
         raise ValidationError({"description": _("Say what the expense was for.")})
     quantity = _positive(quantity, "quantity", _("Enter a quantity above zero."))
     _not_negative(unit_cost, "unit_cost")
     order = order_for_line_change(tenant=tenant, order_id=order_id, assigned_to=assigned_to)
+    price = _priced(tenant=tenant, order=order, kind=LineKind.EXPENSE, unit_price=unit_cost)
     return _create(
         tenant=tenant,
         by=by,
@@ -325,8 +347,8 @@ def line_add_expense(
         description=description,
         technician=by,
         quantity=quantity,
-        unit_price=unit_cost or Decimal("0"),
-        cost_price=unit_cost or Decimal("0"),
+        unit_price=price.unit_price,
+        cost_price=price.cost_price,
     )
 
 
@@ -341,13 +363,21 @@ def line_add_fee(
     unit_price: Decimal | None,
     assigned_to: User | None = None,
 ) -> ServiceOrderLine:
-    """A fee (call-out, travel, disposal): how many and the price of one."""
+    """A fee (call-out, travel, disposal): how many and the price of one; without a price,
+    the agreement's fixed fee of that description prices it (and gives its cost)."""
     description = description.strip()
     if not description:
         raise ValidationError({"description": _("Say what the fee is for.")})
     quantity = _positive(quantity, "quantity", _("Enter a quantity above zero."))
     _not_negative(unit_price, "unit_price")
     order = order_for_line_change(tenant=tenant, order_id=order_id, assigned_to=assigned_to)
+    price = _priced(
+        tenant=tenant,
+        order=order,
+        kind=LineKind.FEE,
+        description=description,
+        unit_price=unit_price,
+    )
     return _create(
         tenant=tenant,
         by=by,
@@ -356,7 +386,8 @@ def line_add_fee(
         description=description,
         technician=by,
         quantity=quantity,
-        unit_price=unit_price or Decimal("0"),
+        unit_price=price.unit_price,
+        cost_price=price.cost_price,
     )
 
 
@@ -377,3 +408,88 @@ def line_remove(
         raise ValidationError(_("Only a line that is neither posted nor cancelled can be removed."))
     _audit_line(tenant=tenant, by=by, order=order, action="order.line_remove", line=line)
     ServiceOrderLine.objects.for_tenant(tenant).filter(pk=line.pk).delete()
+
+
+def _line_unit(line) -> str:
+    if line.kind == LineKind.HOUR:
+        return "h"
+    if line.item_id:
+        return line.item.unit
+    return line.unit or ""
+
+
+@transaction.atomic
+def lines_add_from_agreement(
+    *, tenant: Tenant, by: User, order_id: int, agreement_line_ids
+) -> list[ServiceOrderLine]:
+    """One-off work drawn from the order's agreement: copy the chosen agreement lines onto the
+    order (what, which object, how many), priced by the agreement's rate card where a line has
+    no price of its own. The copies keep their agreement line but no calculated date, so they
+    never count as a generated visit. A chosen line of another agreement (or tenant) refuses
+    the whole choice."""
+    order = order_for_line_change(tenant=tenant, order_id=order_id)
+    if not order.agreement_id:
+        raise ValidationError(_("This order has no agreement to draw lines from."))
+    chosen = sorted({int(value) for value in agreement_line_ids or () if str(value).isdigit()})
+    if not chosen:
+        raise ValidationError({"lines": _("Choose at least one agreement line.")})
+    lines = list(
+        agreement_selectors.agreement_lines_by_id(
+            tenant=tenant, agreement_id=order.agreement_id, line_ids=chosen
+        )
+    )
+    if len(lines) != len(chosen):
+        raise ValidationError(
+            {
+                "lines": _(
+                    "Some chosen lines are not lines of agreement %(number)s; nothing was added."
+                )
+                % {"number": order.agreement.number}
+            }
+        )
+    rates = order_rates(tenant=tenant, order=order)
+    now = timezone.now()
+    created = []
+    for line in lines:
+        obj = line.service_object if line.service_object_id else None
+        _check_relations(order, obj)
+        price = rates.price(
+            kind=line.kind,
+            task=line.task if line.task_id else None,
+            item=line.item if line.item_id else None,
+            description=line.description,
+            unit_price=line.unit_price,
+        )
+        created.append(
+            ServiceOrderLine(
+                tenant=tenant,
+                order=order,
+                kind=line.kind,
+                description=(line.description or (line.task.name if line.task_id else ""))[:200],
+                service_object=obj,
+                task_id=line.task_id,
+                item_id=line.item_id,
+                technician_id=line.technician_id,
+                quantity=line.quantity,
+                unit=_line_unit(line),
+                unit_price=price.unit_price,
+                cost_price=price.cost_price,
+                agreement_line=line,
+                recorded_at=now,
+                recorded_by=by,
+            )
+        )
+    ServiceOrderLine.objects.bulk_create(created)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="order.lines_from_agreement",
+        target=order,
+        params={
+            "number": order.number,
+            "count": len(created),
+            "agreement": order.agreement.number,
+        },
+        changes={"lines": [line.pk for line in created]},
+    )
+    return created

@@ -9,6 +9,7 @@ from tests.factories import (
     AgreementGroupFactory,
     AgreementLineFactory,
     AgreementObjectFactory,
+    AgreementRateFactory,
     AgreementTaskFactory,
     CustomerFactory,
     TemplateGroupFactory,
@@ -60,6 +61,10 @@ def _task_link(tenant):
     return {"pk": agreement.pk, "link_pk": agreement.task_links.get().pk}
 
 
+def _rate(tenant):
+    return AgreementRateFactory(agreement=agreement_with_line(tenant, state=AgreementState.ACTIVE))
+
+
 CASES = {
     "agreements:agreement_detail": _agreement,
     "agreements:agreement_edit": _agreement,
@@ -84,5 +89,13 @@ CASES = {
     "agreements:line_stop": lambda t: {"pk": _line(t).pk},
     "agreements:line_unstop": lambda t: {"pk": _line(t).pk},
     "customers:agreement_group_edit": lambda t: {"pk": AgreementGroupFactory(tenant=t).pk},
+    "agreements:objects_bulk": _agreement,
+    "agreements:lines_copy": _agreement,
+    "agreements:lines_bulk": _agreement,
+    "agreements:rate_create": _agreement,
+    "agreements:group_rates": lambda t: {"pk": AgreementGroupFactory(tenant=t).pk},
+    "agreements:group_rate_create": lambda t: {"pk": AgreementGroupFactory(tenant=t).pk},
+    "agreements:rate_edit": lambda t: {"pk": _rate(t).pk},
+    "agreements:rate_delete": lambda t: {"pk": _rate(t).pk},
     "agreements:template_group_edit": lambda t: {"pk": TemplateGroupFactory(tenant=t).pk},
 }

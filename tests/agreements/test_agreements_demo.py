@@ -7,10 +7,11 @@ import datetime
 import pytest
 import time_machine
 
-from agreements import demo
+from agreements import demo, selectors
 from agreements.models import (
     Agreement,
     AgreementLine,
+    AgreementRate,
     AgreementState,
     AgreementSuspension,
     IntervalUnit,
@@ -108,6 +109,24 @@ def test_seeding_twice_changes_nothing():
     before = _counts()
     _seed()
     assert _counts() == before
+
+
+@time_machine.travel(datetime.datetime(2026, 7, 20, 10, 0, tzinfo=datetime.UTC), tick=False)
+def test_each_demo_tenant_has_a_group_rate_card_and_an_agreement_with_its_own():
+    _seed()
+    fee = {"acme": "Dojazd do klienta", "globex": "Deslocamento"}
+    for slug in ("acme", "globex"):
+        tenant = Tenant.objects.get(slug=slug)
+        gold = AgreementGroup.objects.get(tenant=tenant, code="GOLD")
+        group_rates = AgreementRate.objects.filter(group=gold)
+        assert {rate.kind for rate in group_rates} == {"hour", "expense", "fee"}
+        assert group_rates.filter(description=fee[slug], currency=tenant.currency).exists()
+        first = Agreement.objects.get(tenant=tenant, description=DEMO_TEXTS[slug]["agreements"])
+        assert first.contact is not None and first.customer_reference
+        own = selectors.agreement_rates(tenant=tenant, agreement=first)
+        task = first.rates.get().task
+        assert own.price(kind="hour", task=task).unit_price == first.rates.get().sales_price
+        assert own.price(kind="fee", description=fee[slug]).unit_price > 0
 
 
 # What each demo tenant's people read: Polish in acme, Brazilian Portuguese in globex.

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
-from agreements.models import AgreementState
+from agreements.models import AgreementState, RateKind
 from customers.models import Customer
 from service_orders.models import GenerationRun, WebRequest
 from sla.models import BusinessCalendar
@@ -29,6 +29,7 @@ from tests.factories.agreements import (
     AgreementFactory,
     AgreementLineFactory,
     AgreementObjectFactory,
+    AgreementRateFactory,
     AgreementSuspensionFactory,
 )
 from tests.factories.customers import (
@@ -132,6 +133,15 @@ def data(transactional_db):
             quantity=Decimal("12.5"),
             unit_price=Decimal("123456.78"),
         )
+    # Rate cards: the agreement's own (a fee with a long description) over its group's.
+    AgreementRateFactory(
+        agreement=agreement,
+        kind=RateKind.FEE,
+        description=LONG_TEXT[:120],
+        sales_price=Decimal("123456.78"),
+        cost_price=Decimal("98765.43"),
+    )
+    AgreementRateFactory(agreement=None, group=agreement_group, task=task)
     AgreementSuspensionFactory(
         agreement=agreement,
         suspended_from=datetime.date(2026, 2, 1),
@@ -179,6 +189,7 @@ def data(transactional_db):
         "item": item,
         "task": task,
         "agreement": agreement,
+        "agreement_group": agreement_group,
         "order": order,
         "run": run,
         "sla": sla,
@@ -237,8 +248,13 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "agreement": f"/agreements/{data['agreement'].pk}/",
         "agreement-groups": "/agreements/groups/",
         "template-groups": "/agreements/template-groups/",
+        "rate-cards": "/agreements/rate-cards/",
+        "group-rates": f"/agreements/groups/{data['agreement_group'].pk}/rates/",
+        "objects-bulk": f"/agreements/{data['agreement'].pk}/objects/bulk/",
+        "lines-copy": f"/agreements/{data['agreement'].pk}/lines/copy/",
         "orders": "/orders/",
         "order": f"/orders/{data['order'].pk}/",
+        "lines-from-agreement": f"/orders/{data['order'].pk}/lines/from-agreement/",
         "slas": "/sla/levels/",
         "sla": f"/sla/levels/{data['sla'].pk}/",
         "calendars": "/sla/calendars/",

@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 
 from agreements import models as agr
+from agreements.rates import rate_key
 from customers import models as cust
 
 from .customers import CustomerFactory, ServiceObjectFactory, ServiceTaskFactory
@@ -92,3 +93,36 @@ class AgreementSuspensionFactory(factory.django.DjangoModelFactory):
     agreement = factory.SubFactory(AgreementFactory)
     tenant = factory.LazyAttribute(lambda o: o.agreement.tenant)
     suspended_from = datetime.date(2026, 3, 1)
+
+
+class AgreementRateFactory(factory.django.DjangoModelFactory):
+    """An hour rate for every task on an agreement's rate card (pass group= and agreement=None
+    for a group default); ``key`` follows the entry as the service sets it."""
+
+    class Meta:
+        model = agr.AgreementRate
+
+    agreement = factory.SubFactory(AgreementFactory)
+    group = None
+    tenant = factory.LazyAttribute(
+        lambda o: o.agreement.tenant if o.agreement is not None else o.group.tenant
+    )
+    kind = agr.RateKind.HOUR
+    task = None
+    task_category = ""
+    item = None
+    description = ""
+    currency = factory.LazyAttribute(
+        lambda o: o.agreement.currency if o.agreement is not None else "PLN"
+    )
+    sales_price = Decimal("80.00")
+    cost_price = Decimal("45.00")
+    key = factory.LazyAttribute(
+        lambda o: rate_key(
+            kind=o.kind,
+            task_id=o.task.pk if o.task else None,
+            task_category=o.task_category,
+            item_id=o.item.pk if o.item else None,
+            description=o.description,
+        )
+    )

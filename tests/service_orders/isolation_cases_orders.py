@@ -1,7 +1,9 @@
 """Isolation cases for the service order and generation pages (see tests/isolation.py)."""
 
+from agreements.models import AgreementState
 from service_orders.models import OrderStage
 from service_orders.services.stages import stage_tree_ensure
+from tests.agreements.isolation_cases_agreements import agreement_with_line
 from tests.factories import (
     CustomerFactory,
     GenerationRunFactory,
@@ -22,6 +24,11 @@ def _line(tenant) -> dict:
     return {"pk": line.order_id, "line_pk": line.pk}
 
 
+def _agreement_order(tenant) -> dict:
+    agreement = agreement_with_line(tenant, state=AgreementState.ACTIVE)
+    return {"pk": ServiceOrderFactory(customer=agreement.customer, agreement=agreement).pk}
+
+
 def _stage(tenant) -> dict:
     stage_tree_ensure(tenant=tenant)
     return {"pk": OrderStage.objects.filter(tenant=tenant, is_initial=False).first().pk}
@@ -39,6 +46,7 @@ CASES = {
     "service_orders:order_delete": _order,
     "service_orders:order_assign": _order,
     "service_orders:lines_move": _order,
+    "service_orders:lines_from_agreement": _agreement_order,
     "service_orders:line_cancel": _line,
     "service_orders:line_revoke_cancel": _line,
     "service_orders:stage_edit": _stage,
