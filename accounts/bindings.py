@@ -13,7 +13,7 @@ bound to, as one annotation of the member query (a constant number of queries)::
             form_fields=_fields,        # (tenant) -> {"customer": forms.Field, ...}
             clean=_clean,               # (*, tenant, data) -> params; ValidationError({field: …})
             accept=_accept,             # (*, tenant, user, params) -> None, in the same transaction
-            describe=_describe,         # (*, tenant, params) -> "C-000001 · Hotel Wawel"
+            describe=_describe,         # (*, params) -> "C-000001 · Hotel Wawel", no query
             annotate_members=_annotate, # (memberships) -> memberships with "bound_to"
         )
     )

@@ -96,7 +96,7 @@ class Invitation(TenantOwned):
         binding = role_binding(self.role)
         if binding is None or not self.binding:
             return ""
-        return binding.describe(tenant=self.tenant, params=self.binding)
+        return binding.describe(params=self.binding)
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)

@@ -38,7 +38,8 @@ def _accept(*, tenant, user, params: dict) -> None:
         ) from exc
 
 
-def _describe(*, tenant, params: dict) -> str:
+def _describe(*, params: dict) -> str:
+    """The customer as it was named when invited (kept with the invitation: no query)."""
     return params.get("label", "")
 
 

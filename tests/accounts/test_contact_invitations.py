@@ -122,3 +122,34 @@ def test_an_office_member_cannot_be_made_a_contact_on_the_member_page(
     assert response.status_code == 200 and response.context["form"].errors["role"]
     membership.refresh_from_db()
     assert membership.role == Role.TECHNICIAN
+
+
+def test_the_members_page_runs_a_constant_number_of_queries_with_contacts(
+    admin_a, tenant_a, client, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ContactLoginFactory, InvitationFactory, MembershipFactory
+
+    customer = CustomerFactory(tenant=tenant_a, name="Hotel Wawel")
+
+    def add_contacts(count: int) -> None:
+        for _ in range(count):
+            login = ContactLoginFactory(customer=customer)
+            MembershipFactory(tenant=tenant_a, user=login.user, role=Role.CUSTOMER_CONTACT)
+            InvitationFactory(
+                tenant=tenant_a,
+                role=Role.CUSTOMER_CONTACT,
+                binding={"customer": customer.pk, "label": str(customer)},
+            )
+
+    client.force_login(admin_a)
+    add_contacts(2)
+    client.get(reverse("accounts:members"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("accounts:members"))
+    add_contacts(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("accounts:members")).content.decode()
+    assert page.count("Hotel Wawel") >= 16  # each contact's row and each open invitation
