@@ -386,7 +386,14 @@ def number_sequences(request):
     rows = selectors.number_sequence_rows(tenant=request.tenant)
     initial = [{"key": r["key"], "prefix": r["prefix"], "padding": r["padding"]} for r in rows]
     formset = NumberSequenceFormSet(request.POST or None, initial=initial)
-    if request.method == "POST" and formset.is_valid():
+    if request.method == "POST" and formset.is_valid() and len(formset.forms) != len(rows):
+        # Posted from a page made before another kind of document got its numbering: show the
+        # list as it is now rather than guess which row is which.
+        messages.warning(
+            request, _("The list of numberings changed meanwhile. Check it and save again.")
+        )
+        formset = NumberSequenceFormSet(initial=initial)
+    elif request.method == "POST" and formset.is_valid():
         for form in formset:
             try:
                 services.sequence_update(

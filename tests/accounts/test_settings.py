@@ -22,6 +22,20 @@ TENANT_FIELDS = {
 HORIZON = "service_orders-horizon_days"
 
 
+def _page_values(client) -> dict:
+    """What the settings page posts when nothing is changed: every registered section's fields
+    with their current values (other apps add sections; this test changes only its own)."""
+    values = {}
+    for section in client.get(reverse("accounts:settings")).context["sections"]:
+        form = section["form"]
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            values[form.add_prefix(name)] = "on" if value is True else value
+    return values
+
+
 def _horizon(tenant) -> int:
     return order_generation_settings(tenant=tenant).horizon_days
 
@@ -36,7 +50,7 @@ def test_the_page_shows_every_registered_section_beside_the_tenants_fields(admin
 
 def test_settings_are_saved_and_audited(admin_a, tenant_a, client):
     client.force_login(admin_a)
-    data = {**TENANT_FIELDS, HORIZON: 45}
+    data = {**_page_values(client), **TENANT_FIELDS, HORIZON: 45}
     assert client.post(reverse("accounts:settings"), data).status_code == 302
     tenant_a.refresh_from_db()
     assert (tenant_a.name, tenant_a.time_zone, tenant_a.currency) == (
@@ -59,7 +73,8 @@ def test_settings_are_saved_and_audited(admin_a, tenant_a, client):
 
 def test_invalid_time_zone_is_refused(admin_a, tenant_a, client):
     client.force_login(admin_a)
-    data = {**TENANT_FIELDS, "name": "X", "time_zone": "Mars/Olympus", HORIZON: 45}
+    data = {**_page_values(client), **TENANT_FIELDS, "name": "X", "time_zone": "Mars/Olympus"}
+    data[HORIZON] = 45
     response = client.post(reverse("accounts:settings"), data)
     assert response.status_code == 200
     assert "time_zone" in response.context["form"].errors
@@ -73,10 +88,10 @@ def test_a_bad_section_value_is_refused_beside_its_field_and_saves_nothing(
     admin_a, tenant_a, client, horizon, message
 ):
     client.force_login(admin_a)
-    response = client.post(reverse("accounts:settings"), {**TENANT_FIELDS, HORIZON: horizon})
+    data = {**_page_values(client), **TENANT_FIELDS, HORIZON: horizon}
+    response = client.post(reverse("accounts:settings"), data)
     assert response.status_code == 200
-    section = response.context["sections"][0]
-    assert section["key"] == "service_orders"
+    section = next(s for s in response.context["sections"] if s["key"] == "service_orders")
     assert message in " ".join(section["form"].errors["horizon_days"])
     html = response.content.decode()
     fieldset = html.split('data-testid="settings-section-service_orders"')[1]
@@ -97,14 +112,13 @@ def _numbers_payload(rows: dict[str, tuple[str, int]]) -> dict:
     return payload
 
 
-DEFAULT_NUMBERING = {
-    "customer": ("C-", 6),
-    "item": ("I-", 6),
-    "service_object": ("OBJ-", 6),
-    "agreement": ("AG-", 6),
-    "service_order": ("SO-", 6),
-    "web_request": ("WR-", 6),
-}
+def _default_numbering() -> dict[str, tuple[str, int]]:
+    """Every registered sequence as the page first shows it (the apps register their own)."""
+    from tenancy.models import NumberSequence
+    from tenancy.sequences import registered_sequences
+
+    padding = NumberSequence._meta.get_field("padding").default
+    return {info.key: (info.default_prefix, padding) for info in registered_sequences()}
 
 
 def test_admin_changes_how_order_numbers_look(admin_a, tenant_a, client):
@@ -113,7 +127,7 @@ def test_admin_changes_how_order_numbers_look(admin_a, tenant_a, client):
     client.force_login(admin_a)
     page = client.get(reverse("accounts:numbers")).content.decode()
     assert "SO-000001" in page  # the next number, before any order exists
-    rows = {**DEFAULT_NUMBERING, "service_order": ("ZS/2026/", 4)}
+    rows = {**_default_numbering(), "service_order": ("ZS/2026/", 4)}
     assert client.post(reverse("accounts:numbers"), _numbers_payload(rows)).status_code == 302
     assert sequence_next_number(tenant=tenant_a, key="service_order") == "ZS/2026/0001"
     event = AuditEvent.objects.get(tenant=tenant_a, action="settings.numbers")
@@ -124,7 +138,7 @@ def test_a_bad_prefix_is_refused_beside_the_field(admin_a, tenant_a, client):
     from tenancy.models import NumberSequence
 
     client.force_login(admin_a)
-    rows = {**DEFAULT_NUMBERING, "agreement": ("AG #", 0)}
+    rows = {**_default_numbering(), "agreement": ("AG #", 0)}
     response = client.post(reverse("accounts:numbers"), _numbers_payload(rows))
     assert response.status_code == 200
     html = response.content.decode()
