@@ -24,7 +24,7 @@ def _upload(page, live_server, content: str):
         "input[name=file]",
         files=[{"name": "customers.csv", "mimeType": "text/csv", "buffer": content.encode()}],
     )
-    page.get_by_role("button", name="Check the file").click()
+    page.locator("[data-testid=import-upload] button[type=submit]").click()
 
 
 def test_manager_imports_customers_fixing_a_bad_row(demo, sign_in, page, live_server):

@@ -16,6 +16,7 @@ from tests.factories import (
     ServiceObjectFactory,
     ServiceTaskFactory,
 )
+from web.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +221,13 @@ def test_demo_master_data_is_complete_and_idempotent(tenant_a, tenant_b):
         customers_demo.seed(tenant=tenant_a, people={})
         customers_demo.seed(tenant=tenant_b, people={})
     for tenant in (tenant_a, tenant_b):
-        assert Customer.objects.filter(tenant=tenant).count() == 6
+        assert Customer.objects.filter(tenant=tenant, number__startswith="C-").count() == 6
+        # Two more came in through a data import and kept their numbers from the old system.
+        imported = Customer.objects.filter(tenant=tenant).exclude(number__startswith="C-")
+        assert sorted(imported.values_list("number", flat=True)) == sorted(
+            number for number, *_ in customers_demo.IMPORTED[tenant.country or "PL"][1]
+        )
+        assert ImportBatch.objects.filter(tenant=tenant, state=ImportBatch.DONE).count() == 1
         assert ServiceObject.objects.filter(tenant=tenant).count() == 15
         assert ServiceTask.objects.filter(tenant=tenant).exclude(checklist="").count() == 6
         assert ServiceObjectGroup.objects.filter(tenant=tenant).count() == 3
