@@ -6,16 +6,13 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from agreements import services as agreement_services
 from agreements.models import Agreement
 from service_orders.models import ServiceOrder
+from tenancy.context import tenant_scope
 from tenancy.models import Tenant, User
 from tests.browser.pickers import pick
-from tests.factories import (
-    AgreementFactory,
-    AgreementObjectFactory,
-    CustomerFactory,
-    ServiceObjectFactory,
-)
+from tests.factories import CustomerFactory, ServiceObjectFactory
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +27,22 @@ def draft_agreement(demo):
     User.objects.filter(email="manager@acme.test").update(language="en")
     customer = CustomerFactory(tenant=tenant, name="Nordic Heat")
     boiler = ServiceObjectFactory(customer=customer, name="Boiler Vitodens 200")
-    agreement = AgreementFactory(
-        tenant=tenant,
-        customer=customer,
-        description="Boiler care",
-        start_date=_first_of_next_month(tenant.today()),
-        currency=tenant.currency,
-    )
-    AgreementObjectFactory(agreement=agreement, service_object=boiler)
+    manager = User.objects.get(email="manager@acme.test")
+    # Through the services, as the pages do: the number comes from the tenant's sequence (a
+    # factory's number would take one the next test's agreement expects).
+    with tenant_scope(tenant):
+        agreement = agreement_services.agreement_create(
+            tenant=tenant,
+            by=manager,
+            data={
+                "customer": customer,
+                "description": "Boiler care",
+                "start_date": _first_of_next_month(tenant.today()),
+            },
+        )
+        agreement_services.agreement_object_add(
+            tenant=tenant, by=manager, agreement_id=agreement.pk, service_object=boiler
+        )
     return agreement, boiler
 
 
