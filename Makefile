@@ -4,3 +4,4 @@ PYTHON ?= .venv/bin/python
 .PHONY: bench
 bench:
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON) bench/generate_orders.py
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON) bench/issue_invoices.py
