@@ -102,6 +102,7 @@ DEFAULT_NUMBERING = {
     "item": ("I-", 6),
     "service_object": ("OBJ-", 6),
     "agreement": ("AG-", 6),
+    "subscription": ("SUB-", 6),
     "service_order": ("SO-", 6),
 }
 
