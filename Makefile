@@ -5,3 +5,4 @@ PYTHON ?= .venv/bin/python
 bench:
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON) bench/generate_orders.py
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON) bench/issue_invoices.py
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON) bench/bill_subscriptions.py
