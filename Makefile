@@ -2,8 +2,8 @@
 PYTHON ?= .venv/bin/python
 BENCH = DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON)
 
-.PHONY: bench bench-generate bench-pages bench-stages bench-import
-bench: bench-generate bench-pages bench-stages bench-import
+.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing
+bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing
 
 bench-generate:
 	$(BENCH) bench/generate_orders.py
@@ -16,3 +16,9 @@ bench-stages:
 
 bench-import:
 	$(BENCH) bench/import_data.py
+
+bench-invoices:
+	$(BENCH) bench/issue_invoices.py
+
+bench-billing:
+	$(BENCH) bench/bill_subscriptions.py

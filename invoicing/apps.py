@@ -10,29 +10,13 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Invoicing")
 
     def ready(self) -> None:
-        from web.navigation import NavItem, register, register_group
+        from web.navigation import NavItem, register
 
         from . import events, registrations
         from .capabilities import VIEW_INVOICES
 
-        register_group("invoicing", _("Invoicing"))
-        register(
-            NavItem(
-                "invoicing:invoice_list",
-                _("Invoices"),
-                VIEW_INVOICES,
-                250,
-                "/invoices/",
-                group="invoicing",
-            ),
-            NavItem(
-                "invoicing:receivables",
-                _("Accounts receivable"),
-                VIEW_INVOICES,
-                251,
-                "/invoices/receivables/",
-                group="invoicing",
-            ),
-        )
+        # One entry, no drop-down: the menu must fit 1280 px in every language. Accounts
+        # receivable and the overdue list are a click away on the invoice list.
+        register(NavItem("invoicing:invoice_list", _("Invoices"), VIEW_INVOICES, 250, "/invoices/"))
         registrations.register_all()
         events.register_events()

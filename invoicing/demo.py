@@ -59,8 +59,16 @@ LINES = {
 }
 
 TEXTS = {
-    "PL": {"credit": "Naliczono omyłkowo dojazd", "reference": "Przelew"},
-    "BR": {"credit": "Deslocamento cobrado por engano", "reference": "PIX"},
+    "PL": {
+        "credit": "Naliczono omyłkowo dojazd",
+        "cancelled": "Usługa wykonana w ramach gwarancji",
+        "reference": "Przelew",
+    },
+    "BR": {
+        "credit": "Deslocamento cobrado por engano",
+        "cancelled": "Serviço coberto pela garantia",
+        "reference": "PIX",
+    },
 }
 
 
@@ -178,13 +186,21 @@ def _invoices(tenant: Tenant, country: str, customers: list[Customer], by) -> No
                 reference=f"{texts['reference']} {invoice.number}",
             )
         elif fate == "credited":
-            travel = invoice.lines.order_by("-id").first()
+            # A travel charge credited first, then the rest: the invoice ends "credited".
+            lines = list(invoice.lines.order_by("id"))
             services.credit_note_create(
                 tenant=tenant,
                 by=by,
                 invoice_id=invoice.pk,
-                amounts={travel.pk: travel.amount},
+                amounts={lines[-1].pk: lines[-1].amount},
                 reason=texts["credit"],
+            )
+            services.credit_note_create(
+                tenant=tenant,
+                by=by,
+                invoice_id=invoice.pk,
+                amounts={line.pk: line.amount for line in lines[:-1]},
+                reason=texts["cancelled"],
             )
     services.add_to_draft_invoice(
         tenant=tenant,

@@ -156,3 +156,9 @@ class InvoicingSettingsForm(ServiceCheckedModelForm):
             "dispatchers_may_post",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty (or not sent, by a settings form without this section): unchanged.
+        for name in ("payment_terms_days", "default_tax_rate"):
+            self.fields[name].required = False

@@ -90,7 +90,7 @@ def register_all() -> None:
             gettext_lazy("Invoicing"),
             _settings_form,
             _settings_save,
-            order=250,
+            order=400,
         )
     )
     register_home_tile(

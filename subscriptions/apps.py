@@ -13,7 +13,7 @@ class SubscriptionsConfig(AppConfig):
             register_release_hook,
         )
         from tenancy.sequences import register_sequence
-        from web.navigation import NavItem, register, register_group
+        from web.navigation import NavItem, register
 
         from . import events
         from .capabilities import MANAGE_SUBSCRIPTIONS, RUN_BILLING, VIEW_SUBSCRIPTIONS
@@ -21,47 +21,47 @@ class SubscriptionsConfig(AppConfig):
         from .services.billing import FEE_SOURCE, fees_released
 
         register_sequence("subscription", _("Subscriptions"), "SUB-")
-        register_group("subscriptions", _("Subscriptions"))
+        # In the Agreements menu: the navbar has no room for another drop-down at 1280 px.
         register(
             NavItem(
                 "subscriptions:subscription_list",
                 _("Subscriptions"),
                 VIEW_SUBSCRIPTIONS,
-                250,
+                210,
                 "/subscriptions/",
-                group="subscriptions",
+                group="agreements",
             ),
             NavItem(
                 "subscriptions:billing",
                 _("Run billing"),
                 RUN_BILLING,
-                252,
+                212,
                 "/subscriptions/billing/",
-                group="subscriptions",
+                group="agreements",
             ),
             NavItem(
                 "subscriptions:group_list",
                 _("Subscription groups"),
                 MANAGE_SUBSCRIPTIONS,
-                254,
+                214,
                 "/subscriptions/groups/",
-                group="subscriptions",
+                group="agreements",
             ),
             NavItem(
                 "subscriptions:price_list",
                 _("Price list"),
                 MANAGE_SUBSCRIPTIONS,
-                256,
+                216,
                 "/subscriptions/prices/",
-                group="subscriptions",
+                group="agreements",
             ),
             NavItem(
                 "subscriptions:deferred_revenue",
                 _("Deferred revenue"),
                 VIEW_SUBSCRIPTIONS,
-                258,
+                218,
                 "/subscriptions/deferred-revenue/",
-                group="subscriptions",
+                group="agreements",
             ),
         )
         events.register_events()

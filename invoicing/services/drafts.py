@@ -81,7 +81,9 @@ def open_draft(*, tenant: Tenant, customer: Customer, currency: str) -> Invoice:
         return drafts.get(**lookup)
 
 
-def _validate(tenant: Tenant, currency: str, line: DraftLine) -> tuple[Decimal, Decimal]:
+def _validate(
+    tenant: Tenant, currency: str, line: DraftLine, default_rate
+) -> tuple[Decimal, Decimal]:
     if not (line.description or "").strip():
         raise ValidationError({"description": _("Describe the line.")})
     if line.quantity is None or Decimal(line.quantity) < 0:
@@ -101,7 +103,7 @@ def _validate(tenant: Tenant, currency: str, line: DraftLine) -> tuple[Decimal, 
     amount = round_money(Decimal(amount), currency)
     rate = line.tax_rate
     if rate is None:
-        rate = invoicing_settings(tenant=tenant).default_tax_rate
+        rate = default_rate()
     if not Decimal("0") <= Decimal(rate) <= Decimal("100"):
         raise ValidationError({"tax_rate": _("Enter a tax rate between 0 and 100 %.")})
     return amount, Decimal(rate)
@@ -129,7 +131,14 @@ def add_to_draft_invoice(
     if not currency or len(currency) != 3:
         raise ValidationError({"currency": _("Choose a currency.")})
     currency = currency.upper()
-    checked = [(line, *_validate(tenant, currency, line)) for line in lines]
+    found = []
+
+    def default_rate() -> Decimal:  # read once per call, and only when a line needs it
+        if not found:
+            found.append(invoicing_settings(tenant=tenant).default_tax_rate)
+        return found[0]
+
+    checked = [(line, *_validate(tenant, currency, line, default_rate)) for line in lines]
     draft = open_draft(tenant=tenant, customer=customer, currency=currency)
     if not checked:
         return draft
@@ -169,14 +178,19 @@ def add_to_draft_invoice(
     return draft
 
 
-def recompute_totals(invoice: Invoice) -> None:
-    """Set the invoice's totals from its lines (tax per line, half-up)."""
+def recompute_totals(invoice: Invoice, lines=None) -> None:
+    """Set the invoice's totals from its lines (tax per line, half-up); ``lines`` when the
+    caller has them loaded already."""
     net = tax = Decimal("0")
-    for amount, rate in (
-        InvoiceLine.objects.for_tenant(invoice.tenant_id)
-        .filter(invoice=invoice)
-        .values_list("amount", "tax_rate")
-    ):
+    if lines is not None:
+        pairs = [(line.amount, line.tax_rate) for line in lines]
+    else:
+        pairs = (
+            InvoiceLine.objects.for_tenant(invoice.tenant_id)
+            .filter(invoice=invoice)
+            .values_list("amount", "tax_rate")
+        )
+    for amount, rate in pairs:
         net += amount
         tax += tax_of(amount, rate, invoice.currency)
     invoice.net_total, invoice.tax_total, invoice.gross_total = net, tax, net + tax

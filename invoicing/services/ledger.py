@@ -90,8 +90,11 @@ def _freeze_customer(tenant: Tenant, invoice: Invoice, customer: Customer) -> No
 
 
 def _mail_after_commit(tenant: Tenant, invoice: Invoice) -> None:
+    """Send the document once the transaction commits (nothing to do without an address)."""
     from ..documents import mail_invoice
 
+    if not invoice.customer.invoice_email:
+        return
     transaction.on_commit(
         lambda: mail_invoice(tenant_id=tenant.pk, invoice_id=invoice.pk), robust=True
     )
@@ -137,19 +140,18 @@ def invoice_issue(
     lines = list(InvoiceLine.objects.for_tenant(tenant).filter(invoice=invoice))
     if not lines:
         raise ValidationError(_("An invoice without lines cannot be issued."))
-    recompute_totals(invoice)
+    recompute_totals(invoice, lines)
     if invoice.gross_total < 0:
         raise ValidationError(
             _("The total is below zero: credit the invoices concerned instead of issuing this.")
         )
-    settings_row = invoicing_settings(tenant=tenant)
     today = issue_date or tenant.today()
     customer = invoice.customer
     _freeze_customer(tenant, invoice, customer)
     _give_number(tenant, invoice, today, check=issue_date is not None)
     terms = customer.payment_terms_days
     if terms is None:
-        terms = settings_row.payment_terms_days
+        terms = invoicing_settings(tenant=tenant).payment_terms_days
     invoice.due_date = today + datetime.timedelta(days=terms)
     invoice.issued_at = timezone.now()
     invoice.issued_by = by

@@ -17,6 +17,8 @@ SETTINGS_FIELDS = (
     "posting_requires_signoff",
     "dispatchers_may_post",
 )
+# Numbers that a form left empty keep their value (they have no "none").
+KEEP_WHEN_EMPTY = ("payment_terms_days", "default_tax_rate")
 
 
 @transaction.atomic
@@ -25,7 +27,7 @@ def invoicing_settings_update(*, tenant: Tenant, by: User | None, data: dict) ->
     found = InvoicingSettings.objects.for_tenant(tenant).select_for_update().get()
     before = audit_snapshot(found, SETTINGS_FIELDS)
     for field in SETTINGS_FIELDS:
-        if field in data:
+        if field in data and not (data[field] is None and field in KEEP_WHEN_EMPTY):
             value = data[field]
             setattr(found, field, value.strip() if isinstance(value, str) else value)
     found.full_clean(exclude=["tenant"])

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from invoicing.selectors import invoicing_settings
@@ -203,15 +203,18 @@ def _bill_chunk(tenant: Tenant, run: BillingRun, ids: list[int]) -> None:
         plans: list[_Plan] = []
         errors: list[BillingError] = []
         skipped = 0
-        for subscription_id in ids:
-            subscription = locked.get(subscription_id)
-            if subscription is None or subscription.state != SubscriptionState.ACTIVE:
-                skipped += 1  # deleted, paused or cancelled since the run listed it
-                continue
-            try:
-                plans.append(_plan(context, subscription))
-            except Exception as exc:  # no price, dates that cannot be billed: recorded, skipped
-                errors.append(_error(tenant, run, subscription_id, exc))
+        # Fee lines are written in the tenant's language (they go on its invoices), whoever
+        # or whatever started the run.
+        with translation.override(tenant.default_language):
+            for subscription_id in ids:
+                subscription = locked.get(subscription_id)
+                if subscription is None or subscription.state != SubscriptionState.ACTIVE:
+                    skipped += 1  # deleted, paused or cancelled since the run listed it
+                    continue
+                try:
+                    plans.append(_plan(context, subscription))
+                except Exception as exc:  # no price, bad dates: recorded and skipped
+                    errors.append(_error(tenant, run, subscription_id, exc))
         _give_ids([fee for plan in plans for fee, _line in plan.lines])
         billed: list[_Plan] = []
         for plan in plans:

@@ -14,7 +14,7 @@ from customers.models import LineKind
 from invoicing.models import Invoice, InvoiceState
 from service_orders.models import OrderState
 from tenancy.models import Tenant
-from tests.browser.layout import assert_no_sideways_scroll
+from tests.browser.layout import PHONE, assert_no_sideways_scroll
 from tests.factories import (
     CustomerFactory,
     InvoicingSettingsFactory,
@@ -54,13 +54,14 @@ def signed_off_order(demo):
 def test_manager_posts_a_signed_off_order_issues_the_invoice_and_opens_the_pdf(
     signed_off_order, sign_in, page, live_server
 ):
+    page.set_viewport_size(PHONE)
     sign_in("manager@acme.test")
     page.goto(f"{live_server.url}/orders/{signed_off_order.pk}/")
     page.get_by_test_id("post-order").get_by_role("button").click()
 
     # Posted: the customer's draft invoice opens with the order's line on it.
     expect(page.get_by_test_id("invoice-lines")).to_contain_text("Roboczogodzina")
-    expect(page.get_by_test_id("invoice-state")).to_have_text("Draft")
+    expect(page.get_by_test_id("invoice-state")).to_have_attribute("data-state", "draft")
     invoice = Invoice.objects.get(customer=signed_off_order.customer)
     assert_no_sideways_scroll(page)
 
@@ -68,7 +69,7 @@ def test_manager_posts_a_signed_off_order_issues_the_invoice_and_opens_the_pdf(
     dialog = page.get_by_test_id("dialog")
     expect(dialog).to_be_visible()
     dialog.get_by_test_id("confirm").click()
-    expect(page.get_by_test_id("invoice-state")).to_have_text("Issued")
+    expect(page.get_by_test_id("invoice-state")).to_have_attribute("data-state", "issued")
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.ISSUED and invoice.number
     expect(page.get_by_test_id("invoice-title")).to_contain_text(invoice.number)

@@ -23,6 +23,7 @@ from agreements.models import AgreementState, RateKind
 from customers.models import Customer
 from service_orders.models import GenerationRun, WebRequest
 from sla.models import BusinessCalendar
+from subscriptions.models import BillingRun, SubscriptionGroup
 from tenancy.models import Membership, Tenant, User
 from tenancy.roles import Role
 from tests.factories.agreements import (
@@ -195,7 +196,41 @@ def data(transactional_db):
         "sla": sla,
         "calendar": calendar,
         "member": Membership.objects.get(tenant=acme, user=colleague),
+        "subscription": _long_subscription(acme, customer),
+        "billing_run": BillingRun.objects.filter(tenant=acme).order_by("pk").first(),
     }
+
+
+def _long_subscription(tenant, customer):
+    """An active subscription with a long description, billed, with a reduction and a one-off
+    fee (the subscription page's worst case)."""
+    from subscriptions.services import subscriptions as subscription_services
+    from subscriptions.services.billing import billing_run
+
+    group = SubscriptionGroup.objects.filter(tenant=tenant).order_by("pk").first()
+    subscription = subscription_services.subscription_create(
+        tenant=tenant,
+        by=None,
+        data={
+            "customer": customer,
+            "group": group,
+            "description": LONG_TEXT[:190],
+            "base_price": Decimal("123456.78"),
+            "currency": "PLN",
+            "start_date": tenant.today().replace(day=1) - datetime.timedelta(days=40),
+        },
+    )
+    subscription_services.subscription_activate(
+        tenant=tenant, subscription_id=subscription.pk, by=None
+    )
+    subscription_services.one_off_add(
+        tenant=tenant,
+        subscription_id=subscription.pk,
+        by=None,
+        data={"description": LONG_TEXT[:190], "charge_on": tenant.today(), "amount": Decimal("1")},
+    )
+    billing_run(tenant=tenant)
+    return subscription
 
 
 def _issued_invoice(tenant, customer, item):
@@ -272,8 +307,19 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "run": f"/orders/generate/runs/{data['run'].pk}/",
         "errors": "/orders/generate/errors/",
     }
+    billing = {
+        "subscriptions": "/subscriptions/",
+        "subscription": f"/subscriptions/{data['subscription'].pk}/",
+        "subscription-groups": "/subscriptions/groups/",
+        "price-list": "/subscriptions/prices/",
+        "billing": "/subscriptions/billing/",
+        "billing-runs": "/subscriptions/billing/runs/",
+        "billing-run": f"/subscriptions/billing/runs/{data['billing_run'].pk}/",
+        "indexation": "/subscriptions/indexation/",
+        "deferred-revenue": "/subscriptions/deferred-revenue/",
+    }
     if role == "manager":
-        return {**office, **generation}
+        return {**office, **generation, **billing}
     if role == "dispatcher":
         readable = ("home", "customers", "customer", "objects", "object", "items", "item")
         readable += ("customer-groups",)

@@ -92,3 +92,55 @@ class BillingRunFactory(factory.django.DjangoModelFactory):
     tenant = factory.SubFactory(TenantFactory)
     trigger = sub.RunTrigger.MANUAL
     through = datetime.date(2026, 1, 31)
+
+
+class SubscriptionPauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sub.SubscriptionPause
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    tenant = factory.LazyAttribute(lambda o: o.subscription.tenant)
+    start_date = datetime.date(2026, 2, 1)
+    end_date = datetime.date(2026, 2, 14)
+
+
+class FeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sub.Fee
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    tenant = factory.LazyAttribute(lambda o: o.subscription.tenant)
+    kind = sub.FeeKind.REGULAR
+    period_start = factory.Sequence(lambda n: datetime.date(2000, 1, 1) + datetime.timedelta(n))
+    period_end = factory.LazyAttribute(lambda o: o.period_start)
+    description = "Maintenance fee"
+    unit_price = Decimal("200.00")
+    proration_factor = Decimal("1")
+    amount = Decimal("200.00")
+    currency = "PLN"
+    one_off = factory.SubFactory(
+        OneOffFeeFactory, subscription=factory.SelfAttribute("..subscription")
+    )
+    run = factory.SubFactory(BillingRunFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class BillingErrorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sub.BillingError
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    tenant = factory.LazyAttribute(lambda o: o.subscription.tenant)
+    run = factory.SubFactory(BillingRunFactory, tenant=factory.SelfAttribute("..tenant"))
+    message = "No price"
+
+
+class AccrualEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sub.AccrualEntry
+
+    fee = factory.SubFactory(FeeFactory)
+    tenant = factory.LazyAttribute(lambda o: o.fee.tenant)
+    month = factory.Sequence(lambda n: datetime.date(2000 + n // 12, n % 12 + 1, 1))
+    amount = Decimal("10.00")
+    currency = "PLN"
+    invoiced_on = datetime.date(2026, 1, 1)

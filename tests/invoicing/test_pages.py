@@ -183,3 +183,30 @@ def test_receivables_show_open_and_overdue(client_for, manager_a, tenant_a, time
 def test_technicians_and_dispatchers_see_no_invoices(client_for, technician_a, dispatcher_a):
     for user in (technician_a, dispatcher_a):
         assert client_for(user).get(reverse("invoicing:invoice_list")).status_code == 403
+
+
+def test_the_invoicing_section_of_the_tenant_settings(client_for, admin_a, tenant_a):
+    from invoicing.selectors import invoicing_settings
+
+    data = {
+        "name": tenant_a.name,
+        "time_zone": tenant_a.time_zone,
+        "currency": tenant_a.currency,
+        "default_language": tenant_a.default_language,
+        "country": tenant_a.country,
+        "service_orders-horizon_days": "30",
+        "invoicing-legal_name": "Alpha Serwis Sp. z o.o.",
+        "invoicing-payment_terms_days": "21",
+        "invoicing-default_tax_rate": "23",
+        "invoicing-dispatchers_may_post": "on",
+    }
+    response = client_for(admin_a).post(reverse("accounts:settings"), data)
+    assert response.status_code == 302
+    found = invoicing_settings(tenant=tenant_a)
+    assert (found.legal_name, found.payment_terms_days) == ("Alpha Serwis Sp. z o.o.", 21)
+    assert found.default_tax_rate == Decimal("23") and found.dispatchers_may_post
+    bad = client_for(admin_a).post(
+        reverse("accounts:settings"), {**data, "invoicing-default_tax_rate": "150"}
+    )
+    assert bad.status_code in (200, 400)
+    assert invoicing_settings(tenant=tenant_a).default_tax_rate == Decimal("23")
