@@ -7,6 +7,7 @@ from .models import (
     ContactLogin,
     Customer,
     CustomerContact,
+    CustomerGroup,
     CustomerSite,
     Item,
     ServiceObject,
@@ -20,7 +21,13 @@ class CustomerAdmin(TenantOwnedAdmin):
     list_display = ("number", "name", "email", "phone", "is_active")
     list_filter = ("tenant", "is_active")
     search_fields = ("number", "name", "email")
-    raw_id_fields = ("default_agreement_group",)
+    raw_id_fields = ("default_agreement_group", "invoice_account", "customer_group")
+
+
+@admin.register(CustomerGroup)
+class CustomerGroupAdmin(TenantOwnedAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
 
 
 @admin.register(CustomerSite)

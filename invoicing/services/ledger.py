@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,17 +58,19 @@ def format_number(kind: str, year: int, sequence: int) -> str:
 
 
 def next_sequence(*, tenant: Tenant, kind: str, year: int) -> int:
-    """The next place in the tenant's (kind, year) numbering; locks the counter row until the
-    caller's transaction ends, so two issuing transactions queue here and never skip or repeat."""
-    InvoiceCounter.objects.bulk_create(
-        [InvoiceCounter(tenant=tenant, kind=kind, year=year)], ignore_conflicts=True
-    )
-    counter = (
-        InvoiceCounter.objects.for_tenant(tenant).select_for_update().get(kind=kind, year=year)
-    )
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return counter.last_value
+    """The next place in the tenant's (kind, year) numbering. One statement creates the counter
+    row or raises it, and keeps it locked until the caller's transaction ends: two issuing
+    transactions queue here, and a rolled-back one gives its number back, so numbers never skip
+    or repeat."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {InvoiceCounter._meta.db_table} (tenant_id, kind, year, last_value) "
+            "VALUES (%s, %s, %s, 1) ON CONFLICT (tenant_id, kind, year) "
+            f"DO UPDATE SET last_value = {InvoiceCounter._meta.db_table}.last_value + 1 "
+            "RETURNING last_value",
+            [tenant.pk, kind, year],
+        )
+        return cursor.fetchone()[0]
 
 
 def _give_number(
