@@ -1316,3 +1316,56 @@ class ClockEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at}"
+
+
+class Escalation(TenantOwned):
+    """An order's clock reached one escalation level (a percentage of its resolution target) and
+    the level's people were notified. Unique per order and level: two sweeps racing, a retried
+    task or a recomputed clock never notify twice (service_orders/services/escalations.py)."""
+
+    clock = TenantForeignKey(
+        OrderClock, on_delete=models.CASCADE, related_name="+", verbose_name=_("SLA clock")
+    )
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
+    percent = models.PositiveSmallIntegerField(_("at % of the resolution target"))
+    reached_at = models.DateTimeField(_("level reached"))
+    escalated_at = models.DateTimeField(_("escalated"))
+    notified = models.PositiveSmallIntegerField(_("people notified"), default=0)
+
+    class Meta:
+        ordering = ["reached_at", "id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(
+                fields=["tenant", "order", "percent"], name="so_escalation_once_per_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.percent} %"
+
+
+class EscalationFailure(TenantOwned):
+    """A clock the sweep could not escalate (its savepoint was rolled back, the others went on);
+    the clock stays due, so the next sweep tries again."""
+
+    clock = TenantForeignKey(
+        OrderClock, on_delete=models.CASCADE, related_name="+", verbose_name=_("SLA clock")
+    )
+    percent = models.PositiveSmallIntegerField(_("at % of the resolution target"), null=True)
+    failed_at = models.DateTimeField(_("failed"))
+    error = models.TextField(_("error"))
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        verbose_name = _("escalation failure")
+        verbose_name_plural = _("escalation failures")
+        constraints = [tenant_key()]
+        indexes = [models.Index(fields=["tenant", "clock"], name="so_escalation_failure_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.clock_id} {self.failed_at}"
