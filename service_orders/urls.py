@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import posting_views, request_views, stage_views, views
+from . import compliance_views, posting_views, request_views, stage_views, views
 from . import technician_views as tech
 from . import workflow_views as wf
 
@@ -8,6 +8,7 @@ app_name = "service_orders"
 
 urlpatterns = [
     path("", views.order_list, name="order_list"),
+    path("sla-compliance/", compliance_views.compliance_report, name="sla_compliance"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/cancel/", views.order_cancel_view, name="order_cancel"),
     path("for-agreement/", views.agreement_orders, name="agreement_orders"),
