@@ -1184,11 +1184,6 @@ class ClockStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("SLA status", "Cancelled")
 
 
-# A clock in one of these is settled: met or breached was decided at completion (or the clock
-# was cancelled) and is never recomputed.
-SETTLED_CLOCK_STATUSES = (ClockStatus.MET, ClockStatus.BREACHED, ClockStatus.CANCELLED)
-
-
 class SlaSource(models.TextChoices):
     ORDER = "order", _("the order's own")
     AGREEMENT = "agreement", _("the agreement's")
@@ -1202,8 +1197,8 @@ class OrderClock(TenantOwned):
 
     Pauses are not stored as such: they are derived from the stage log (stages that stop SLA
     time) and from manual stops (ClockEvent), so recomputing after a calendar or SLA change gives
-    the live clock's answer. ``status`` of a completed order (met/breached) is decided once and
-    kept; a clock that breached while running stays breached.
+    the live clock's answer. ``status`` of a completed order (met/breached) is decided once
+    (``decided_at``) and kept; a clock that breached while running stays breached.
     """
 
     order = TenantForeignKey(
@@ -1274,12 +1269,13 @@ class OrderClock(TenantOwned):
         return f"{self.order_id} {self.status}"
 
     @property
-    def is_settled(self) -> bool:
-        return self.status in SETTLED_CLOCK_STATUSES
+    def is_decided(self) -> bool:
+        """Met, breached at completion, or cancelled: never recomputed again."""
+        return self.decided_at is not None
 
     @property
     def is_running(self) -> bool:
-        return not self.is_settled and self.stopped_at is None and self.paused_since is None
+        return not self.is_decided and self.stopped_at is None and self.paused_since is None
 
 
 class ClockEventKind(models.TextChoices):

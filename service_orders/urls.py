@@ -20,6 +20,7 @@ urlpatterns = [
     path("bulk/", wf.order_bulk, name="order_bulk"),
     path("<int:pk>/stage/", wf.order_stage_move, name="order_stage_move"),
     path("<int:pk>/reopen/", wf.order_revoke_cancel, name="order_revoke_cancel"),
+    path("<int:pk>/sla-clock/", wf.order_clock, name="order_clock"),
     path("<int:pk>/delete/", wf.order_delete, name="order_delete"),
     path("<int:pk>/assign/", wf.order_assign, name="order_assign"),
     path("<int:pk>/lines/move/", wf.lines_move, name="lines_move"),

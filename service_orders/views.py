@@ -198,6 +198,9 @@ def _render_order(
         "can_cancel": _may_cancel(request) and can_proceed(order.cancel),
         "can_post": _may_post_order(request, order, lines),
         "refusal": refusal,
+        "sla_summary": selectors.order_sla_summary(tenant=request.tenant, order_ids=[order.pk]).get(
+            order.pk
+        ),
         # The request it was made from (one query, only for orders of that origin).
         "web_request": selectors.order_web_request(tenant=request.tenant, order=order)
         if order.origin == Origin.WEB_REQUEST
