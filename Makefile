@@ -2,8 +2,8 @@
 PYTHON ?= .venv/bin/python
 BENCH = DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON)
 
-.PHONY: bench bench-generate bench-pages bench-stages bench-import
-bench: bench-generate bench-pages bench-stages bench-import
+.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-sla
+bench: bench-generate bench-pages bench-stages bench-import bench-sla
 
 bench-generate:
 	$(BENCH) bench/generate_orders.py
@@ -16,3 +16,6 @@ bench-stages:
 
 bench-import:
 	$(BENCH) bench/import_data.py
+
+bench-sla:
+	$(BENCH) bench/sla_sweep.py
