@@ -324,3 +324,33 @@ def test_clocks_due_selects_by_next_escalation_and_tenant(tenant_a, tenant_b, di
     assert selectors.clocks_due(tenant=tenant_b, now=row.next_escalation_at, limit=10) == []
     early = row.next_escalation_at - datetime.timedelta(seconds=1)
     assert selectors.clocks_due(tenant=tenant_a, now=early, limit=10) == []
+
+
+def test_sla_edit_schedules_a_recompute_and_the_job_recomputes(
+    tenant_a, dispatcher_a, manager_a, office, django_capture_on_commit_callbacks
+):
+    from service_orders.tasks import recompute_sla_clocks
+    from sla import services as sla_services
+
+    order = create_order(tenant_a, dispatcher_a)
+    row = travel(tenant_a, order, at(2026, 12, 7, 8))
+    recompute(tenant_a, row, now=at(2026, 12, 7, 9))
+    with django_capture_on_commit_callbacks() as callbacks:
+        sla_services.sla_update(
+            tenant=tenant_a, by=manager_a, sla_id=office.pk, data={"warning_percent": 50}
+        )
+    assert callbacks, "the edit tells the clocks after its commit"
+    result = recompute_sla_clocks.apply(kwargs={"tenant_id": tenant_a.pk, "sla_id": office.pk})
+    assert result.get() == {"recomputed": 1, "failed": 0}
+    row.refresh_from_db()
+    assert row.warning_percent == 50
+
+
+def test_warning_threshold_over_100_is_refused(tenant_a, manager_a, office):
+    from sla import services as sla_services
+
+    with pytest.raises(ValidationError) as refused:
+        sla_services.sla_update(
+            tenant=tenant_a, by=manager_a, sla_id=office.pk, data={"warning_percent": 120}
+        )
+    assert "warning_percent" in refused.value.message_dict
