@@ -12,6 +12,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -82,12 +83,22 @@ def order_list(
     unassigned: bool = False,
     stage: OrderStage | None = None,
     technician: User | None = None,
+    sla_status: str = "",
 ) -> QuerySet:
+    clock = OrderClock.objects.for_tenant(tenant).filter(order_id=OuterRef("pk"))
     qs = (
         ServiceOrder.objects.for_tenant(tenant)
         .select_related("customer", "agreement", "stage", "assigned_technician")
-        .annotate(priority_rank=PRIORITY_RANK)
+        .annotate(
+            priority_rank=PRIORITY_RANK,
+            # The SLA clock's status and resolution due time (sorting by it: least time left
+            # first), read through the one-per-order clock row.
+            sla_status=Subquery(clock.values("status")[:1]),
+            sla_due=Subquery(clock.values("resolution_due")[:1]),
+        )
     )
+    if sla_status:
+        qs = qs.filter(sla_status=sla_status)
     if stage is not None:
         qs = qs.filter(stage=stage)
     if technician is not None:

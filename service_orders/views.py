@@ -31,7 +31,7 @@ from web.submissions import create_once_url
 from . import selectors
 from .capabilities import CHANGE_ORDERS, DISPATCH, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import GenerationForm, OrderFilterForm
-from .models import Origin, RunStatus, ServiceOrder
+from .models import ClockStatus, Origin, RunStatus, ServiceOrder
 from .services.generation import PlannedOrder, generation_plan, generation_run_enqueue
 from .services.orders import OrderTransitionRefused, order_cancel
 from .workflow_forms import BulkActionForm, OrderCancelForm
@@ -92,6 +92,15 @@ ORDER_COLUMNS = [
         breakpoint="lg",
         display=lambda o: o.agreement.number if o.agreement_id else "",
         link=link_to("agreements:agreement_detail", "agreement_id"),
+    ),
+    Column(
+        "sla",
+        gettext_lazy("SLA"),
+        "sla_due",
+        lambda o: ClockStatus(o.sla_status).label if o.sla_status else "",
+        role=BADGE,
+        nowrap=True,
+        template="service_orders/cells/sla.html",
     ),
     Column(
         "description",

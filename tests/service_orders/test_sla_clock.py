@@ -354,3 +354,23 @@ def test_warning_threshold_over_100_is_refused(tenant_a, manager_a, office):
             tenant=tenant_a, by=manager_a, sla_id=office.pk, data={"warning_percent": 120}
         )
     assert "warning_percent" in refused.value.message_dict
+
+
+def test_order_list_shows_filters_and_sorts_by_sla(client_for, tenant_a, dispatcher_a, office):
+    from django.urls import reverse
+
+    with_clock = create_order(tenant_a, dispatcher_a)
+    breached = create_order(tenant_a, dispatcher_a)
+    row = travel(tenant_a, breached, timezone.now() - datetime.timedelta(days=30))
+    recompute(tenant_a, row, now=timezone.now())
+    OrderClock.objects.filter(order=with_clock).update(status=ClockStatus.ON_TRACK)
+    client = client_for(dispatcher_a)
+    url = reverse("service_orders:order_list")
+    response = client.get(url, {"sla_status": "breached"})
+    assert [o.pk for o in response.context["rows"]] == [breached.pk]
+    assert 'data-testid="sla-breached"' in response.content.decode()
+    response = client.get(url, {"sort": "sla"})
+    assert [o.pk for o in response.context["rows"]][:2] == [breached.pk, with_clock.pk]
+    order = client.get(reverse("service_orders:order_detail", args=[breached.pk]))
+    assert order.context["sla_summary"].status == ClockStatus.BREACHED
+    assert 'data-testid="sla-clock"' in order.content.decode()
