@@ -5,7 +5,7 @@ import redis
 from django.conf import settings
 from django.contrib import messages
 from django.db import connection
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -104,11 +104,13 @@ def notification_list(request):
 
 
 @tenant_required
-@require_POST
 def notification_read(request, pk: int):
+    # Another person's or tenant's notification is a 404 whatever the method.
     notification = get_or_404(
         notifications.notification_get, tenant=request.tenant, user=request.user, pk=pk
     )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     notifications.mark_read(tenant=request.tenant, user=request.user, notification=notification)
     return redirect(_safe_next(request, reverse("notification_list")))
 
