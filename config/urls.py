@@ -28,6 +28,7 @@ urlpatterns = [
     path("tenant/switch/", account_views.switch_tenant, name="switch_tenant"),
     path("language/", web_views.set_language, name="set_language"),
     path("notifications/", web_views.notification_list, name="notification_list"),
+    path("notifications/badge/", web_views.notification_badge, name="notification_badge"),
     path("notifications/<int:pk>/read/", web_views.notification_read, name="notification_read"),
     path("notifications/read-all/", web_views.notification_read_all, name="notification_read_all"),
     path("settings/", include("accounts.urls")),

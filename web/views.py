@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -100,7 +100,21 @@ def notification_list(request):
         columns=NOTIFICATION_COLUMNS,
         default_sort="-created_at",
         csv_filename="notifications",
+        context={
+            "unread_notifications": notifications.unread_count(
+                tenant=request.tenant, user=request.user
+            )
+        },
     )
+
+
+@never_cache
+@tenant_required
+@require_GET
+def notification_badge(request):
+    """The bell's unread count (fetched by the header after the page has loaded)."""
+    count = notifications.unread_count(tenant=request.tenant, user=request.user)
+    return render(request, "web/notification_badge.html", {"count": count})
 
 
 @tenant_required

@@ -65,7 +65,11 @@ def test_bell_counts_own_unread_notifications_only(tenant_a, tenant_b, make_memb
     NotificationFactory(tenant=tenant_a, recipient=other)
     NotificationFactory(tenant=tenant_b, recipient=person)
 
-    response = client_for(person).get(reverse("home"))
+    client = client_for(person)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("notification_badge") in page  # the header asks for the count
+
+    response = client.get(reverse("notification_badge"))
 
     assert response.status_code == 200
     bell = response.content.decode().split('data-testid="notification-count">', 1)[1]

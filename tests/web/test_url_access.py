@@ -33,6 +33,7 @@ OPEN_PAGES = {
     # Any member of the current tenant.
     "home": "any member: the home page of the member's own role",
     "notification_list": "any member: the member's own notifications",
+    "notification_badge": "any member: the count of the member's own unread notifications",
     "notification_read": "any member: marks one of the member's own notifications read",
     "notification_read_all": "any member: marks the member's own notifications read",
 }
