@@ -94,15 +94,6 @@ ORDER_COLUMNS = [
         link=link_to("agreements:agreement_detail", "agreement_id"),
     ),
     Column(
-        "sla",
-        gettext_lazy("SLA"),
-        "sla_due",
-        lambda o: ClockStatus(o.sla_status).label if o.sla_status else "",
-        role=BADGE,
-        nowrap=True,
-        template="service_orders/cells/sla.html",
-    ),
-    Column(
         "description",
         gettext_lazy("Description"),
         "description",
@@ -147,6 +138,15 @@ ORDER_COLUMNS = [
         breakpoint="md",
         # the stage, and under it who the order is assigned to
         template="service_orders/cells/stage.html",
+    ),
+    Column(
+        "sla",
+        gettext_lazy("SLA"),
+        "sla_due",
+        lambda o: ClockStatus(o.sla_status).label if o.sla_status else "",
+        role=BADGE,
+        nowrap=True,
+        template="service_orders/cells/sla.html",
     ),
 ]
 

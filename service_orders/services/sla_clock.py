@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sla import clock as sla_clock
-from sla.models import BusinessCalendar, ServiceLevelAgreement
+from sla.models import BusinessCalendar, ServiceLevelAgreement, SlaTarget
 from sla.selectors import (
     calendar_default,
     clock_calendar,
@@ -270,7 +270,9 @@ def clock_start(
 def clocks_start_generated(*, tenant: Tenant, order_ids: Iterable[int]) -> int:
     """Clocks for orders a generation run created (if the tenant wants them); the count made."""
     order_ids = list(order_ids)
-    if not order_ids or not sla_settings(tenant=tenant).clock_on_generated:
+    if not order_ids or not SlaTarget.objects.for_tenant(tenant).exists():
+        return 0  # no SLA has a target: no order can get a clock (one query, then done)
+    if not sla_settings(tenant=tenant).clock_on_generated:
         return 0
     orders = (
         ServiceOrder.objects.for_tenant(tenant)
