@@ -204,10 +204,10 @@ def test_list_runs_a_constant_number_of_queries(
     client.get(LIST)  # warm the session
     # session, user, memberships, tenant scope (4: nested in the test transaction it first reads
     # the settings it will restore), count, customer, agreement, stage and technician choices,
-    # page, and the bulk form's stage and technician choices, and the notifications bell
+    # page, and the bulk form's stage and technician choices
     counts = []
     for params in requests:
-        with django_assert_max_num_queries(17) as few:
+        with django_assert_max_num_queries(16) as few:
             response = client.get(LIST, params)
         assert len(response.context["rows"]) == 25
         counts.append(len(few.captured_queries))
@@ -340,8 +340,8 @@ def test_detail_runs_a_constant_number_of_queries(
     # session, user, memberships, tenant scope (4), order, lines, next stages and their reasons,
     # technicians to assign, stage log, activity log, the agreement's task notes, the business
     # calendar and its holidays (the order is flagged for a closed day), and the field work's
-    # own reads, the SLA clock and the notifications bell
-    with django_assert_max_num_queries(23):
+    # own reads, and the SLA clock
+    with django_assert_max_num_queries(22):
         response = client.get(url)
     assert len(response.context["lines"]) == 32
     assert len(response.context["task_notes"]) == 30
