@@ -2,8 +2,8 @@
 PYTHON ?= .venv/bin/python
 BENCH = DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON)
 
-.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing
-bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing
+.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla
+bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla
 
 bench-generate:
 	$(BENCH) bench/generate_orders.py
@@ -22,3 +22,6 @@ bench-invoices:
 
 bench-billing:
 	$(BENCH) bench/bill_subscriptions.py
+
+bench-sla:
+	$(BENCH) bench/sla_sweep.py

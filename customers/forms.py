@@ -4,6 +4,7 @@ service object's site and parent to the chosen customer."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sla.models import ServiceLevelAgreement
 from tenancy.models import COUNTRY_CHOICES, Tenant
 from web.forms import ServiceCheckedModelForm
 from web.pickers import PickerSelect
@@ -63,6 +64,7 @@ class CustomerForm(forms.ModelForm):
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["default_agreement_group"].queryset = AgreementGroup.objects.for_tenant(tenant)
+        self.fields["sla"].queryset = ServiceLevelAgreement.objects.for_tenant(tenant)
         accounts = Customer.objects.for_tenant(tenant).filter(invoice_account__isnull=True)
         if self.instance.pk:
             accounts = accounts.exclude(pk=self.instance.pk)

@@ -92,6 +92,17 @@ class Customer(TenantOwned):
         related_name="+",
         verbose_name=_("default agreement group"),
     )
+    sla = TenantForeignKey(
+        ServiceLevelAgreement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("SLA"),
+        help_text=_(
+            "Applies to the customer's orders when neither the order nor its agreement names one."
+        ),
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)

@@ -94,7 +94,7 @@ def service_object_search(*, tenant: Tenant, text: str, customer_id: int | None)
 def customer_get(*, tenant: Tenant, pk: int) -> Customer:
     return (
         Customer.objects.for_tenant(tenant)
-        .select_related("default_agreement_group", "invoice_account", "customer_group")
+        .select_related("default_agreement_group", "sla", "invoice_account", "customer_group")
         .prefetch_related(
             Prefetch("sites", queryset=CustomerSite.objects.for_tenant(tenant)),
             Prefetch("contacts", queryset=CustomerContact.objects.for_tenant(tenant)),

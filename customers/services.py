@@ -36,6 +36,7 @@ CUSTOMER_FIELDS = (
     "name",
     "language",
     "default_agreement_group",
+    "sla",
     "email",
     "phone",
     "notes",

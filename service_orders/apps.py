@@ -7,6 +7,7 @@ class ServiceOrdersConfig(AppConfig):
     verbose_name = _("Service orders")
 
     def ready(self) -> None:
+        from sla.capabilities import MANAGE_SERVICE_LEVELS
         from tenancy.roles import Capability
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register, register_group
@@ -39,6 +40,14 @@ class ServiceOrdersConfig(AppConfig):
                 CHANGE_ORDERS,
                 305,
                 "/orders/new/",
+                group="orders",
+            ),
+            NavItem(
+                "service_orders:sla_compliance",
+                _("SLA compliance"),
+                MANAGE_SERVICE_LEVELS,
+                315,
+                "/orders/sla-compliance/",
                 group="orders",
             ),
             NavItem(

@@ -9,7 +9,14 @@ from customers.models import AgreementGroup, Customer, LineKind
 from web.forms import ServiceCheckedModelForm, ValuesChoiceField
 
 from . import selectors
-from .models import OrderGenerationSettings, OrderStage, OrderState, Origin, Priority
+from .models import (
+    ClockStatus,
+    OrderGenerationSettings,
+    OrderStage,
+    OrderState,
+    Origin,
+    Priority,
+)
 from .selectors import NO_TECHNICIAN, OPEN
 
 # The page generates at most a year at once: a longer period is almost always a typo.
@@ -72,6 +79,11 @@ class OrderFilterForm(forms.Form):
         queryset=OrderStage.objects.none(),
         empty_label=_("All stages"),
     )
+    sla_status = forms.ChoiceField(
+        label=_("SLA"),
+        required=False,
+        choices=[("", _("All")), *ClockStatus.choices],
+    )
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +118,7 @@ class OrderFilterForm(forms.Form):
             "unassigned": data.get("technician") == NO_TECHNICIAN,
             "stage": data.get("stage"),
             "technician": self._technicians.get(data.get("technician") or ""),
+            "sla_status": data.get("sla_status") or "",
         }
 
 

@@ -29,7 +29,7 @@ from customers.models import (
     ServiceTask,
     WorkLine,
 )
-from sla.models import ServiceLevelAgreement
+from sla.models import BusinessCalendar, ServiceLevelAgreement
 from tenancy.fields import TenantForeignKey
 from tenancy.models import TenantOwned, tenant_key
 
@@ -1174,3 +1174,194 @@ class CoverageCancellation(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_cause_display()} {self.calculated_date}"
+
+
+class ClockStatus(models.TextChoices):
+    ON_TRACK = "on_track", pgettext_lazy("SLA status", "On track")
+    AT_RISK = "at_risk", pgettext_lazy("SLA status", "At risk")
+    BREACHED = "breached", pgettext_lazy("SLA status", "Breached")
+    MET = "met", pgettext_lazy("SLA status", "Met")
+    CANCELLED = "cancelled", pgettext_lazy("SLA status", "Cancelled")
+
+
+class SlaSource(models.TextChoices):
+    ORDER = "order", _("the order's own")
+    AGREEMENT = "agreement", _("the agreement's")
+    AGREEMENT_GROUP = "agreement_group", _("the agreement group's")
+    CUSTOMER = "customer", _("the customer's")
+    TENANT = "tenant", _("the tenant default")
+
+
+class OrderClock(TenantOwned):
+    """The SLA clock of one order: what applies, when it is due, and how it ended.
+
+    Pauses are not stored as such: they are derived from the stage log (stages that stop SLA
+    time) and from manual stops (ClockEvent), so recomputing after a calendar or SLA change gives
+    the live clock's answer. ``status`` of a completed order (met/breached) is decided once
+    (``decided_at``) and kept; a clock that breached while running stays breached.
+    """
+
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
+    sla = TenantForeignKey(
+        ServiceLevelAgreement,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("SLA"),
+    )
+    sla_source = models.CharField(_("SLA from"), max_length=20, choices=SlaSource.choices)
+    calendar = TenantForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("business calendar"),
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    response_target = models.DurationField(_("response target"), null=True, blank=True)
+    resolution_target = models.DurationField(_("resolution target"))
+    warning_percent = models.PositiveSmallIntegerField(_("warning threshold (%)"))
+    created_at = models.DateTimeField(_("order created"))
+    started_at = models.DateTimeField(_("clock started"))
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(
+        _("resolution due"), null=True, blank=True, help_text=_("Empty while the clock is paused.")
+    )
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    used = models.DurationField(_("working time used"), default=datetime.timedelta)
+    used_as_of = models.DateTimeField(_("used as of"))
+    status = models.CharField(
+        _("SLA status"), max_length=10, choices=ClockStatus.choices, default=ClockStatus.ON_TRACK
+    )
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    late_reason = models.TextField(_("reason for completing late"), blank=True)
+    # The next moment an escalation level is reached; NULL when none is left or the clock is
+    # paused, stopped or settled. The escalation sweep selects by it (indexed), never scanning.
+    next_escalation_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+    next_escalation_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    recomputed_at = models.DateTimeField(_("recomputed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["resolution_due", "id"]
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(fields=["tenant", "order"], name="so_clock_one_per_order"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "next_escalation_at"],
+                condition=models.Q(next_escalation_at__isnull=False),
+                name="so_clock_escalation_idx",
+            ),
+            models.Index(fields=["tenant", "status", "resolution_due"], name="so_clock_status_idx"),
+            models.Index(fields=["tenant", "calendar"], name="so_clock_calendar_idx"),
+            models.Index(fields=["tenant", "sla"], name="so_clock_sla_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.status}"
+
+    @property
+    def is_decided(self) -> bool:
+        """Met, breached at completion, or cancelled: never recomputed again."""
+        return self.decided_at is not None
+
+    @property
+    def is_running(self) -> bool:
+        return not self.is_decided and self.stopped_at is None and self.paused_since is None
+
+
+class ClockEventKind(models.TextChoices):
+    STOP = "stop", pgettext_lazy("SLA clock event", "Stopped by hand")
+    START = "start", pgettext_lazy("SLA clock event", "Started by hand")
+    CANCEL = "cancel", pgettext_lazy("SLA clock event", "Cancelled")
+    LATE = "late", pgettext_lazy("SLA clock event", "Completed late")
+
+
+class ClockEvent(TenantOwned):
+    """A manual action on an order's clock, with its reason; manual stops pause the clock."""
+
+    clock = TenantForeignKey(
+        OrderClock, on_delete=models.CASCADE, related_name="events", verbose_name=_("SLA clock")
+    )
+    kind = models.CharField(_("action"), max_length=10, choices=ClockEventKind.choices)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("SLA clock event")
+        verbose_name_plural = _("SLA clock events")
+        constraints = [tenant_key()]
+        indexes = [models.Index(fields=["tenant", "clock", "at"], name="so_clockevent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at}"
+
+
+class Escalation(TenantOwned):
+    """An order's clock reached one escalation level (a percentage of its resolution target) and
+    the level's people were notified. Unique per order and level: two sweeps racing, a retried
+    task or a recomputed clock never notify twice (service_orders/services/escalations.py)."""
+
+    clock = TenantForeignKey(
+        OrderClock, on_delete=models.CASCADE, related_name="+", verbose_name=_("SLA clock")
+    )
+    order = TenantForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
+    percent = models.PositiveSmallIntegerField(_("at % of the resolution target"))
+    reached_at = models.DateTimeField(_("level reached"))
+    escalated_at = models.DateTimeField(_("escalated"))
+    notified = models.PositiveSmallIntegerField(_("people notified"), default=0)
+
+    class Meta:
+        ordering = ["reached_at", "id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(
+                fields=["tenant", "order", "percent"], name="so_escalation_once_per_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.percent} %"
+
+
+class EscalationFailure(TenantOwned):
+    """A clock the sweep could not escalate (its savepoint was rolled back, the others went on);
+    the clock stays due, so the next sweep tries again."""
+
+    clock = TenantForeignKey(
+        OrderClock, on_delete=models.CASCADE, related_name="+", verbose_name=_("SLA clock")
+    )
+    percent = models.PositiveSmallIntegerField(_("at % of the resolution target"), null=True)
+    failed_at = models.DateTimeField(_("failed"))
+    error = models.TextField(_("error"))
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        verbose_name = _("escalation failure")
+        verbose_name_plural = _("escalation failures")
+        constraints = [tenant_key()]
+        indexes = [models.Index(fields=["tenant", "clock"], name="so_escalation_failure_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.clock_id} {self.failed_at}"

@@ -14,6 +14,7 @@ from customers.coverage import CoverageListener, register_coverage_listener
 from customers.models import ContactLogin
 from invoicing.capabilities import POST_ORDERS
 from invoicing.hooks import register_release_hook
+from sla.signals import sla_timing_changed
 from tenancy.roles import OFFICE, Role
 from web.permissions import request_can
 from web.registry import (
@@ -337,3 +338,14 @@ def register_all() -> None:
     register_usage_check("customers.customercontact", _contact_in_use)
     register_usage_check("agreements.agreement", _agreement_in_use)
     register_usage_check("agreements.agreementline", _agreement_line_in_use)
+
+
+def _recompute_sla_clocks(sender, *, tenant_id, calendar_id=None, sla_id=None, **kwargs) -> None:
+    """An SLA or calendar changed (sla.signals, after its commit): recompute the open clocks it
+    affects in the background."""
+    from .tasks import recompute_sla_clocks
+
+    recompute_sla_clocks.delay(tenant_id=tenant_id, calendar_id=calendar_id, sla_id=sla_id)
+
+
+sla_timing_changed.connect(_recompute_sla_clocks, dispatch_uid="service_orders.sla_clocks")

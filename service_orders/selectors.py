@@ -12,6 +12,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -29,10 +30,12 @@ from tenancy.roles import Capability
 
 from .models import (
     OPEN_STATES,
+    ClockStatus,
     GenerationError,
     GenerationNotice,
     GenerationRun,
     LineStatus,
+    OrderClock,
     OrderGenerationSettings,
     OrderPhoto,
     OrderSignOff,
@@ -80,12 +83,22 @@ def order_list(
     unassigned: bool = False,
     stage: OrderStage | None = None,
     technician: User | None = None,
+    sla_status: str = "",
 ) -> QuerySet:
+    clock = OrderClock.objects.for_tenant(tenant).filter(order_id=OuterRef("pk"))
     qs = (
         ServiceOrder.objects.for_tenant(tenant)
         .select_related("customer", "agreement", "stage", "assigned_technician")
-        .annotate(priority_rank=PRIORITY_RANK)
+        .annotate(
+            priority_rank=PRIORITY_RANK,
+            # The SLA clock's status and resolution due time (sorting by it: least time left
+            # first), read through the one-per-order clock row.
+            sla_status=Subquery(clock.values("status")[:1]),
+            sla_due=Subquery(clock.values("resolution_due")[:1]),
+        )
     )
+    if sla_status:
+        qs = qs.filter(sla_status=sla_status)
     if stage is not None:
         qs = qs.filter(stage=stage)
     if technician is not None:
@@ -729,3 +742,92 @@ def agreement_lines_to_draw(*, tenant: Tenant, order: ServiceOrder) -> list:
     return agreement_selectors.agreement_lines_to_draw(
         tenant=tenant, agreement_id=order.agreement_id
     )
+
+
+# -- SLA clocks ---------------------------------------------------------------------------------
+
+
+def clocks_due(*, tenant: Tenant, now: datetime.datetime, limit: int) -> list[OrderClock]:
+    """Clocks whose pending escalation level is reached by ``now``, oldest first, at most
+    ``limit``: read through the partial index on (tenant, next_escalation_at); paused, stopped
+    and decided clocks have no ``next_escalation_at`` and are never read."""
+    return list(
+        OrderClock.objects.for_tenant(tenant)
+        .filter(next_escalation_at__isnull=False, next_escalation_at__lte=now)
+        .order_by("next_escalation_at", "id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class SlaSummary:
+    """What an order page, list row or dispatch card shows of an order's clock."""
+
+    clock: OrderClock
+    status: str
+    status_label: str
+    started_at: datetime.datetime
+    response_due: datetime.datetime | None
+    resolution_due: datetime.datetime | None
+    used: datetime.timedelta
+    target: datetime.timedelta
+    percent_used: int
+    time_left: datetime.timedelta | None
+    is_paused: bool
+    is_stopped: bool
+    is_decided: bool
+
+
+def _summary(clock: OrderClock, calendar, now: datetime.datetime) -> SlaSummary:
+    """The clock as of ``now``. Every stage change and manual action recomputes the stored
+    figures, so a running clock has run without pause since ``used_as_of``: what it used since
+    is the calendar's working time in between."""
+    from sla import clock as sla_clock
+
+    used = clock.used
+    target = clock.resolution_target
+    status = clock.status
+    time_left = None
+    if clock.is_running:
+        used += sla_clock.working_time_between(calendar, clock.used_as_of, now)
+        if status != ClockStatus.BREACHED:
+            status = sla_clock.running_status(used, target, clock.warning_percent)
+        time_left = target - used
+    percent = int(used * 100 / target) if target else 0
+    return SlaSummary(
+        clock=clock,
+        status=status,
+        status_label=str(ClockStatus(status).label),
+        started_at=clock.started_at,
+        response_due=clock.response_due,
+        resolution_due=clock.resolution_due,
+        used=used,
+        target=target,
+        percent_used=percent,
+        time_left=time_left,
+        is_paused=clock.paused_since is not None,
+        is_stopped=clock.stopped_at is not None,
+        is_decided=clock.decided_at is not None,
+    )
+
+
+def order_sla_summary(
+    *, tenant: Tenant, order_ids, now: datetime.datetime | None = None
+) -> dict[int, SlaSummary]:
+    """The clocks of some orders by order id (orders without a clock are absent), as of
+    ``now``: one query for the clocks and three per distinct calendar among them (a tenant has
+    one or a few), whatever the number of orders."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    clocks = list(
+        OrderClock.objects.for_tenant(tenant)
+        .filter(order_id__in=list(order_ids))
+        .select_related("calendar")
+    )
+    calendars = {}
+    for clock in clocks:
+        if clock.calendar_id not in calendars:
+            calendars[clock.calendar_id] = sla_selectors.clock_calendar(
+                tenant=tenant, calendar=clock.calendar
+            )
+    return {clock.order_id: _summary(clock, calendars[clock.calendar_id], now) for clock in clocks}

@@ -12,6 +12,7 @@ from celery import shared_task
 from tenancy.tasks import TenantTask
 
 from .models import GENERATION_TIME_LIMIT, GenerationRun, GenerationTrigger
+from .services import escalations, sla_clock
 from .services.generation import (
     catch_up_period,
     generation_run,
@@ -83,3 +84,39 @@ def generate_orders_for_run(self, *, tenant_id: int, run_id: int) -> dict | None
     A run that is finished already is left as it is; None when there is no such run."""
     run = generation_run_process(tenant=self.tenant, run_id=run_id)
     return _summary(run) if run is not None else None
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    name="service_orders.sla_sweep",
+    acks_late=True,
+    soft_time_limit=50,
+    time_limit=58,
+)
+def sla_sweep(self, *, tenant_id: int) -> int:
+    """Every minute per tenant (beat through tenancy.fan_out): escalate the SLA clocks whose next
+    level is due. Exactly once per order and level whatever runs twice (services/escalations)."""
+    with self.scope():
+        return escalations.sweep(tenant=self.tenant)
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    name="service_orders.recompute_sla_clocks",
+    acks_late=True,
+)
+def recompute_sla_clocks(
+    self, *, tenant_id: int, calendar_id: int | None = None, sla_id: int | None = None
+) -> dict:
+    """After an SLA or calendar edit: recompute the open clocks it affects, one savepoint each
+    (a failing clock does not stop the rest). Idempotent: a recompute derives everything from
+    the order's facts, so a redelivered task gives the same result."""
+    with self.scope():
+        done, failed = sla_clock.clocks_recompute(
+            tenant=self.tenant, calendar_id=calendar_id, sla_id=sla_id
+        )
+    if failed:
+        logger.warning("SLA clocks of tenant %s: %s failed to recompute", tenant_id, failed)
+    return {"recomputed": done, "failed": failed}

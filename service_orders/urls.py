@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import posting_views, request_views, stage_views, views
+from . import compliance_views, posting_views, request_views, stage_views, views
 from . import technician_views as tech
 from . import workflow_views as wf
 
@@ -8,6 +8,7 @@ app_name = "service_orders"
 
 urlpatterns = [
     path("", views.order_list, name="order_list"),
+    path("sla-compliance/", compliance_views.compliance_report, name="sla_compliance"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/cancel/", views.order_cancel_view, name="order_cancel"),
     path("for-agreement/", views.agreement_orders, name="agreement_orders"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("bulk/", wf.order_bulk, name="order_bulk"),
     path("<int:pk>/stage/", wf.order_stage_move, name="order_stage_move"),
     path("<int:pk>/reopen/", wf.order_revoke_cancel, name="order_revoke_cancel"),
+    path("<int:pk>/sla-clock/", wf.order_clock, name="order_clock"),
     path("<int:pk>/delete/", wf.order_delete, name="order_delete"),
     path("<int:pk>/assign/", wf.order_assign, name="order_assign"),
     path("<int:pk>/lines/move/", wf.lines_move, name="lines_move"),

@@ -31,7 +31,7 @@ from web.submissions import create_once_url
 from . import selectors
 from .capabilities import CHANGE_ORDERS, DISPATCH, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import GenerationForm, OrderFilterForm
-from .models import Origin, RunStatus, ServiceOrder
+from .models import ClockStatus, Origin, RunStatus, ServiceOrder
 from .services.generation import PlannedOrder, generation_plan, generation_run_enqueue
 from .services.orders import OrderTransitionRefused, order_cancel
 from .workflow_forms import BulkActionForm, OrderCancelForm
@@ -139,6 +139,15 @@ ORDER_COLUMNS = [
         # the stage, and under it who the order is assigned to
         template="service_orders/cells/stage.html",
     ),
+    Column(
+        "sla",
+        gettext_lazy("SLA"),
+        "sla_due",
+        lambda o: ClockStatus(o.sla_status).label if o.sla_status else "",
+        role=BADGE,
+        nowrap=True,
+        template="service_orders/cells/sla.html",
+    ),
 ]
 
 
@@ -198,6 +207,9 @@ def _render_order(
         "can_cancel": _may_cancel(request) and can_proceed(order.cancel),
         "can_post": _may_post_order(request, order, lines),
         "refusal": refusal,
+        "sla_summary": selectors.order_sla_summary(tenant=request.tenant, order_ids=[order.pk]).get(
+            order.pk
+        ),
         # The request it was made from (one query, only for orders of that origin).
         "web_request": selectors.order_web_request(tenant=request.tenant, order=order)
         if order.origin == Origin.WEB_REQUEST

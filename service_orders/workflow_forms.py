@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
 from customers.models import Customer, CustomerContact, CustomerSite, ServiceObject, ServiceTask
+from sla import selectors as sla_selectors
+from sla.models import ServiceLevelAgreement
 from web.confirm import REASON_MAX_LENGTH, ConfirmationForm
 from web.forms import ServiceCheckedModelForm
 
@@ -57,9 +59,18 @@ class OrderCreateForm(forms.Form):
         queryset=ServiceOrder.objects.none(),
         empty_label=_("Nobody yet"),
     )
+    sla = forms.ModelChoiceField(
+        label=_("SLA"),
+        required=False,
+        queryset=ServiceLevelAgreement.objects.none(),
+        empty_label=_("The agreement's or customer's"),
+    )
 
     def __init__(self, *args, tenant, agreement_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["sla"].queryset = sla_selectors.sla_list(tenant=tenant).filter(
+            is_suspended=False
+        )
         self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
         # The lists span the tenant; the service checks that each belongs to the customer.
         self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
@@ -89,12 +100,35 @@ class StageMoveForm(forms.Form):
     reason_text = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    late_reason = forms.CharField(
+        label=_("Why is it late?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The SLA time of this order is exceeded."),
+    )
 
     def __init__(self, *args, stage: OrderStage | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if stage is not None:
             self.fields["reason_code"].queryset = stage.reasons.all()
             self.initial["stage"] = stage.pk
+
+
+class ClockActionForm(forms.Form):
+    """Stop, start or cancel an order's SLA clock by hand, always with a reason."""
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            ("stop", _("Stop the clock")),
+            ("start", _("Start the clock again")),
+            ("cancel", _("Cancel the clock")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class OrderCancelForm(ConfirmationForm):

@@ -7,7 +7,7 @@ answers 400 with the message beside its field."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,12 +21,13 @@ from web.submissions import create_once_url
 
 from . import selectors
 from .capabilities import CHANGE_ORDERS
-from .models import OrderStage, OrderState, ServiceOrder, ServiceOrderLine
-from .services import line_changes, lines, orders, stages
+from .models import OrderClock, OrderStage, OrderState, ServiceOrder, ServiceOrderLine
+from .services import line_changes, lines, orders, sla_clock, stages
 from .services.stages import OrderTransitionRefused
 from .workflow_forms import (
     AssignForm,
     BulkActionForm,
+    ClockActionForm,
     LineCancelForm,
     LinesFromAgreementForm,
     LinesMoveForm,
@@ -64,6 +65,8 @@ def workflow_context(request, order: ServiceOrder, lines) -> dict:
         "can_delete": may_change and stage is not None and stage.can_delete,
         "lines_changeable": lines_changeable,
         "move_targets": move_targets,
+        "clock_actions": may_change,
+        "clock_form": ClockActionForm() if may_change else None,
         "assign_form": AssignForm(
             initial={"technician": order.assigned_technician_id}, tenant=tenant
         )
@@ -143,6 +146,7 @@ def order_stage_move(request, pk: int):
             by=request.user,
             reason_code_id=reason.pk if reason else None,
             reason_text=form.cleaned_data.get("reason_text", ""),
+            late_reason=form.cleaned_data.get("late_reason", ""),
         )
     except OrderTransitionRefused as exc:
         return _refused(request, pk, exc)
@@ -154,6 +158,36 @@ def order_stage_move(request, pk: int):
         _("Order %(number)s is at %(stage)s now.") % {"number": order.number, "stage": to_stage},
     )
     return redirect("service_orders:order_detail", pk=order.pk)
+
+
+@capability_required(CHANGE_ORDERS)
+def order_clock(request, pk: int):
+    """Stop, start or cancel the order's SLA clock by hand, with a reason."""
+    order = _order(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ClockActionForm(request.POST)
+    if not form.is_valid():
+        return _order_page(request, pk, status=400, clock_form=form)
+    try:
+        sla_clock.clock_manual(
+            tenant=request.tenant,
+            order_id=order.pk,
+            by=request.user,
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+        )
+    except OrderClock.DoesNotExist:
+        raise Http404 from None
+    except sla_clock.ClockActionRefused as exc:
+        return _order_page(request, pk, status=409, refusal=exc.message)
+    except ValidationError as exc:
+        attach_errors(form, exc)
+        return _order_page(request, pk, status=400, clock_form=form)
+    messages.success(
+        request, _("The SLA clock of order %(number)s is updated.") % {"number": order.number}
+    )
+    return redirect("service_orders:order_detail", pk=pk)
 
 
 @capability_required(CHANGE_ORDERS)

@@ -16,6 +16,11 @@ class SlaForm(forms.ModelForm):
         fields = SLA_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty keeps the current threshold (75 % for a new SLA).
+        self.fields["warning_percent"].required = False
+
 
 class SlaFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)

@@ -10,7 +10,18 @@ from django.db.models import Count, Q, QuerySet
 
 from tenancy.models import Tenant
 
-from .models import BusinessCalendar, Holiday, ServiceLevelAgreement, default_working_days
+from . import clock
+from .models import (
+    BusinessCalendar,
+    CalendarException,
+    EscalationLevel,
+    Holiday,
+    ServiceLevelAgreement,
+    SlaSettings,
+    SlaTarget,
+    WorkingWindow,
+    default_working_days,
+)
 
 
 def sla_list(*, tenant: Tenant, search: str = "", status: str = "") -> QuerySet:
@@ -75,3 +86,74 @@ def calendar_is_open(
     """
     working_days = calendar.working_days if calendar is not None else default_working_days()
     return day.weekday() in working_days and day not in holidays
+
+
+# -- the SLA clock ---------------------------------------------------------------------------
+
+# A calendar that has no working windows yet is open all day on its working days, so that an SLA
+# on a tenant that has not described its hours still keeps (calendar-day) time.
+_WHOLE_DAY = (clock.Window(datetime.time(0), datetime.time(0)),)
+
+
+def clock_calendar(*, tenant: Tenant, calendar: BusinessCalendar | None) -> clock.Calendar:
+    """The business calendar as the clock arithmetic's value object (three queries).
+
+    Holidays and exceptions are read in full: a calendar holds a few dozen a year. Without a
+    calendar: the tenant's time zone, Monday to Friday, all day.
+    """
+    if calendar is None:
+        return clock.Calendar(tenant.time_zone, dict.fromkeys(default_working_days(), _WHOLE_DAY))
+    weekly: dict[int, list[clock.Window]] = {}
+    for weekday, start, end in (
+        WorkingWindow.objects.for_tenant(tenant)
+        .filter(calendar=calendar)
+        .values_list("weekday", "start_time", "end_time")
+    ):
+        weekly.setdefault(weekday, []).append(clock.Window(start, end))
+    if not weekly:
+        weekly = {day: list(_WHOLE_DAY) for day in calendar.working_days}
+    exceptions: dict[datetime.date, list[clock.Window]] = {}
+    for day, start, end in (
+        CalendarException.objects.for_tenant(tenant)
+        .filter(calendar=calendar)
+        .values_list("date", "start_time", "end_time")
+    ):
+        windows = exceptions.setdefault(day, [])
+        if start is not None:
+            windows.append(clock.Window(start, end))
+    holidays = Holiday.objects.for_tenant(tenant).filter(calendar=calendar)
+    return clock.Calendar(
+        calendar.time_zone or tenant.time_zone,
+        {day: tuple(windows) for day, windows in weekly.items()},
+        frozenset(holidays.values_list("date", flat=True)),
+        {day: tuple(windows) for day, windows in exceptions.items()},
+    )
+
+
+def sla_settings(*, tenant: Tenant) -> SlaSettings:
+    """The tenant's SLA settings (defaults when it has never saved them; not stored by this)."""
+    found = SlaSettings.objects.for_tenant(tenant).select_related("default_sla").first()
+    return found if found is not None else SlaSettings(tenant=tenant)
+
+
+def sla_target(*, tenant: Tenant, sla: ServiceLevelAgreement, priority: str) -> SlaTarget | None:
+    return SlaTarget.objects.for_tenant(tenant).filter(sla=sla, priority=priority).first()
+
+
+def escalation_percents(*, tenant: Tenant, sla: ServiceLevelAgreement) -> list[int]:
+    """The SLA's escalation levels' percentages, ascending."""
+    return list(
+        EscalationLevel.objects.for_tenant(tenant)
+        .filter(sla=sla)
+        .order_by("percent")
+        .values_list("percent", flat=True)
+    )
+
+
+def escalation_levels(*, tenant: Tenant, sla: ServiceLevelAgreement) -> QuerySet:
+    return (
+        EscalationLevel.objects.for_tenant(tenant)
+        .filter(sla=sla)
+        .select_related("user")
+        .order_by("percent")
+    )

@@ -16,8 +16,9 @@ from tenancy.models import Tenant, User
 from tenancy.services import audit_changes, audit_record, audit_snapshot
 
 from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
+from .signals import timing_changed
 
-SLA_FIELDS = ("code", "name", "description", "is_suspended")
+SLA_FIELDS = ("code", "name", "description", "is_suspended", "warning_percent")
 CALENDAR_FIELDS = ("name", "time_zone", "working_days", "is_default")
 HOLIDAY_FIELDS = ("date", "name")
 
@@ -31,7 +32,7 @@ def _sla_code_message() -> str:
 
 def _sla_apply(sla: ServiceLevelAgreement, *, tenant: Tenant, data: dict) -> None:
     for field in SLA_FIELDS:
-        if field in data:
+        if field in data and not (field == "warning_percent" and data[field] is None):
             setattr(sla, field, data[field])
     sla.code = sla.code.strip()
     taken = ServiceLevelAgreement.objects.for_tenant(tenant).filter(code__iexact=sla.code)
@@ -72,6 +73,7 @@ def sla_update(
             params={"record": str(sla), "fields": sorted(changes)},
             changes=changes,
         )
+        timing_changed(tenant_id=tenant.pk, sla_id=sla.pk)
     return sla
 
 
@@ -153,6 +155,7 @@ def calendar_update(
             params={"record": str(calendar), "fields": sorted(changes)},
             changes=changes,
         )
+        timing_changed(tenant_id=tenant.pk, calendar_id=calendar.pk)
     return calendar
 
 
@@ -184,6 +187,7 @@ def holiday_add(*, tenant: Tenant, by: User | None, calendar_id: int, data: dict
         target=calendar,
         params=_holiday_params(holiday),
     )
+    timing_changed(tenant_id=tenant.pk, calendar_id=calendar.pk)
     return holiday
 
 
@@ -202,3 +206,4 @@ def holiday_delete(*, tenant: Tenant, by: User | None, calendar_id: int, holiday
         params=_holiday_params(holiday),
     )
     holiday.delete()
+    timing_changed(tenant_id=tenant.pk, calendar_id=calendar_id)

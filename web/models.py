@@ -56,3 +56,46 @@ class ImportBatch(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.file_name}"
+
+
+class Notification(TenantOwned):
+    """Something a person of the tenant should know about (an order reached an escalation level,
+    …): shown under the bell in the header until read. The text is written in the recipient's
+    language when the notification is made, as the e-mail that goes with it (web.notifications).
+    ``key`` makes a notification once-only: the same key for the same person is refused by the
+    database, so a retried job never notifies twice."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    key = models.CharField(max_length=120)
+    title = models.CharField(_("notification"), max_length=200)
+    body = models.TextField(_("details"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            tenant_key(),
+            models.UniqueConstraint(
+                fields=["tenant", "recipient", "key"], name="web_notification_once"
+            ),
+        ]
+        indexes = [
+            # The bell's count: a person's unread notifications.
+            models.Index(
+                fields=["tenant", "recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="web_notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

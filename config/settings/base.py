@@ -234,6 +234,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=0, day_of_month=1),
         "args": ("subscriptions.post_accruals",),
     },
+    # Every minute: SLA escalations (orders whose clock reached a level). Selects only the due
+    # clocks (indexed), and each order and level is escalated once, so overlapping runs are safe.
+    "sla-escalations": {
+        "task": "tenancy.fan_out",
+        "schedule": crontab(),
+        "args": ("service_orders.sla_sweep",),
+    },
     # Resumes suspended agreements on their planned day (before the orders are generated).
     "resume-suspended-agreements": {
         "task": "tenancy.fan_out",

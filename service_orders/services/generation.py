@@ -79,6 +79,7 @@ from ..models import (
     ServiceOrderTask,
 )
 from ..selectors import order_generation_settings
+from . import sla_clock
 from .stages import stage_tree_ensure
 
 logger = logging.getLogger(__name__)
@@ -938,6 +939,7 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     )
     lines_created = len(inserted)
     _copy_relations(context, new_orders, created_ids)
+    sla_clock.clocks_start_generated(tenant=context.tenant, order_ids=created_ids.values())
     notices = [
         (
             NoticeKind.NO_OPEN_DAY

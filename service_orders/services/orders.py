@@ -276,7 +276,8 @@ def order_create(
     ``data``: customer; agreement (required when the tenant's settings say so; the
     customer's, not a template); site (the customer's; defaults to its default site) or a
     one-off ``address``; contact (the customer's); description; priority; preferred_date;
-    window_start/window_end; objects and tasks (planned hour lines: one per object and task);
+    window_start/window_end; sla (the order's own, above the agreement's and customer's);
+    objects and tasks (planned hour lines: one per object and task);
     assigned_technician (a technician of the tenant)."""
     customer = data["customer"]
     errors: dict[str, str] = {}
@@ -316,6 +317,9 @@ def order_create(
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if not (data.get("description") or "").strip():
         errors["description"] = _("Say what is to be done.")
+    sla = data.get("sla")
+    if sla is not None and sla.tenant_id != tenant.pk:
+        errors["sla"] = _("Choose one of your SLAs.")
     if errors:
         raise ValidationError(errors)
     if site is None and not address:
@@ -337,6 +341,7 @@ def order_create(
         assigned_technician=data.get("assigned_technician"),
         origin=origin,
         stage=initial,
+        sla=sla,
         created_by=by,
     )
     order.full_clean(exclude=["tenant", "state"], validate_unique=False, validate_constraints=False)

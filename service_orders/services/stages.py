@@ -34,6 +34,7 @@ from ..models import (
     state_transition,
 )
 from ..selectors import next_stages_of, order_current_stage, order_is_signed_off
+from . import sla_clock
 
 
 class OrderTransitionRefused(Exception):
@@ -434,9 +435,10 @@ def stage_log_write(
     from_state: str,
     reason: ReasonCode | None = None,
     reason_text: str = "",
+    late_reason: str = "",
 ) -> StageLog:
-    """Record a stage change of ``order`` (already saved at its new stage) and tell the
-    listeners once the transaction commits."""
+    """Record a stage change of ``order`` (already saved at its new stage), start or follow its
+    SLA clock in the same transaction, and tell the listeners once the transaction commits."""
     log = StageLog.objects.create(
         tenant=tenant,
         order=order,
@@ -449,6 +451,12 @@ def stage_log_write(
         reason_text=reason_text,
         by=by,
     )
+    if kind == StageLogKind.CREATE:
+        sla_clock.clock_start(tenant=tenant, order=order, now=log.at)
+    else:
+        sla_clock.clock_on_stage_change(
+            tenant=tenant, order=order, log=log, late_reason=late_reason, by=by
+        )
     tenant_id, order_id, log_id = tenant.pk, order.pk, log.pk
     transaction.on_commit(
         lambda: signals.order_stage_changed.send(
@@ -468,13 +476,16 @@ def order_stage_move(
     by: User,
     reason_code_id: int | None = None,
     reason_text: str = "",
+    late_reason: str = "",
 ) -> ServiceOrder:
     """Move the order to one of its next (or its previous) stages.
 
     ServiceOrder.DoesNotExist / OrderStage.DoesNotExist for another tenant's order or stage;
     ValidationError (field ``reason_code``) when the stage needs a reason that is missing;
     OrderTransitionRefused when the move does not apply to the order as it is now (not a next
-    stage, the lifecycle forbids it, cancelling is not allowed here, sign-off missing)."""
+    stage, the lifecycle forbids it, cancelling is not allowed here, sign-off missing);
+    ValidationError (field ``late_reason``) when completing an order past its SLA time without
+    the reason the tenant asks for."""
     order = (
         ServiceOrder.objects.for_tenant(tenant)
         .select_for_update(of=("self",))
@@ -503,6 +514,9 @@ def order_stage_move(
     reason, text = reason_for(
         tenant=tenant, stage=to_stage, reason_code_id=reason_code_id, reason_text=reason_text
     )
+    sla_clock.clock_check_completion(
+        tenant=tenant, order=order, to_state=to_stage.state, late_reason=late_reason
+    )
     from_state = order.state
     if not _apply_state(order, to_stage.state):
         raise OrderTransitionRefused(
@@ -525,6 +539,7 @@ def order_stage_move(
         from_state=from_state,
         reason=reason,
         reason_text=text,
+        late_reason=late_reason,
     )
     audit_record(
         tenant=tenant,

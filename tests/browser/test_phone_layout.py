@@ -300,6 +300,8 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "invoice": f"/invoices/{data['invoice'].pk}/",
         "receivables": "/invoices/receivables/",
         "posting": "/orders/posting/",
+        "sla-compliance": "/orders/sla-compliance/",
+        "notifications": "/notifications/",
     }
     generation = {
         "generation": "/orders/generate/",
@@ -326,6 +328,7 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         readable += ("agreements", "agreement", "orders", "order", "slas", "calendars")
         return {name: office[name] for name in readable} | {
             "calendar": office["calendar"],
+            "notifications": "/notifications/",
             "requests": "/orders/requests/",
             "request": f"/orders/requests/{data['web_request'].pk}/",
         }

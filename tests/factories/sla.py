@@ -37,4 +37,53 @@ class HolidayFactory(factory.django.DjangoModelFactory):
     name = "Holiday"
 
 
+class WorkingWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sla.WorkingWindow
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    tenant = factory.LazyAttribute(lambda o: o.calendar.tenant)
+    weekday = 0
+    start_time = datetime.time(8)
+    end_time = datetime.time(16)
+
+
+class CalendarExceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sla.CalendarException
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    tenant = factory.LazyAttribute(lambda o: o.calendar.tenant)
+    date = datetime.date(2026, 12, 31)
+    name = "Stocktaking"
+
+
+class SlaTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sla.SlaTarget
+
+    sla = factory.SubFactory(ServiceLevelAgreementFactory)
+    tenant = factory.LazyAttribute(lambda o: o.sla.tenant)
+    priority = "normal"
+    response_minutes = 120
+    resolution_minutes = 480
+
+
+class EscalationLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sla.EscalationLevel
+
+    sla = factory.SubFactory(ServiceLevelAgreementFactory)
+    tenant = factory.LazyAttribute(lambda o: o.sla.tenant)
+    percent = 100
+    role = "dispatcher"
+
+
+class SlaSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sla.SlaSettings
+
+    tenant = factory.SubFactory(TenantFactory)
+
+
 # --- agreements: master data ---------------------------------------------------------------------

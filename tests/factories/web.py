@@ -2,9 +2,9 @@
 
 import factory
 
-from web.models import ImportBatch, SubmissionToken
+from web.models import ImportBatch, Notification, SubmissionToken
 
-from .tenancy import TenantFactory
+from .tenancy import TenantFactory, UserFactory
 
 
 class SubmissionTokenFactory(factory.django.DjangoModelFactory):
@@ -29,3 +29,17 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
     preview = factory.LazyFunction(
         lambda: [{"line": 2, "key": "LEG-1", "action": "create", "errors": []}]
     )
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """An unread notification of one person."""
+
+    class Meta:
+        model = Notification
+
+    tenant = factory.SubFactory(TenantFactory)
+    recipient = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"test:{n}")
+    title = factory.Sequence(lambda n: f"Order SO-{n} reached 75 % of its time")
+    body = "Resolution due soon."
+    url = "/orders/"

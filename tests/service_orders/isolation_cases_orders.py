@@ -43,6 +43,7 @@ def _reason(tenant) -> dict:
 CASES = {
     "service_orders:order_stage_move": _order,
     "service_orders:order_revoke_cancel": _order,
+    "service_orders:order_clock": _order,
     "service_orders:order_delete": _order,
     "service_orders:order_assign": _order,
     "service_orders:lines_move": _order,
