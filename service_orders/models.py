@@ -1325,7 +1325,7 @@ class Escalation(TenantOwned):
     order = TenantForeignKey(
         ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
     )
-    percent = models.PositiveSmallIntegerField(_("at % of the resolution target"))
+    percent = models.PositiveSmallIntegerField(_("percentage of the resolution target"))
     reached_at = models.DateTimeField(_("level reached"))
     escalated_at = models.DateTimeField(_("escalated"))
     notified = models.PositiveSmallIntegerField(_("people notified"), default=0)
@@ -1352,7 +1352,7 @@ class EscalationFailure(TenantOwned):
     clock = TenantForeignKey(
         OrderClock, on_delete=models.CASCADE, related_name="+", verbose_name=_("SLA clock")
     )
-    percent = models.PositiveSmallIntegerField(_("at % of the resolution target"), null=True)
+    percent = models.PositiveSmallIntegerField(_("percentage of the resolution target"), null=True)
     failed_at = models.DateTimeField(_("failed"))
     error = models.TextField(_("error"))
 

@@ -296,7 +296,7 @@ class EscalationLevel(TenantOwned):
         verbose_name=_("SLA"),
     )
     percent = models.PositiveSmallIntegerField(
-        _("at % of the resolution target"), help_text=_("For example 75, 100 or 150.")
+        _("percentage of the resolution target"), help_text=_("For example 75, 100 or 150.")
     )
     role = models.CharField(
         _("notify role"), max_length=20, choices=EscalationRole.choices, blank=True

@@ -4,7 +4,7 @@ Any app notifies through ``notify``: it writes each recipient's notification in 
 language (their preference, else the tenant's default) and in the tenant's time zone, and sends
 the same text by e-mail once the transaction commits. A notification's ``key`` is unique per
 recipient, so notifying the same thing twice (a retried job) makes no second notification and
-sends no second mail. See docs/decisions/0015-notifications-in-web.md.
+sends no second mail. See docs/decisions/0021-notifications-in-web.md.
 """
 
 from collections.abc import Callable, Iterable

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "percent",
-                    models.PositiveSmallIntegerField(verbose_name="at % of the resolution target"),
+                    models.PositiveSmallIntegerField(verbose_name="percentage of the resolution target"),
                 ),
                 ("reached_at", models.DateTimeField(verbose_name="level reached")),
                 ("escalated_at", models.DateTimeField(verbose_name="escalated")),
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 (
                     "percent",
                     models.PositiveSmallIntegerField(
-                        null=True, verbose_name="at % of the resolution target"
+                        null=True, verbose_name="percentage of the resolution target"
                     ),
                 ),
                 ("failed_at", models.DateTimeField(verbose_name="failed")),

@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                     "percent",
                     models.PositiveSmallIntegerField(
                         help_text="For example 75, 100 or 150.",
-                        verbose_name="at % of the resolution target",
+                        verbose_name="percentage of the resolution target",
                     ),
                 ),
                 (
