@@ -24,7 +24,9 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "percent",
-                    models.PositiveSmallIntegerField(verbose_name="percentage of the resolution target"),
+                    models.PositiveSmallIntegerField(
+                        verbose_name="percentage of the resolution target"
+                    ),
                 ),
                 ("reached_at", models.DateTimeField(verbose_name="level reached")),
                 ("escalated_at", models.DateTimeField(verbose_name="escalated")),
