@@ -251,7 +251,7 @@ def test_the_generate_button_queues_a_run_that_a_worker_completes_and_its_page_s
     assert html.split('data-testid="orders-created">')[1].startswith("4<")
     for order in orders:
         assert reverse("service_orders:order_detail", args=[order.pk]) in html
-    assert "hx-trigger" not in html  # finished: the page no longer polls
+    assert 'hx-trigger="every' not in html  # finished: the page no longer polls
     assert "Generating…" not in html and "Waiting for a background worker" not in html
 
 
