@@ -6,11 +6,15 @@ from tenancy.admin import TenantOwnedAdmin
 from tenancy.models import TenantOwned
 
 from .models import (
+    ClockEvent,
     CoverageCancellation,
     DeletedOccurrence,
+    Escalation,
+    EscalationFailure,
     GenerationError,
     GenerationNotice,
     GenerationRun,
+    OrderClock,
     OrderGenerationSettings,
     OrderPhoto,
     OrderSignOff,
@@ -256,3 +260,39 @@ class CoverageCancellationAdmin(_ReadOnlyAdmin):
     )
     list_filter = ("cause", "whole_order")
     raw_id_fields = ("order", "line", "agreement", "agreement_line", "suspension")
+
+
+@admin.register(OrderClock)
+class OrderClockAdmin(_ReadOnlyAdmin):
+    """The SLA clocks: kept by the clock service (stage moves, manual actions, recompute)."""
+
+    list_display = ("order", "sla", "status", "started_at", "resolution_due", "next_escalation_at")
+    list_filter = ("tenant", "status")
+    search_fields = ("order__number",)
+    list_select_related = ("tenant", "order", "sla")
+    raw_id_fields = ("order", "sla", "calendar")
+
+
+@admin.register(ClockEvent)
+class ClockEventAdmin(_ReadOnlyAdmin):
+    list_display = ("clock", "kind", "by", "at")
+    list_filter = ("tenant", "kind")
+    list_select_related = ("tenant", "clock", "by")
+    raw_id_fields = ("clock", "by")
+
+
+@admin.register(Escalation)
+class EscalationAdmin(_ReadOnlyAdmin):
+    list_display = ("order", "percent", "reached_at", "escalated_at", "notified")
+    list_filter = ("tenant", "percent")
+    search_fields = ("order__number",)
+    list_select_related = ("tenant", "order")
+    raw_id_fields = ("clock", "order")
+
+
+@admin.register(EscalationFailure)
+class EscalationFailureAdmin(_ReadOnlyAdmin):
+    list_display = ("clock", "percent", "failed_at", "error")
+    list_filter = ("tenant",)
+    list_select_related = ("tenant", "clock")
+    raw_id_fields = ("clock",)

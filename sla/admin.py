@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from tenancy.admin import TenantOwnedAdmin
 
-from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
+from .models import (
+    BusinessCalendar,
+    CalendarException,
+    EscalationLevel,
+    Holiday,
+    ServiceLevelAgreement,
+    SlaSettings,
+    SlaTarget,
+    WorkingWindow,
+)
 
 
 @admin.register(ServiceLevelAgreement)
@@ -25,3 +34,41 @@ class HolidayAdmin(TenantOwnedAdmin):
     date_hierarchy = "date"
     search_fields = ("name",)
     list_select_related = ("calendar",)
+
+
+# The working-time data of calendars and SLAs: platform admins can inspect and correct a
+# tenant's set-up here.
+@admin.register(WorkingWindow)
+class WorkingWindowAdmin(TenantOwnedAdmin):
+    list_display = ("calendar", "weekday", "start_time", "end_time")
+    list_filter = ("tenant", "weekday")
+    list_select_related = ("calendar",)
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(TenantOwnedAdmin):
+    list_display = ("date", "name", "calendar", "start_time", "end_time")
+    list_filter = ("tenant", "calendar")
+    date_hierarchy = "date"
+    list_select_related = ("calendar",)
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(TenantOwnedAdmin):
+    list_display = ("sla", "priority", "response_minutes", "resolution_minutes")
+    list_filter = ("tenant", "priority")
+    list_select_related = ("sla",)
+
+
+@admin.register(EscalationLevel)
+class EscalationLevelAdmin(TenantOwnedAdmin):
+    list_display = ("sla", "percent", "role", "user")
+    list_filter = ("tenant",)
+    list_select_related = ("sla", "user")
+    raw_id_fields = ("user",)
+
+
+@admin.register(SlaSettings)
+class SlaSettingsAdmin(TenantOwnedAdmin):
+    list_display = ("tenant", "default_sla", "clock_on_generated", "require_late_reason")
+    list_select_related = ("default_sla",)

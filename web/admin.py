@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from tenancy.admin import TenantOwnedAdmin
 
-from .models import ImportBatch, SubmissionToken
+from .models import ImportBatch, Notification, SubmissionToken
 
 
 @admin.register(SubmissionToken)
@@ -35,4 +35,21 @@ class ImportBatchAdmin(TenantOwnedAdmin):
     exclude = ("headers", "records")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(TenantOwnedAdmin):
+    """What people were told in the app (and by mail): for support, never written by hand."""
+
+    list_display = ("recipient", "title", "created_at", "read_at")
+    list_filter = ("tenant",)
+    search_fields = ("title", "recipient__email")
+    list_select_related = ("tenant", "recipient")
+    raw_id_fields = ("recipient",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
