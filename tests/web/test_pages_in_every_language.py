@@ -74,7 +74,7 @@ class _PageText(HTMLParser):
 def _english_messages(locale: str, language: str):
     """The catalogue's messages that read differently in ``language``: exact texts, and one
     pattern for the messages with placeholders."""
-    exact, patterns = set(), []
+    exact, patterns, translations = set(), [], set()
     with translation.override(language):
         for entry in parse_po(
             Path(settings.BASE_DIR) / "locale" / locale / "LC_MESSAGES" / "django.po"
@@ -86,6 +86,7 @@ def _english_messages(locale: str, language: str):
                 if entry.msgctxt is not None
                 else translation.gettext(entry.msgid)
             )
+            translations.add(translated)
             if translated == entry.msgid or len(entry.msgid) < 3:
                 continue  # the same word in this language ("SLA", "E-mail", "Kg")
             if PLACEHOLDER.search(entry.msgid):
@@ -94,6 +95,9 @@ def _english_messages(locale: str, language: str):
                     patterns.append(".+?".join(re.escape(part) for part in parts))
             else:
                 exact.add(entry.msgid)
+    # A text that is this language's own word for another message is not English: Estonian
+    # "Read" (lines) is not the English "Read".
+    exact -= translations
     return exact, re.compile("^(?:" + "|".join(patterns) + ")$") if patterns else None
 
 
