@@ -11,6 +11,7 @@ from service_orders.services.stages import default_tree, stage_tree_create
 
 from .agreements import AgreementFactory, AgreementLineFactory, AgreementSuspensionFactory
 from .customers import CustomerFactory, ServiceObjectFactory, ServiceTaskFactory
+from .sla import BusinessCalendarFactory, ServiceLevelAgreementFactory
 from .tenancy import TenantFactory, UserFactory
 
 
@@ -237,3 +238,57 @@ class ServiceOrderTaskFactory(factory.django.DjangoModelFactory):
     task = factory.LazyAttribute(lambda o: ServiceTaskFactory(tenant=o.tenant))
     internal_note = "Key at the reception"
     customer_note = "Flue gas measured"
+
+
+class OrderClockFactory(factory.django.DjangoModelFactory):
+    """An SLA clock as the clock service starts it: on track, a day to resolve."""
+
+    class Meta:
+        model = so.OrderClock
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    tenant = factory.LazyAttribute(lambda o: o.order.tenant)
+    sla = factory.LazyAttribute(lambda o: ServiceLevelAgreementFactory(tenant=o.tenant))
+    calendar = factory.LazyAttribute(lambda o: BusinessCalendarFactory(tenant=o.tenant))
+    sla_source = so.SlaSource.ORDER
+    priority = "normal"
+    resolution_target = datetime.timedelta(hours=8)
+    warning_percent = 75
+    created_at = factory.LazyFunction(timezone.now)
+    started_at = factory.LazyAttribute(lambda o: o.created_at)
+    used_as_of = factory.LazyAttribute(lambda o: o.created_at)
+    resolution_due = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(days=1))
+
+
+class ClockEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.ClockEvent
+
+    clock = factory.SubFactory(OrderClockFactory)
+    tenant = factory.LazyAttribute(lambda o: o.clock.tenant)
+    kind = so.ClockEventKind.STOP
+    reason = "Waiting for the customer's parts"
+    at = factory.LazyFunction(timezone.now)
+
+
+class EscalationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.Escalation
+
+    clock = factory.SubFactory(OrderClockFactory)
+    tenant = factory.LazyAttribute(lambda o: o.clock.tenant)
+    order = factory.LazyAttribute(lambda o: o.clock.order)
+    percent = 75
+    reached_at = factory.LazyFunction(timezone.now)
+    escalated_at = factory.LazyFunction(timezone.now)
+
+
+class EscalationFailureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = so.EscalationFailure
+
+    clock = factory.SubFactory(OrderClockFactory)
+    tenant = factory.LazyAttribute(lambda o: o.clock.tenant)
+    percent = 100
+    failed_at = factory.LazyFunction(timezone.now)
+    error = "SMTP server unreachable"
