@@ -60,7 +60,8 @@ Demo logins (password: fieldline-demo):
   manager@acme.test          service manager  (acme)
   dispatcher@acme.test       dispatcher       (acme)
   tech1@acme.test, tech2@acme.test  technicians (acme)
-  the same five for globex: admin@globex.test ...
+  contact@acme.test          customer contact (acme's first customer: the request portal)
+  the same six for globex: admin@globex.test ...
   multi@fieldline.test       dispatcher in both tenants"""
 MAIL_NOTE = """\
 Mail (invitations, password reset links) is written to var/mail/, one file per message."""
