@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class RepairsConfig(AppConfig):
     name = "repairs"
-    verbose_name = _("Repairs and returns")
+    verbose_name = _("Repairs")

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "service_orders",
     "repairs",
+    "returns",
     "dispatch",
     "home",
 ]

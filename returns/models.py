@@ -1,0 +1,1 @@
+"""Models of this component (see ../shared/SPEC.md)."""
