@@ -184,13 +184,22 @@ def apt_install(package: str, needed_for: str) -> None:
             f"  Install it, e.g.: sudo apt-get install {package}"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    # Wait for another apt (unattended upgrades, a second checkout's set-up) instead of failing.
+    wait_for_lock = ["-o", "DPkg::Lock::Timeout=600"]
     if not _apt_updated:
         say("apt-get update")
-        subprocess.run(["apt-get", "update", "-q"], env=env, stdin=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            ["apt-get", *wait_for_lock, "update", "-q"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=True,
+        )
         _apt_updated = True
     say(f"apt-get install {package} (needed for {needed_for})")
     result = subprocess.run(
-        ["apt-get", "install", "-y", "-q", package], env=env, stdin=subprocess.DEVNULL
+        ["apt-get", *wait_for_lock, "install", "-y", "-q", package],
+        env=env,
+        stdin=subprocess.DEVNULL,
     )
     if result.returncode:
         raise SetupError(f"apt-get install {package} failed (exit {result.returncode})")
