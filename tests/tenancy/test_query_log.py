@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from service_orders.models import GenerationTrigger
 from service_orders.services.generation import generation_run
@@ -33,6 +34,7 @@ from tests.factories import (
     ServiceOrderLineFactory,
     ServiceTaskFactory,
 )
+from tests.isolation import ISOLATION_CASES, OWNER_ROLES, case_kwargs
 
 from .querylog import ALLOWED, assert_tenant_routed, capture_statements, check_statement
 
@@ -228,3 +230,51 @@ def test_order_generation_filters_every_statement_by_tenant(tenant_a, records):
         )
     assert run.orders_created > 0
     assert_tenant_routed(log)
+
+
+# --- every page ------------------------------------------------------------------------------
+# The journeys above name the main pages; these two crawls take every URL the project has, so a
+# page added by any app is checked the day it is added: each URL with a record id as its owner
+# (the isolation registry makes the record, tests/isolation.py), and each URL without parameters
+# as every role that may open it.
+
+
+def _url_names_without_parameters(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin" or entry.pattern.regex.groups:
+                continue
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _url_names_without_parameters(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.regex.groups:
+            yield f"{namespace}{entry.name}"
+
+
+_PARAMETERLESS = sorted(set(_url_names_without_parameters()))
+
+
+@pytest.mark.parametrize("url_name", sorted(ISOLATION_CASES))
+def test_every_record_page_routes_every_statement_by_tenant(
+    url_name, tenant_a, make_member, client
+):
+    owner = make_member(tenant_a, OWNER_ROLES.get(url_name, Role.TENANT_ADMIN))
+    url = reverse(url_name, kwargs=case_kwargs(url_name, tenant_a, owner))
+    client.force_login(owner)
+    with capture_statements() as log:
+        if client.get(url).status_code == 405:
+            client.post(url, {})
+    assert_tenant_routed(log)
+
+
+@pytest.mark.parametrize("url_name", _PARAMETERLESS)
+def test_every_page_without_a_record_routes_every_statement_by_tenant(
+    url_name, tenant_a, records, make_member, client
+):
+    url = reverse(url_name)
+    # The tenant admin opens every office page; the technician has pages of their own.
+    for role in (Role.TENANT_ADMIN, Role.TECHNICIAN):
+        client.force_login(make_member(tenant_a, role))
+        with capture_statements() as log:
+            client.get(url)
+        assert_tenant_routed(log)
