@@ -57,6 +57,10 @@ class Column:
     link: Callable[[Any], str | None] | None = None  # the cell links to this URL (None: no link)
     display: Callable[[Any], Any] | None = None  # the shown value; default: the CSV value
     template: str | None = None  # renders the cell's content, given ``row`` and ``value``
+    # renders the cell's content in Python, html(row, value) -> escaped HTML: for cells of long
+    # lists, where a template per cell costs more than the rest of the row (test it against the
+    # template it stands for)
+    html: Callable[[Any, Any], str] | None = None
     numeric: bool = False  # right-aligned
     nowrap: bool = False  # never wraps (numbers, dates)
     capability: str | None = None  # only users with this capability see the column
