@@ -85,23 +85,38 @@ def sla_cell(row, value) -> str:
     return out
 
 
-def technician_card(order) -> str:
+def _formatted(cache: dict, value, how: str) -> str:
+    """formats.date_format / time_format of ``value``, once per value on a page (many cards
+    share a day)."""
+    key = (value, how)
+    shown = cache.get(key)
+    if shown is None:
+        if how == "SHORT_DATE_FORMAT":
+            shown = formats.date_format(value, how)
+        else:
+            shown = formats.time_format(value, how)
+        shown = cache[key] = _text(shown)
+    return shown
+
+
+def technician_card(order, cache: dict | None = None) -> str:
     """One card of "My orders" (technician/_order_card.html): customer, state badge (the stage's
     name where the order has a stage), description, number, date, time, high priority, address.
     A technician's page shows up to 200 of them."""
     from web.lists import reverse_id
 
+    cache = {} if cache is None else cache
     url = reverse_id("service_orders:technician_order", order.pk)
     css = _STATE_CLASS.get(order.state, "text-bg-light border")
     label = order.stage.name if order.stage_id else order.get_state_display()
     facts = _text(order.number)
     if order.preferred_date:
-        facts += " · " + _text(formats.date_format(order.preferred_date, "SHORT_DATE_FORMAT"))
+        facts += " · " + _formatted(cache, order.preferred_date, "SHORT_DATE_FORMAT")
     if order.planned_start:
         start = order.planned_start
         if isinstance(start, datetime.datetime) and timezone.is_aware(start):
             start = timezone.localtime(start)
-        facts += " · " + _text(formats.time_format(start, "TIME_FORMAT"))
+        facts += " · " + _formatted(cache, start, "TIME_FORMAT")
     if order.priority == "high":
         facts += f' · <strong class="text-danger">{_text(order.get_priority_display())}</strong>'
     address = order.service_address

@@ -11,4 +11,6 @@ register = template.Library()
 
 @register.simple_tag
 def technician_cards(orders):
-    return mark_safe("".join(technician_card(order) for order in orders))  # noqa: S308 - escaped
+    cache: dict = {}  # dates and times formatted once
+    html = "".join(technician_card(order, cache) for order in orders)
+    return mark_safe(html)  # noqa: S308 - every part is escaped
