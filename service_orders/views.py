@@ -167,7 +167,12 @@ def order_list(request):
         columns=ORDER_COLUMNS,
         default_sort="-number",
         csv_filename="service-orders",
-        context={"filters": filters, "bulk_form": BulkActionForm(tenant=request.tenant)},
+        context={
+            "filters": filters,
+            "bulk_form": BulkActionForm(
+                tenant=request.tenant, stages=filters.stages, technicians=filters.technicians
+            ),
+        },
     )
 
 

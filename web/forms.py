@@ -188,6 +188,18 @@ class ValuesSelect(forms.Select):
         return context
 
 
+def listed_choices(field: forms.ModelChoiceField, objects) -> list:
+    """The options a ModelChoiceField would read from its queryset, made from ``objects``
+    already read (the same records, in its order): set them as ``field.choices`` to show the
+    field without another query. Validation still looks the chosen value up in the queryset."""
+    options = [("", field.empty_label)] if field.empty_label is not None else []
+    options.extend(
+        (forms.models.ModelChoiceIteratorValue(obj.pk, obj), field.label_from_instance(obj))
+        for obj in objects
+    )
+    return options
+
+
 class ValuesChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField for long lists (a filter of every customer): its options are read as
     plain values, ``label_fields``, and labelled by ``label_of(*values)``, instead of one model
