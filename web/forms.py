@@ -169,8 +169,8 @@ class ValuesSelect(forms.Select):
                 labels.append(str(conditional_escape(label)))
         # one escape of all the plain labels, not one per option (thousands of them)
         joined = "\x00".join(raw)
-        if joined.count("\x00") == len(raw) - 1 if raw else True:
-            escaped = iter(html.escape(joined).split("\x00") if raw else ())
+        if raw and joined.count("\x00") == len(raw) - 1:  # no label has a NUL of its own
+            escaped = iter(html.escape(joined).split("\x00"))
         else:
             escaped = iter([html.escape(label) for label in raw])
         out = []
