@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from customers.models import AgreementGroup, Customer, LineKind
-from web.forms import ServiceCheckedModelForm, ValuesChoiceField
+from web.forms import ServiceCheckedModelForm, ValuesChoiceField, listed_choices
 
 from . import selectors
 from .models import (
@@ -90,9 +90,12 @@ class OrderFilterForm(forms.Form):
         self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
         self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
         self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
-        self._technicians = {
-            str(user.pk): user for user in selectors.technician_choices(tenant=tenant)
-        }
+        # Read once, here: the list's bulk form offers the same stages and technicians
+        # (BulkActionForm(stages=..., technicians=...)), so the page reads each list once.
+        self.stages = list(self.fields["stage"].queryset)
+        self.fields["stage"].choices = listed_choices(self.fields["stage"], self.stages)
+        self.technicians = list(selectors.technician_choices(tenant=tenant))
+        self._technicians = {str(user.pk): user for user in self.technicians}
         self.fields["technician"].choices = [
             ("", _("Any")),
             (NO_TECHNICIAN, _("No technician yet")),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext, pgettext
 from agreements import selectors as agreement_selectors
 from agreements.models import Agreement
 from customers import selectors as customer_selectors
-from customers.models import Customer, ServiceObject
+from customers.models import Customer, CustomerSite, ServiceObject
 from sla import selectors as sla_selectors
 from tenancy import selectors as tenancy_selectors
 from tenancy.events import event_text
@@ -343,6 +343,21 @@ TODAY, COMING, EARLIER, UNDATED = 0, 1, 2, 3
 TECHNICIAN_ORDERS_LIMIT = 200
 
 
+def _related_fields_except(relation: str, model, keep: tuple[str, ...]) -> list[str]:
+    return [
+        f"{relation}__{field.name}"
+        for field in model._meta.concrete_fields
+        if field.name not in keep and not field.primary_key and field.name != "tenant"
+    ]
+
+
+_DEFERRED_FOR_CARDS = (
+    *_related_fields_except("customer", Customer, ("name",)),
+    *_related_fields_except("stage", OrderStage, ("name",)),
+    *_related_fields_except("site", CustomerSite, ("street", "postal_code", "city")),
+)
+
+
 def technician_orders(
     *, tenant: Tenant, technician, today: datetime.date, limit: int = TECHNICIAN_ORDERS_LIMIT
 ) -> list[ServiceOrder]:
@@ -360,6 +375,9 @@ def technician_orders(
         .filter(assigned_technician=technician, state__in=OPEN_STATES)
         .annotate(day_group=day_group)
         .select_related("customer", "site", "stage")
+        # of the related rows only what a card shows (up to 200 cards: each field of each
+        # related instance costs; the card is technician/_order_card.html)
+        .defer(*_DEFERRED_FOR_CARDS)
         .order_by("day_group", "preferred_date", "planned_start", "number")[:limit]
     )
 

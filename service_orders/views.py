@@ -28,7 +28,7 @@ from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
 from web.submissions import create_once_url
 
-from . import selectors
+from . import list_cells, selectors
 from .capabilities import CHANGE_ORDERS, DISPATCH, GENERATE_ORDERS, VIEW_ORDERS
 from .forms import GenerationForm, OrderFilterForm
 from .models import ClockStatus, Origin, RunStatus, ServiceOrder
@@ -62,6 +62,7 @@ ORDER_COLUMNS = [
         "select",
         gettext_lazy("Select"),
         template="service_orders/cells/select.html",
+        html=list_cells.select_cell,
         capability=CHANGE_ORDERS,
         export=False,
         hide_label=True,
@@ -118,6 +119,7 @@ ORDER_COLUMNS = [
         "state",
         role=BADGE,
         template="service_orders/cells/state.html",
+        html=list_cells.state_cell,
     ),
     Column("get_priority_display", gettext_lazy("Priority"), "priority_rank", breakpoint="lg"),
     Column(
@@ -127,6 +129,7 @@ ORDER_COLUMNS = [
         lambda o: _("Closed day") if o.calendar_conflict else "",
         role=BADGE,
         template="service_orders/cells/conflict.html",
+        html=list_cells.conflict_cell,
         breakpoint="md",
     ),
     Column(
@@ -138,6 +141,7 @@ ORDER_COLUMNS = [
         breakpoint="md",
         # the stage, and under it who the order is assigned to
         template="service_orders/cells/stage.html",
+        html=list_cells.stage_cell,
     ),
     Column(
         "sla",
@@ -147,6 +151,7 @@ ORDER_COLUMNS = [
         role=BADGE,
         nowrap=True,
         template="service_orders/cells/sla.html",
+        html=list_cells.sla_cell,
     ),
 ]
 
@@ -162,7 +167,12 @@ def order_list(request):
         columns=ORDER_COLUMNS,
         default_sort="-number",
         csv_filename="service-orders",
-        context={"filters": filters, "bulk_form": BulkActionForm(tenant=request.tenant)},
+        context={
+            "filters": filters,
+            "bulk_form": BulkActionForm(
+                tenant=request.tenant, stages=filters.stages, technicians=filters.technicians
+            ),
+        },
     )
 
 

@@ -9,7 +9,7 @@ from customers.models import Customer, CustomerContact, CustomerSite, ServiceObj
 from sla import selectors as sla_selectors
 from sla.models import ServiceLevelAgreement
 from web.confirm import REASON_MAX_LENGTH, ConfirmationForm
-from web.forms import ServiceCheckedModelForm
+from web.forms import ServiceCheckedModelForm, listed_choices
 
 from . import selectors
 from .forms import DateInput
@@ -225,13 +225,21 @@ class BulkActionForm(forms.Form):
     )
     reason_text = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, stages=None, technicians=None, **kwargs):
+        """``stages`` and ``technicians``: the tenant's, already read (the order list's filter
+        form has them), so that showing the form reads neither again."""
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
         self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
         self.fields["technician"].label_from_instance = lambda user: (
             user.get_full_name() or user.email
         )
+        if stages is not None:
+            self.fields["stage"].choices = listed_choices(self.fields["stage"], stages)
+        if technicians is not None:
+            self.fields["technician"].choices = listed_choices(
+                self.fields["technician"], technicians
+            )
         ids = self.data.getlist("orders") if hasattr(self.data, "getlist") else []
         self.fields["orders"].choices = [(v, v) for v in ids if str(v).isdigit()]
 

@@ -120,3 +120,61 @@ def test_a_hidden_label_is_read_out_but_not_shown(rf):
         Context({"column": Column("name", "Name"), "request": request})
     )
     assert "visually-hidden" not in shown and "Name" in shown
+
+
+def test_list_rows_give_the_html_of_one_list_cell_per_column_and_row():
+    """web/list.html renders its rows with one tag (list_rows): the same HTML as a <tr> of
+    list_cell cells for each row."""
+    from types import SimpleNamespace
+
+    columns = [
+        Column("name", "Name", role=TITLE, truncate=True, link=lambda r: f"/c/{r.pk}/"),
+        Column("day", "Day", role=FACT, nowrap=True),
+        Column("is_active", "Active", role=BADGE, template="web/cells/active.html"),
+        Column("note", "Note", truncate=True, display=lambda r: r.note),
+        Column("badge", "Badge", html=lambda r, v: f"<b>{r.pk}</b>", breakpoint="md"),
+        Column("edit", "Edit", role=ACTION, link=lambda r: f"/c/{r.pk}/edit/"),
+    ]
+    rows = [
+        SimpleNamespace(
+            pk=1,
+            name="A & <B>",
+            day=datetime.date(2026, 1, 2),
+            is_active=True,
+            note="",
+            badge=None,
+            edit=None,
+        ),
+        SimpleNamespace(
+            pk=2, name="Zażółć", day=None, is_active=False, note="x < y", badge=None, edit=None
+        ),
+    ]
+    cell = Template("{% load fieldline %}{% list_cell column row %}")
+    expected = "".join(
+        "\n    <tr>"
+        + "".join(cell.render(Context({"column": c, "row": r})) for c in columns)
+        + "</tr>\n  "
+        for r in rows
+    )
+    rendered = Template("{% load fieldline %}{% list_rows columns rows %}").render(
+        Context({"columns": columns, "rows": rows})
+    )
+    assert rendered == expected
+    assert "<b>1</b>" in rendered and "A &amp; &lt;B&gt;" in rendered
+
+
+@pytest.mark.parametrize(
+    ("url_name", "pk"),
+    [
+        ("service_orders:order_detail", 1),
+        ("service_orders:order_detail", 918273645),
+        ("customers:customer_detail", 42),
+        ("service_orders:technician_order", 7),
+        ("customers:customer_detail", "7"),
+    ],
+)
+def test_reverse_id_gives_what_reverse_gives(url_name, pk):
+    from web.lists import reverse_id
+
+    assert reverse_id(url_name, pk) == reverse(url_name, args=[pk])
+    assert reverse_id(url_name, pk) == reverse(url_name, args=[pk])  # the second, cached

@@ -71,3 +71,77 @@ def test_a_model_choice_field_renders_exactly_as_djangos_templates_render_it(ten
     django = field.widget.render("customer", chosen, renderer=DjangoTemplates())
     assert ours == django
     assert "Kowalski &amp; Syn" in ours and "&lt;Nowak&gt;" in ours and " selected>" in ours
+
+
+class _PlainChoices:
+    """What ValuesChoiceField's iterator offers ValuesSelect: ``plain()`` pairs, and the same
+    pairs for Django's Select."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def plain(self):
+        return iter(self.pairs)
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+
+PLAIN = [
+    ("", gettext_lazy("All states")),
+    (1, "Kowalski & Syn <Gdańsk>"),
+    (2, "\"Quoted\" 'single'"),
+    (3, mark_safe("<i>safe</i>")),  # noqa: S308
+    (4, "Plain"),
+    ("x&y", "Text value"),
+]
+
+
+@pytest.mark.parametrize("value", [None, "", 2, "2", "x&y", 99])
+@pytest.mark.parametrize("language", ["en", "pl"])
+@pytest.mark.parametrize("with_nul", [False, True])
+def test_a_values_select_renders_exactly_as_djangos_select(value, language, with_nul):
+    """web.forms.ValuesSelect writes the options of a long list in one pass: the same HTML as
+    Django's Select and templates for the same choices, the chosen one selected."""
+    from django.utils import translation
+
+    from web.forms import ValuesSelect
+
+    pairs = [*PLAIN, (5, "odd \x00 label")] if with_nul else PLAIN
+    ours_widget = ValuesSelect(attrs={"class": "form-select"})
+    ours_widget.choices = _PlainChoices(pairs)
+    django_widget = forms.Select(attrs={"class": "form-select"}, choices=pairs)
+    with translation.override(language):
+        ours = ours_widget.render("customer", value, renderer=FieldlineFormRenderer())
+        django = django_widget.render("customer", value, renderer=DjangoTemplates())
+    assert ours == django
+    assert ours.count("<option") == len(pairs)
+    assert ours.count(" selected") == (0 if value == 99 else 1)
+
+
+def test_a_values_choice_field_renders_with_values_select(tenant_a):
+    from tests.factories import CustomerFactory
+    from web.forms import ValuesChoiceField, ValuesSelect
+
+    for name in ("B & Co", "A <Ltd>"):
+        CustomerFactory(tenant=tenant_a, name=name)
+    from customers.models import Customer
+
+    field = ValuesChoiceField(
+        queryset=Customer.objects.filter(tenant=tenant_a).order_by("name"),
+        required=False,
+        empty_label="Any",
+        label_fields=("name",),
+        label_of=lambda name: name,
+    )
+
+    class Form(forms.Form):
+        customer = field
+
+    chosen = Customer.objects.get(tenant=tenant_a, name="B & Co")
+    form = Form({"customer": str(chosen.pk)}, renderer=FieldlineFormRenderer())
+    assert isinstance(form.fields["customer"].widget, ValuesSelect)
+    html = str(form["customer"])
+    assert f'<option value="{chosen.pk}" selected>B &amp; Co</option>' in html
+    assert "A &lt;Ltd&gt;" in html and html.count("<option") == 3
+    assert form.is_valid() and form.cleaned_data["customer"] == chosen

@@ -3,7 +3,7 @@
 import html
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import SafeData, mark_safe
 
 from ..permissions import request_can
@@ -61,42 +61,72 @@ def sort_header(context, column):
     )
 
 
+def _cell_start(column) -> str:
+    """The opening ``<td>`` every cell of a column shares on a page (classes, card label)."""
+    from ..lists import ACTION, TITLE
+
+    label = "" if column.role in (TITLE, ACTION) else column.label
+    return f'<td class="{_column_classes(column)}" data-label="{_escape(label)}">'
+
+
+def _cell(context, column, row, start: str) -> str:
+    """One cell: the row's value for the column, formatted, linked, truncated, or rendered by
+    the column's ``html`` function or its template. Plain strings, not format_html: a list
+    page has hundreds of cells."""
+    from ..lists import ACTION, shown
+
+    value = column.display_value(row)
+    text = None  # the content as plain text, where it is known (the title of a cut cell)
+    if column.html is not None:
+        content = column.html(row, value)
+    elif column.template:
+        template = context.template.engine.get_template(column.template)
+        with context.push(row=row, value=value, column=column):
+            content = template.render(context)
+        content = content.strip()
+    else:
+        value = shown(value)
+        if type(value) is str:
+            text = value
+            content = html.escape(value)
+        else:
+            content = str(conditional_escape(value))
+    url = column.link(row) if column.link else None
+    if column.role == ACTION:
+        content = (
+            f'<a class="btn btn-sm btn-outline-primary" href="{_escape(url)}">'
+            f"{_escape(column.label)}</a>"
+        )
+        text = None
+    elif url:
+        content = f'<a href="{_escape(url)}">{content}</a>'
+    if column.truncate:
+        if text is None:
+            text = html.unescape(strip_tags(content))
+        focus = "" if url else ' tabindex="0"'
+        content = f'<span class="fl-trunc-text" title="{html.escape(text)}"{focus}>{content}</span>'
+    return f"{start}{content}</td>"
+
+
 @register.simple_tag(takes_context=True)
 def list_cell(context, column, row):
     """One cell of the list component: the row's value for the column, formatted, linked,
     truncated, or rendered by the column's template; labelled for the phone's card."""
-    from html import unescape
+    return mark_safe(_cell(context, column, row, _cell_start(column)))  # noqa: S308 - escaped
 
-    from django.utils.html import strip_tags
 
-    from ..lists import ACTION, TITLE, shown
-
-    value = column.display_value(row)
-    if column.template:
-        template = context.template.engine.get_template(column.template)
-        with context.push(row=row, value=value, column=column):
-            content = template.render(context)
-        content = mark_safe(content.strip())  # noqa: S308 - an autoescaped template
-    else:
-        content = conditional_escape(shown(value))
-    url = column.link(row) if column.link else None
-    if column.role == ACTION:
-        content = format_html(
-            '<a class="btn btn-sm btn-outline-primary" href="{}">{}</a>', url, column.label
-        )
-    elif url:
-        content = format_html('<a href="{}">{}</a>', url, content)
-    if column.truncate:
-        content = format_html(
-            '<span class="fl-trunc-text" title="{}"{}>{}</span>',
-            unescape(strip_tags(content)),
-            "" if url else mark_safe(' tabindex="0"'),
-            content,
-        )
-    label = "" if column.role in (TITLE, ACTION) else column.label
-    return format_html(
-        '<td class="{}" data-label="{}">{}</td>', _column_classes(column), label, content
-    )
+@register.simple_tag(takes_context=True)
+def list_rows(context, columns, rows):
+    """The rows of the list component, each a ``<tr>`` of ``list_cell`` cells (the same HTML),
+    rendered in one pass: what the cells of a column share is worked out once per page."""
+    starts = [_cell_start(column) for column in columns]
+    out = []
+    for row in rows:
+        out.append("\n    <tr>")
+        for column, start in zip(columns, starts, strict=True):
+            out.append(_cell(context, column, row, start))
+        out.append("</tr>\n  ")
+    return mark_safe("".join(out))  # noqa: S308 - every cell is escaped
 
 
 @register.simple_tag(takes_context=True)
@@ -248,6 +278,8 @@ def select_options(context, widget):
     from django.template.base import render_value_in_context
     from django.template.loader import render_to_string
 
+    if "options_html" in widget:  # written in one pass (web.forms.ValuesSelect)
+        return widget["options_html"]
     out = []
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
