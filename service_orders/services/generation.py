@@ -35,6 +35,8 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -1207,9 +1209,12 @@ def _insert_ignoring_conflicts(
 
     ``rows`` map field attnames to plain values. Every other column gets its field's default,
     prepared once as ``Model.save()`` would prepare it (auto_now_add included), so a field added
-    to the model later is written without touching this function. Values travel as one array per
-    column (``SELECT * FROM unnest(...)``): far less for PostgreSQL to parse than thousands of
-    VALUES tuples, and no model instances to build.
+    to the model later is written without touching this function. No model instances are built.
+
+    What PostgreSQL parses is kept small, as in the floor's INSERT … SELECT: a column with one
+    value for every row (the defaults, the tenant, the run) is one parameter; every other column
+    travels as one array literal (``'{…}'::type[]``, read by PostgreSQL's array input in one go
+    rather than parsed as thousands of constants), unnested into rows.
     """
     if not rows:
         return []
@@ -1218,24 +1223,60 @@ def _insert_ignoring_conflicts(
     blank = model()
     defaults = {f.attname: f.get_db_prep_save(f.pre_save(blank, True), connection) for f in fields}
     columns = ", ".join(quote(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     returned = ", ".join(quote(model._meta.get_field(name).column) for name in returning)
     target, target_params = _conflict_target(model, unique)
-    query = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
-        f"ON CONFLICT {target} DO NOTHING RETURNING {returned}"
-    )
     inserted: list[tuple] = []
     with connection.cursor() as cursor:
         for offset in range(0, len(rows), INSERT_BATCH_SIZE):
             batch = rows[offset : offset + INSERT_BATCH_SIZE]
-            cursor.execute(
-                query,
-                [[row.get(name, default) for row in batch] for name, default in defaults.items()]
-                + target_params,
+            selected, constants, arrays, array_params = [], [], [], []
+            for field in fields:
+                default = defaults[field.attname]
+                values = [row.get(field.attname, default) for row in batch]
+                db_type = field.db_type(connection)
+                first = values[0]
+                if _all_equal(values) and (arrays or field is not fields[-1]):
+                    selected.append(f"%s::{db_type}")
+                    constants.append(first)
+                    continue
+                name = f"c{len(arrays)}"
+                arrays.append(f"%s::{db_type}[]")
+                array_params.append(_array_literal(values))
+                selected.append(f"u.{name}")
+            names = ", ".join(f"c{n}" for n in range(len(arrays)))
+            query = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+                f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names}) "
+                f"ON CONFLICT {target} DO NOTHING RETURNING {returned}"
             )
+            cursor.execute(query, constants + array_params + target_params)
             inserted.extend(cursor.fetchall())
     return inserted
+
+
+def _all_equal(values: list) -> bool:
+    first = values[0]
+    kind = type(first)
+    return all(value is first or (type(value) is kind and value == first) for value in values)
+
+
+def _array_literal(values: list) -> object:
+    """PostgreSQL's text form of an array of these values ('{1,NULL,"a \\"b\\""}'); the list
+    itself (psycopg2 adapts it) for a value of another kind."""
+    elements = []
+    for value in values:
+        if value is None:
+            elements.append("NULL")
+        elif isinstance(value, bool):
+            elements.append("t" if value else "f")
+        elif isinstance(value, int | Decimal):
+            elements.append(str(value))
+        elif isinstance(value, str | datetime.date):  # datetimes are dates too
+            text = str(value.value if isinstance(value, Enum) else value)
+            elements.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        else:
+            return values
+    return "{" + ",".join(elements) + "}"
 
 
 def _conflict_target(model: type[Model], constraint_name: str) -> tuple[str, list]:
