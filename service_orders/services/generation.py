@@ -190,6 +190,10 @@ class _Context:
     include_suspended: bool = False
     # Each agreement's rate card (by agreement id), loaded per chunk (see _load_rates).
     rates: dict[int, AgreementRates] = field(default_factory=dict)
+    # A line's price (by agreement line id): the same for each of its occurrences.
+    prices: dict[int, object] = field(default_factory=dict)
+    # An order's planned start (by day and preferred time), in the tenant's zone.
+    starts: dict[tuple, datetime.datetime] = field(default_factory=dict)
 
     def is_open(self, day: datetime.date) -> bool:
         if day not in self._open:
@@ -868,7 +872,8 @@ def _generate_chunk(
         succeeded = {agreement.pk for agreement in plans} - {a.pk for a in failures}
         _resolve_errors(context, succeeded & with_open_errors)
         _add_to_counters(run, counts, failed=len(failures), processed=len(agreement_ids))
-        _set_constraints("DEFERRED")
+        if connection.savepoint_ids:  # inside a caller's transaction: leave it as it was
+            _set_constraints("DEFERRED")
 
 
 def _set_constraints(mode: str) -> None:
@@ -913,12 +918,15 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     # An order of the same date and combine key may exist (a line was added to the agreement
     # since): the missing lines join it while it is open. One a person has closed (cancelled)
     # stays as they left it; those occurrences count as skipped.
-    existing = _existing_orders(context, to_write)
+    rows = _generated_orders(context, to_write)
+    existing = _existing_orders(context, to_write, rows)
     order_ids = {key: pk for key, (pk, state) in existing.items() if state in OPEN_STATES}
     # A visit planned since (by an earlier run, or for a line added later) that lies inside
     # the windows of the missing occurrences takes them, rather than a second trip.
     order_ids.update(
-        _joinable_orders(context, [planned for planned in to_write if planned.key not in existing])
+        _joinable_orders(
+            context, [planned for planned in to_write if planned.key not in existing], rows
+        )
     )
     new_orders = [
         planned
@@ -964,8 +972,35 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     )
 
 
-def _joinable_orders(
+def _generated_orders(
     context: _Context, planned_orders: list[PlannedOrder]
+) -> list[tuple[int, str, datetime.date, int, str]]:
+    """(agreement, combine key, date, id, state) of the generated orders of these planned
+    orders' agreements from the first day of their windows to the last: what both
+    ``_existing_orders`` and ``_joinable_orders`` look in, read once."""
+    if not planned_orders:
+        return []
+    days = [planned.calculated_date for planned in planned_orders]
+    windows = [line.window for planned in planned_orders for line in planned.missing_lines]
+    return list(
+        ServiceOrder.objects.for_tenant(context.tenant)
+        .filter(
+            origin=Origin.AGREEMENT,
+            agreement_id__in={planned.agreement.pk for planned in planned_orders},
+            calculated_date__range=(
+                min(days + [lo for lo, _hi in windows]),
+                max(days + [hi for _lo, hi in windows]),
+            ),
+        )
+        .order_by("calculated_date", "pk")
+        .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
+    )
+
+
+def _joinable_orders(
+    context: _Context,
+    planned_orders: list[PlannedOrder],
+    rows: list[tuple[int, str, datetime.date, int, str]],
 ) -> dict[tuple[int, str, datetime.date], int]:
     """For planned orders whose own key has no order yet: an open generated order of the same
     agreement and combine key on an open day inside every missing occurrence's window (the
@@ -979,23 +1014,9 @@ def _joinable_orders(
             wanted[planned.key] = (lo, hi)
     if not wanted:
         return {}
-    rows = (
-        ServiceOrder.objects.for_tenant(context.tenant)
-        .filter(
-            origin=Origin.AGREEMENT,
-            state__in=OPEN_STATES,
-            agreement_id__in={key[0] for key in wanted},
-            calculated_date__range=(
-                min(lo for lo, _hi in wanted.values()),
-                max(hi for _lo, hi in wanted.values()),
-            ),
-        )
-        .order_by("calculated_date", "pk")
-        .values_list("agreement_id", "generation_key", "calculated_date", "pk")
-    )
     candidates: dict[tuple[int, str], list[tuple[datetime.date, int]]] = {}
-    for agreement_id, key, day, pk in rows:
-        if context.is_open(day):
+    for agreement_id, key, day, pk, state in rows:  # in order of date
+        if state in OPEN_STATES and context.is_open(day):
             candidates.setdefault((agreement_id, key), []).append((day, pk))
     found = {}
     for (agreement_id, key, day), (lo, hi) in wanted.items():
@@ -1086,19 +1107,21 @@ def _insert_orders(
 
 
 def _existing_orders(
-    context: _Context, planned_orders: list[PlannedOrder]
+    context: _Context, planned_orders: list[PlannedOrder], rows: list[tuple] | None = None
 ) -> dict[tuple[int, str, datetime.date], tuple[int, str]]:
-    """(id, state) of the generated orders that already exist for these planned ones."""
+    """(id, state) of the generated orders that already exist for these planned ones (looked
+    up in ``rows`` of ``_generated_orders`` when the caller read them already)."""
     if not planned_orders:
         return {}
     wanted = {planned.key for planned in planned_orders}
-    days = [planned.calculated_date for planned in planned_orders]
-    rows = (
-        ServiceOrder.objects.for_tenant(context.tenant)
-        .filter(origin=Origin.AGREEMENT, agreement_id__in={key[0] for key in wanted})
-        .filter(calculated_date__range=(min(days), max(days)))
-        .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
-    )
+    if rows is None:
+        days = [planned.calculated_date for planned in planned_orders]
+        rows = (
+            ServiceOrder.objects.for_tenant(context.tenant)
+            .filter(origin=Origin.AGREEMENT, agreement_id__in={key[0] for key in wanted})
+            .filter(calculated_date__range=(min(days), max(days)))
+            .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
+        )
     return {key: (pk, state) for *columns, pk, state in rows if (key := tuple(columns)) in wanted}
 
 
@@ -1135,9 +1158,7 @@ def _order_row(context: _Context, planned: PlannedOrder, number: str) -> dict:
         "description": planned.description,
         "priority": Priority.NORMAL.value,
         "preferred_date": planned.calculated_date,
-        "planned_start": recurrence.planned_start(
-            planned.calculated_date, preferred_time, context.tenant.zone
-        ),
+        "planned_start": _planned_start(context, planned.calculated_date, preferred_time),
         # Every line's visit must stay inside its own window: the order gets their overlap.
         "window_start": max(p.window[0] for p in planned.lines),
         "window_end": min(p.window[1] for p in planned.lines),
@@ -1152,6 +1173,15 @@ def _order_row(context: _Context, planned: PlannedOrder, number: str) -> dict:
         "generation_run_id": context.run.pk if context.run else None,
         "stage_id": context.stage.get("initial"),
     }
+
+
+def _planned_start(
+    context: _Context, day: datetime.date, preferred_time: datetime.time | None
+) -> datetime.datetime:
+    key = (day, preferred_time)
+    if key not in context.starts:
+        context.starts[key] = recurrence.planned_start(day, preferred_time, context.tenant.zone)
+    return context.starts[key]
 
 
 def _line_row(context: _Context, order_id: int, planned: PlannedLine) -> dict:
@@ -1189,23 +1219,27 @@ def _load_rates(context: _Context, agreements: set[Agreement]) -> None:
 def _line_price(context: _Context, line: AgreementLine):
     """A generated line's unit price and cost: its own price, else the rate card's (an hour
     line by its task or category, a fee by its description, an item by the card or the item's
-    own prices in the tenant's currency); the cost of every line from the card."""
-    return context.rates[line.agreement_id].price(
-        kind=line.kind,
-        task=line.task if line.task_id else None,
-        item=line.item if line.item_id else None,
-        description=line.description,
-        unit_price=line.unit_price,
-    )
+    own prices in the tenant's currency); the cost of every line from the card. Computed once
+    per line and chunk: every occurrence of the line has the same."""
+    price = context.prices.get(line.pk)
+    if price is None:
+        price = context.prices[line.pk] = context.rates[line.agreement_id].price(
+            kind=line.kind,
+            task=line.task if line.task_id else None,
+            item=line.item if line.item_id else None,
+            description=line.description,
+            unit_price=line.unit_price,
+        )
+    return price
 
 
 def _insert_ignoring_conflicts(
-    model: type[Model], rows: list[dict], *, unique: str, returning: tuple[str, ...]
+    model: type[Model], rows: list[dict], *, unique: str | None, returning: tuple[str, ...]
 ) -> list[tuple]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING ``returning``, for the rows actually inserted.
 
     Only duplicates under the model's ``unique`` constraint are skipped; any other violation
-    (say, an order number that is already taken) still fails.
+    (say, an order number that is already taken) still fails. ``unique=None``: a plain INSERT.
 
     ``rows`` map field attnames to plain values. Every other column gets its field's default,
     prepared once as ``Model.save()`` would prepare it (auto_now_add included), so a field added
@@ -1224,7 +1258,10 @@ def _insert_ignoring_conflicts(
     defaults = {f.attname: f.get_db_prep_save(f.pre_save(blank, True), connection) for f in fields}
     columns = ", ".join(quote(f.column) for f in fields)
     returned = ", ".join(quote(model._meta.get_field(name).column) for name in returning)
-    target, target_params = _conflict_target(model, unique)
+    conflict, target_params = "", []
+    if unique is not None:
+        target, target_params = _conflict_target(model, unique)
+        conflict = f"ON CONFLICT {target} DO NOTHING "
     inserted: list[tuple] = []
     with connection.cursor() as cursor:
         for offset in range(0, len(rows), INSERT_BATCH_SIZE):
@@ -1247,7 +1284,7 @@ def _insert_ignoring_conflicts(
             query = (
                 f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
                 f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names}) "
-                f"ON CONFLICT {target} DO NOTHING RETURNING {returned}"
+                f"{conflict}RETURNING {returned}"
             )
             cursor.execute(query, constants + array_params + target_params)
             inserted.extend(cursor.fetchall())
@@ -1260,23 +1297,40 @@ def _all_equal(values: list) -> bool:
     return all(value is first or (type(value) is kind and value == first) for value in values)
 
 
+def _quoted(value) -> str:
+    text = str(value.value if isinstance(value, Enum) else value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# How each kind of value is written as an element of an array literal (by exact type; a
+# subclass, say a choices enum, goes through ``_element``).
+_ELEMENT = {
+    type(None): lambda value: "NULL",
+    bool: lambda value: "t" if value else "f",
+    int: str,
+    Decimal: str,
+    datetime.date: str,  # 2026-05-01: nothing to quote
+    datetime.datetime: _quoted,  # has a space
+    str: _quoted,
+}
+
+
+def _element(value) -> str:
+    write = _ELEMENT.get(type(value))
+    if write is not None:
+        return write(value)
+    if isinstance(value, str):
+        return _quoted(value)
+    raise TypeError(type(value))
+
+
 def _array_literal(values: list) -> object:
     """PostgreSQL's text form of an array of these values ('{1,NULL,"a \\"b\\""}'); the list
     itself (psycopg2 adapts it) for a value of another kind."""
-    elements = []
-    for value in values:
-        if value is None:
-            elements.append("NULL")
-        elif isinstance(value, bool):
-            elements.append("t" if value else "f")
-        elif isinstance(value, int | Decimal):
-            elements.append(str(value))
-        elif isinstance(value, str | datetime.date):  # datetimes are dates too
-            text = str(value.value if isinstance(value, Enum) else value)
-            elements.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        else:
-            return values
-    return "{" + ",".join(elements) + "}"
+    try:
+        return "{" + ",".join(map(_element, values)) + "}"
+    except TypeError:
+        return values
 
 
 def _conflict_target(model: type[Model], constraint_name: str) -> tuple[str, list]:
@@ -1296,16 +1350,21 @@ def _conflict_target(model: type[Model], constraint_name: str) -> tuple[str, lis
 
 
 def _record_failures(context: _Context, run: GenerationRun, failures: dict[Agreement, str]) -> None:
-    GenerationError.objects.bulk_create(
-        GenerationError(
-            tenant=context.tenant,
-            run=run,
-            agreement=agreement,
-            period_start=context.period_start,
-            period_end=context.period_end,
-            message=message,
-        )
-        for agreement, message in failures.items()
+    _insert_ignoring_conflicts(
+        GenerationError,
+        [
+            {
+                "tenant_id": context.tenant.pk,
+                "run_id": run.pk,
+                "agreement_id": agreement.pk,
+                "period_start": context.period_start,
+                "period_end": context.period_end,
+                "message": message,
+            }
+            for agreement, message in failures.items()
+        ],
+        unique=None,
+        returning=("id",),
     )
 
 
@@ -1322,20 +1381,22 @@ def _record_notices(
         for agreement in plans
         for kind, line_id, day in getattr(agreement, "generation_notices", ())
     ]
-    GenerationNotice.objects.bulk_create(
-        (
-            GenerationNotice(
-                tenant=context.tenant,
-                run=run,
-                kind=kind,
-                agreement_id=agreement_id,
-                agreement_line_id=line_id,
-                order_id=order_id,
-                day=day,
-            )
+    _insert_ignoring_conflicts(
+        GenerationNotice,
+        [
+            {
+                "tenant_id": context.tenant.pk,
+                "run_id": run.pk,
+                "kind": kind,
+                "agreement_id": agreement_id,
+                "agreement_line_id": line_id,
+                "order_id": order_id,
+                "day": day,
+            }
             for kind, agreement_id, line_id, order_id, day in rows + list(written)
-        ),
-        ignore_conflicts=True,
+        ],
+        unique="so_notice_once_per_run",
+        returning=("id",),
     )
 
 
