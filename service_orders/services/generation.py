@@ -57,7 +57,7 @@ from agreements.models import (
     TimeWindow,
 )
 from agreements.rates import AgreementRates
-from customers.models import CustomerSite
+from customers.models import CustomerSite, Item, ServiceObject, ServiceTask
 from sla.models import BusinessCalendar
 from sla.selectors import calendar_default, calendar_is_open, holiday_dates
 from tenancy.context import tenant_scope
@@ -583,20 +583,37 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
         .filter(backfill=False, suspended_from__lte=end)
         .filter(Q(resumed_on__isnull=True) | Q(resumed_on__gt=start))
     )
-    return list(
+    agreements = list(
         _agreements_due(context)
         .filter(pk__in=agreement_ids)
         .select_related("customer", "group")
         .prefetch_related(
             Prefetch("lines", queryset=lines, to_attr="generating_lines"),
-            # Prefetched rather than joined: a chunk's lines share few items, tasks and objects.
-            "generating_lines__item",
-            "generating_lines__task",
-            "generating_lines__service_object",
             Prefetch("suspensions", queryset=suspensions, to_attr="skipped_suspensions"),
         )
         .order_by("pk")
     )
+    # Read apart rather than joined (a chunk's lines share few items, tasks and objects), by
+    # their ids rather than through prefetch_related (whose (tenant, id) pairs cost more to
+    # build than the rows do).
+    all_lines = [line for agreement in agreements for line in agreement.generating_lines]
+    for model, name in ((Item, "item"), (ServiceTask, "task"), (ServiceObject, "service_object")):
+        _attach(context, all_lines, model, name)
+    return agreements
+
+
+def _attach(context: _Context, lines: list[AgreementLine], model: type[Model], name: str) -> None:
+    """Load the lines' ``name`` (a foreign key to ``model``) in one query and cache it on each
+    line, as ``prefetch_related`` would."""
+    field = AgreementLine._meta.get_field(name)
+    ids = {getattr(line, field.attname) for line in lines} - {None}
+    if not ids:
+        return
+    rows = {row.id: row for row in model.objects.for_tenant(context.tenant).filter(id__in=ids)}
+    for line in lines:
+        row = rows.get(getattr(line, field.attname))
+        if row is not None:
+            field.set_cached_value(line, row)
 
 
 def _plan_chunk(
@@ -1266,10 +1283,14 @@ def _insert_ignoring_conflicts(
     with connection.cursor() as cursor:
         for offset in range(0, len(rows), INSERT_BATCH_SIZE):
             batch = rows[offset : offset + INSERT_BATCH_SIZE]
+            present = set().union(*(row.keys() for row in batch))
             selected, constants, arrays, array_params = [], [], [], []
             for field in fields:
                 default = defaults[field.attname]
-                values = [row.get(field.attname, default) for row in batch]
+                if field.attname in present:
+                    values = [row.get(field.attname, default) for row in batch]
+                else:  # the default in every row
+                    values = [default] * len(batch)
                 db_type = field.db_type(connection)
                 first = values[0]
                 if _all_equal(values) and (arrays or field is not fields[-1]):
