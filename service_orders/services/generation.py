@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -132,8 +133,9 @@ class PlannedOrder:
         """Every occurrence of this order was generated already."""
         return not self.missing_lines
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, str, datetime.date]:
+        # Set once: the order's agreement, combine key and date never change after planning.
         return (self.agreement.pk, self.combine_key, self.calculated_date)
 
     @property
@@ -1348,6 +1350,12 @@ def _element(value) -> str:
 def _array_literal(values: list) -> object:
     """PostgreSQL's text form of an array of these values ('{1,NULL,"a \\"b\\""}'); the list
     itself (psycopg2 adapts it) for a value of another kind."""
+    kinds = {type(value) for value in values} - {type(None)}
+    if len(kinds) == 1:  # a column holds one kind of value: pick its writer once
+        (kind,) = kinds
+        write = _ELEMENT.get(kind) or (_quoted if issubclass(kind, str) else None)
+        if write is not None:
+            return "{" + ",".join(["NULL" if v is None else write(v) for v in values]) + "}"
     try:
         return "{" + ",".join(map(_element, values)) + "}"
     except TypeError:
