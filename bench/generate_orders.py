@@ -15,7 +15,10 @@ and dropped again by this script, so it never touches real data. Steps:
 
 Before timing, the month before is generated as history (untimed), as in steady operation.
 
-Prints one row per step: rows, seconds, SQL queries, rows per second and the ratio to the floor.
+Prints one row per step: rows, seconds, SQL queries, rows per second and the ratio to the floor,
+then the CPU seconds of the step (this process and its PostgreSQL backend, read from /proc for a
+local server) and their ratio to the floor's: on a shared machine the wall seconds mostly measure
+the other work, the CPU seconds far less. The load average is printed with the table.
 Targets (docs/performance.md): generate ≤ 10 s and ≤ 3 × the floor, re-run ≤ 2 s on a 2-core
 machine.
 """
