@@ -15,7 +15,10 @@ and dropped again by this script, so it never touches real data. Steps:
 
 Before timing, the month before is generated as history (untimed), as in steady operation.
 
-Prints one row per step: rows, seconds, SQL queries, rows per second and the ratio to the floor.
+Prints one row per step: rows, seconds, SQL queries, rows per second and the ratio to the floor,
+then the CPU seconds of the step (this process and its PostgreSQL backend, read from /proc for a
+local server) and their ratio to the floor's: on a shared machine the wall seconds mostly measure
+the other work, the CPU seconds far less. The load average is printed with the table.
 Targets (docs/performance.md): generate ≤ 10 s and ≤ 3 × the floor, re-run ≤ 2 s on a 2-core
 machine.
 """
@@ -305,16 +308,39 @@ class QueryCounter:
         return execute(sql_text, params, many, context)
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a local server's
+    /proc entry), None when it cannot be read (a remote server)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def measured(step):
-    """Run ``step()`` -> rows; returns (rows, seconds, queries)."""
+    """Run ``step()`` -> rows; returns (rows, seconds, queries, CPU seconds). CPU is this
+    process's plus its PostgreSQL backend's: what the step costs whatever else the machine
+    runs (wall seconds on a shared machine mostly measure the others)."""
     from django.db import connection
 
     counter = QueryCounter()
+    server_before = _server_cpu()
+    client_before = time.process_time()
     with connection.execute_wrapper(counter):
         started = time.perf_counter()
         rows = step()
         seconds = time.perf_counter() - started
-    return rows, seconds, counter.count
+    cpu = time.process_time() - client_before
+    server_after = _server_cpu()
+    if server_before is not None and server_after is not None:
+        cpu += server_after - server_before
+    return rows, seconds, counter.count, cpu
 
 
 def generate_all(tenants, period=PERIOD):
@@ -404,7 +430,7 @@ def sql_floor() -> int:
 def print_table(results: list[tuple[str, int, float, int]], totals: dict) -> None:
     from django.db import connection
 
-    floor_seconds = results[-1][2]
+    floor_seconds, floor_cpu = results[-1][2], results[-1][4]
     print()
     print(
         f"{datetime.date.today()} · {platform.node()} · {os.cpu_count()} cores · "
@@ -415,14 +441,21 @@ def print_table(results: list[tuple[str, int, float, int]], totals: dict) -> Non
         f"relations and notices for {PERIOD[0]} – {PERIOD[1]}"
     )
     print()
-    header = ("step", "rows", "seconds", "queries", "rows/s", "× floor")
-    print(f"| {header[0]:<28} | {' | '.join(f'{h:>8}' for h in header[1:])} |")
-    print(f"|{'-' * 30}|" + "|".join(["-" * 10] * 5) + "|")
-    for step, rows, seconds, queries in results:
+    header = ("step", "rows", "seconds", "queries", "rows/s", "× floor", "CPU s", "CPU×floor")
+    print(f"| {header[0]:<28} | {' | '.join(f'{h:>9}' for h in header[1:])} |")
+    print(f"|{'-' * 30}|" + "|".join(["-" * 11] * 7) + "|")
+    for step, rows, seconds, queries, cpu in results:
         print(
-            f"| {step:<28} | {rows:>8} | {seconds:>8.2f} | {queries:>8} | "
-            f"{rows / seconds:>8.0f} | {seconds / floor_seconds:>8.1f} |"
+            f"| {step:<28} | {rows:>9} | {seconds:>9.2f} | {queries:>9} | "
+            f"{rows / seconds:>9.0f} | {seconds / floor_seconds:>9.1f} | {cpu:>9.2f} | "
+            f"{cpu / floor_cpu:>9.1f} |"
         )
+    print()
+    print(
+        "CPU: this process and its PostgreSQL backend (the floor's foreign-key checks run at "
+        "its commit, inside the step). Load average (1, 5, 15 min): "
+        + " / ".join(f"{load:.1f}" for load in os.getloadavg())
+    )
 
 
 def main() -> None:
@@ -448,16 +481,16 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
 
-        totals, seconds, queries = measured(lambda: generate_all(tenants))
+        totals, seconds, queries, cpu = measured(lambda: generate_all(tenants))
         written = totals["orders"] + totals["lines"] + totals["related"]
-        results = [("generate 1 month", written, seconds, queries)]
-        again, seconds, queries = measured(lambda: generate_all(tenants))
+        results = [("generate 1 month", written, seconds, queries, cpu)]
+        again, seconds, queries, cpu = measured(lambda: generate_all(tenants))
         assert again["orders"] == again["lines"] == 0, again
-        results.append(("re-run (creates nothing)", again["skipped"], seconds, queries))
+        results.append(("re-run (creates nothing)", again["skipped"], seconds, queries, cpu))
         prepare_sql_floor()
-        rows, seconds, queries = measured(sql_floor)
+        rows, seconds, queries, cpu = measured(sql_floor)
         assert rows == written, (rows, written)
-        results.append(("SQL floor (INSERT … SELECT)", rows, seconds, queries))
+        results.append(("SQL floor (INSERT … SELECT)", rows, seconds, queries, cpu))
         print_table(results, totals)
     finally:
         drop_scratch_database(config, scratch)

@@ -35,6 +35,9 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -55,7 +58,7 @@ from agreements.models import (
     TimeWindow,
 )
 from agreements.rates import AgreementRates
-from customers.models import CustomerSite
+from customers.models import CustomerSite, Item, ServiceObject, ServiceTask
 from sla.models import BusinessCalendar
 from sla.selectors import calendar_default, calendar_is_open, holiday_dates
 from tenancy.context import tenant_scope
@@ -130,8 +133,9 @@ class PlannedOrder:
         """Every occurrence of this order was generated already."""
         return not self.missing_lines
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, str, datetime.date]:
+        # Set once: the order's agreement, combine key and date never change after planning.
         return (self.agreement.pk, self.combine_key, self.calculated_date)
 
     @property
@@ -188,6 +192,10 @@ class _Context:
     include_suspended: bool = False
     # Each agreement's rate card (by agreement id), loaded per chunk (see _load_rates).
     rates: dict[int, AgreementRates] = field(default_factory=dict)
+    # A line's price (by agreement line id): the same for each of its occurrences.
+    prices: dict[int, object] = field(default_factory=dict)
+    # An order's planned start (by day and preferred time), in the tenant's zone.
+    starts: dict[tuple, datetime.datetime] = field(default_factory=dict)
 
     def is_open(self, day: datetime.date) -> bool:
         if day not in self._open:
@@ -577,20 +585,37 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
         .filter(backfill=False, suspended_from__lte=end)
         .filter(Q(resumed_on__isnull=True) | Q(resumed_on__gt=start))
     )
-    return list(
+    agreements = list(
         _agreements_due(context)
         .filter(pk__in=agreement_ids)
         .select_related("customer", "group")
         .prefetch_related(
             Prefetch("lines", queryset=lines, to_attr="generating_lines"),
-            # Prefetched rather than joined: a chunk's lines share few items, tasks and objects.
-            "generating_lines__item",
-            "generating_lines__task",
-            "generating_lines__service_object",
             Prefetch("suspensions", queryset=suspensions, to_attr="skipped_suspensions"),
         )
         .order_by("pk")
     )
+    # Read apart rather than joined (a chunk's lines share few items, tasks and objects), by
+    # their ids rather than through prefetch_related (whose (tenant, id) pairs cost more to
+    # build than the rows do).
+    all_lines = [line for agreement in agreements for line in agreement.generating_lines]
+    for model, name in ((Item, "item"), (ServiceTask, "task"), (ServiceObject, "service_object")):
+        _attach(context, all_lines, model, name)
+    return agreements
+
+
+def _attach(context: _Context, lines: list[AgreementLine], model: type[Model], name: str) -> None:
+    """Load the lines' ``name`` (a foreign key to ``model``) in one query and cache it on each
+    line, as ``prefetch_related`` would."""
+    field = AgreementLine._meta.get_field(name)
+    ids = {getattr(line, field.attname) for line in lines} - {None}
+    if not ids:
+        return
+    rows = {row.id: row for row in model.objects.for_tenant(context.tenant).filter(id__in=ids)}
+    for line in lines:
+        row = rows.get(getattr(line, field.attname))
+        if row is not None:
+            field.set_cached_value(line, row)
 
 
 def _plan_chunk(
@@ -866,7 +891,8 @@ def _generate_chunk(
         succeeded = {agreement.pk for agreement in plans} - {a.pk for a in failures}
         _resolve_errors(context, succeeded & with_open_errors)
         _add_to_counters(run, counts, failed=len(failures), processed=len(agreement_ids))
-        _set_constraints("DEFERRED")
+        if connection.savepoint_ids:  # inside a caller's transaction: leave it as it was
+            _set_constraints("DEFERRED")
 
 
 def _set_constraints(mode: str) -> None:
@@ -911,12 +937,15 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     # An order of the same date and combine key may exist (a line was added to the agreement
     # since): the missing lines join it while it is open. One a person has closed (cancelled)
     # stays as they left it; those occurrences count as skipped.
-    existing = _existing_orders(context, to_write)
+    rows = _generated_orders(context, to_write)
+    existing = _existing_orders(context, to_write, rows)
     order_ids = {key: pk for key, (pk, state) in existing.items() if state in OPEN_STATES}
     # A visit planned since (by an earlier run, or for a line added later) that lies inside
     # the windows of the missing occurrences takes them, rather than a second trip.
     order_ids.update(
-        _joinable_orders(context, [planned for planned in to_write if planned.key not in existing])
+        _joinable_orders(
+            context, [planned for planned in to_write if planned.key not in existing], rows
+        )
     )
     new_orders = [
         planned
@@ -962,8 +991,35 @@ def _write_plans(context: _Context, planned_orders: Iterable[PlannedOrder]) -> _
     )
 
 
-def _joinable_orders(
+def _generated_orders(
     context: _Context, planned_orders: list[PlannedOrder]
+) -> list[tuple[int, str, datetime.date, int, str]]:
+    """(agreement, combine key, date, id, state) of the generated orders of these planned
+    orders' agreements from the first day of their windows to the last: what both
+    ``_existing_orders`` and ``_joinable_orders`` look in, read once."""
+    if not planned_orders:
+        return []
+    days = [planned.calculated_date for planned in planned_orders]
+    windows = [line.window for planned in planned_orders for line in planned.missing_lines]
+    return list(
+        ServiceOrder.objects.for_tenant(context.tenant)
+        .filter(
+            origin=Origin.AGREEMENT,
+            agreement_id__in={planned.agreement.pk for planned in planned_orders},
+            calculated_date__range=(
+                min(days + [lo for lo, _hi in windows]),
+                max(days + [hi for _lo, hi in windows]),
+            ),
+        )
+        .order_by("calculated_date", "pk")
+        .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
+    )
+
+
+def _joinable_orders(
+    context: _Context,
+    planned_orders: list[PlannedOrder],
+    rows: list[tuple[int, str, datetime.date, int, str]],
 ) -> dict[tuple[int, str, datetime.date], int]:
     """For planned orders whose own key has no order yet: an open generated order of the same
     agreement and combine key on an open day inside every missing occurrence's window (the
@@ -977,23 +1033,9 @@ def _joinable_orders(
             wanted[planned.key] = (lo, hi)
     if not wanted:
         return {}
-    rows = (
-        ServiceOrder.objects.for_tenant(context.tenant)
-        .filter(
-            origin=Origin.AGREEMENT,
-            state__in=OPEN_STATES,
-            agreement_id__in={key[0] for key in wanted},
-            calculated_date__range=(
-                min(lo for lo, _hi in wanted.values()),
-                max(hi for _lo, hi in wanted.values()),
-            ),
-        )
-        .order_by("calculated_date", "pk")
-        .values_list("agreement_id", "generation_key", "calculated_date", "pk")
-    )
     candidates: dict[tuple[int, str], list[tuple[datetime.date, int]]] = {}
-    for agreement_id, key, day, pk in rows:
-        if context.is_open(day):
+    for agreement_id, key, day, pk, state in rows:  # in order of date
+        if state in OPEN_STATES and context.is_open(day):
             candidates.setdefault((agreement_id, key), []).append((day, pk))
     found = {}
     for (agreement_id, key, day), (lo, hi) in wanted.items():
@@ -1084,19 +1126,21 @@ def _insert_orders(
 
 
 def _existing_orders(
-    context: _Context, planned_orders: list[PlannedOrder]
+    context: _Context, planned_orders: list[PlannedOrder], rows: list[tuple] | None = None
 ) -> dict[tuple[int, str, datetime.date], tuple[int, str]]:
-    """(id, state) of the generated orders that already exist for these planned ones."""
+    """(id, state) of the generated orders that already exist for these planned ones (looked
+    up in ``rows`` of ``_generated_orders`` when the caller read them already)."""
     if not planned_orders:
         return {}
     wanted = {planned.key for planned in planned_orders}
-    days = [planned.calculated_date for planned in planned_orders]
-    rows = (
-        ServiceOrder.objects.for_tenant(context.tenant)
-        .filter(origin=Origin.AGREEMENT, agreement_id__in={key[0] for key in wanted})
-        .filter(calculated_date__range=(min(days), max(days)))
-        .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
-    )
+    if rows is None:
+        days = [planned.calculated_date for planned in planned_orders]
+        rows = (
+            ServiceOrder.objects.for_tenant(context.tenant)
+            .filter(origin=Origin.AGREEMENT, agreement_id__in={key[0] for key in wanted})
+            .filter(calculated_date__range=(min(days), max(days)))
+            .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
+        )
     return {key: (pk, state) for *columns, pk, state in rows if (key := tuple(columns)) in wanted}
 
 
@@ -1133,9 +1177,7 @@ def _order_row(context: _Context, planned: PlannedOrder, number: str) -> dict:
         "description": planned.description,
         "priority": Priority.NORMAL.value,
         "preferred_date": planned.calculated_date,
-        "planned_start": recurrence.planned_start(
-            planned.calculated_date, preferred_time, context.tenant.zone
-        ),
+        "planned_start": _planned_start(context, planned.calculated_date, preferred_time),
         # Every line's visit must stay inside its own window: the order gets their overlap.
         "window_start": max(p.window[0] for p in planned.lines),
         "window_end": min(p.window[1] for p in planned.lines),
@@ -1150,6 +1192,15 @@ def _order_row(context: _Context, planned: PlannedOrder, number: str) -> dict:
         "generation_run_id": context.run.pk if context.run else None,
         "stage_id": context.stage.get("initial"),
     }
+
+
+def _planned_start(
+    context: _Context, day: datetime.date, preferred_time: datetime.time | None
+) -> datetime.datetime:
+    key = (day, preferred_time)
+    if key not in context.starts:
+        context.starts[key] = recurrence.planned_start(day, preferred_time, context.tenant.zone)
+    return context.starts[key]
 
 
 def _line_row(context: _Context, order_id: int, planned: PlannedLine) -> dict:
@@ -1187,29 +1238,36 @@ def _load_rates(context: _Context, agreements: set[Agreement]) -> None:
 def _line_price(context: _Context, line: AgreementLine):
     """A generated line's unit price and cost: its own price, else the rate card's (an hour
     line by its task or category, a fee by its description, an item by the card or the item's
-    own prices in the tenant's currency); the cost of every line from the card."""
-    return context.rates[line.agreement_id].price(
-        kind=line.kind,
-        task=line.task if line.task_id else None,
-        item=line.item if line.item_id else None,
-        description=line.description,
-        unit_price=line.unit_price,
-    )
+    own prices in the tenant's currency); the cost of every line from the card. Computed once
+    per line and chunk: every occurrence of the line has the same."""
+    price = context.prices.get(line.pk)
+    if price is None:
+        price = context.prices[line.pk] = context.rates[line.agreement_id].price(
+            kind=line.kind,
+            task=line.task if line.task_id else None,
+            item=line.item if line.item_id else None,
+            description=line.description,
+            unit_price=line.unit_price,
+        )
+    return price
 
 
 def _insert_ignoring_conflicts(
-    model: type[Model], rows: list[dict], *, unique: str, returning: tuple[str, ...]
+    model: type[Model], rows: list[dict], *, unique: str | None, returning: tuple[str, ...]
 ) -> list[tuple]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING ``returning``, for the rows actually inserted.
 
     Only duplicates under the model's ``unique`` constraint are skipped; any other violation
-    (say, an order number that is already taken) still fails.
+    (say, an order number that is already taken) still fails. ``unique=None``: a plain INSERT.
 
     ``rows`` map field attnames to plain values. Every other column gets its field's default,
     prepared once as ``Model.save()`` would prepare it (auto_now_add included), so a field added
-    to the model later is written without touching this function. Values travel as one array per
-    column (``SELECT * FROM unnest(...)``): far less for PostgreSQL to parse than thousands of
-    VALUES tuples, and no model instances to build.
+    to the model later is written without touching this function. No model instances are built.
+
+    What PostgreSQL parses is kept small, as in the floor's INSERT … SELECT: a column with one
+    value for every row (the defaults, the tenant, the run) is one parameter; every other column
+    travels as one array literal (``'{…}'::type[]``, read by PostgreSQL's array input in one go
+    rather than parsed as thousands of constants), unnested into rows.
     """
     if not rows:
         return []
@@ -1218,24 +1276,90 @@ def _insert_ignoring_conflicts(
     blank = model()
     defaults = {f.attname: f.get_db_prep_save(f.pre_save(blank, True), connection) for f in fields}
     columns = ", ".join(quote(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     returned = ", ".join(quote(model._meta.get_field(name).column) for name in returning)
-    target, target_params = _conflict_target(model, unique)
-    query = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
-        f"ON CONFLICT {target} DO NOTHING RETURNING {returned}"
-    )
+    conflict, target_params = "", []
+    if unique is not None:
+        target, target_params = _conflict_target(model, unique)
+        conflict = f"ON CONFLICT {target} DO NOTHING "
     inserted: list[tuple] = []
     with connection.cursor() as cursor:
         for offset in range(0, len(rows), INSERT_BATCH_SIZE):
             batch = rows[offset : offset + INSERT_BATCH_SIZE]
-            cursor.execute(
-                query,
-                [[row.get(name, default) for row in batch] for name, default in defaults.items()]
-                + target_params,
+            present = set().union(*(row.keys() for row in batch))
+            selected, constants, arrays, array_params = [], [], [], []
+            for field in fields:
+                default = defaults[field.attname]
+                if field.attname in present:
+                    values = [row.get(field.attname, default) for row in batch]
+                else:  # the default in every row
+                    values = [default] * len(batch)
+                db_type = field.db_type(connection)
+                first = values[0]
+                if _all_equal(values) and (arrays or field is not fields[-1]):
+                    selected.append(f"%s::{db_type}")
+                    constants.append(first)
+                    continue
+                name = f"c{len(arrays)}"
+                arrays.append(f"%s::{db_type}[]")
+                array_params.append(_array_literal(values))
+                selected.append(f"u.{name}")
+            names = ", ".join(f"c{n}" for n in range(len(arrays)))
+            query = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+                f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names}) "
+                f"{conflict}RETURNING {returned}"
             )
+            cursor.execute(query, constants + array_params + target_params)
             inserted.extend(cursor.fetchall())
     return inserted
+
+
+def _all_equal(values: list) -> bool:
+    first = values[0]
+    kind = type(first)
+    return all(value is first or (type(value) is kind and value == first) for value in values)
+
+
+def _quoted(value) -> str:
+    text = str(value.value if isinstance(value, Enum) else value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# How each kind of value is written as an element of an array literal (by exact type; a
+# subclass, say a choices enum, goes through ``_element``).
+_ELEMENT = {
+    type(None): lambda value: "NULL",
+    bool: lambda value: "t" if value else "f",
+    int: str,
+    Decimal: str,
+    datetime.date: str,  # 2026-05-01: nothing to quote
+    datetime.datetime: _quoted,  # has a space
+    str: _quoted,
+}
+
+
+def _element(value) -> str:
+    write = _ELEMENT.get(type(value))
+    if write is not None:
+        return write(value)
+    if isinstance(value, str):
+        return _quoted(value)
+    raise TypeError(type(value))
+
+
+def _array_literal(values: list) -> object:
+    """PostgreSQL's text form of an array of these values ('{1,NULL,"a \\"b\\""}'); the list
+    itself (psycopg2 adapts it) for a value of another kind."""
+    kinds = {type(value) for value in values} - {type(None)}
+    if len(kinds) == 1:  # a column holds one kind of value: pick its writer once
+        (kind,) = kinds
+        write = _ELEMENT.get(kind) or (_quoted if issubclass(kind, str) else None)
+        if write is not None:
+            return "{" + ",".join(["NULL" if v is None else write(v) for v in values]) + "}"
+    try:
+        return "{" + ",".join(map(_element, values)) + "}"
+    except TypeError:
+        return values
 
 
 def _conflict_target(model: type[Model], constraint_name: str) -> tuple[str, list]:
@@ -1255,16 +1379,21 @@ def _conflict_target(model: type[Model], constraint_name: str) -> tuple[str, lis
 
 
 def _record_failures(context: _Context, run: GenerationRun, failures: dict[Agreement, str]) -> None:
-    GenerationError.objects.bulk_create(
-        GenerationError(
-            tenant=context.tenant,
-            run=run,
-            agreement=agreement,
-            period_start=context.period_start,
-            period_end=context.period_end,
-            message=message,
-        )
-        for agreement, message in failures.items()
+    _insert_ignoring_conflicts(
+        GenerationError,
+        [
+            {
+                "tenant_id": context.tenant.pk,
+                "run_id": run.pk,
+                "agreement_id": agreement.pk,
+                "period_start": context.period_start,
+                "period_end": context.period_end,
+                "message": message,
+            }
+            for agreement, message in failures.items()
+        ],
+        unique=None,
+        returning=("id",),
     )
 
 
@@ -1281,20 +1410,22 @@ def _record_notices(
         for agreement in plans
         for kind, line_id, day in getattr(agreement, "generation_notices", ())
     ]
-    GenerationNotice.objects.bulk_create(
-        (
-            GenerationNotice(
-                tenant=context.tenant,
-                run=run,
-                kind=kind,
-                agreement_id=agreement_id,
-                agreement_line_id=line_id,
-                order_id=order_id,
-                day=day,
-            )
+    _insert_ignoring_conflicts(
+        GenerationNotice,
+        [
+            {
+                "tenant_id": context.tenant.pk,
+                "run_id": run.pk,
+                "kind": kind,
+                "agreement_id": agreement_id,
+                "agreement_line_id": line_id,
+                "order_id": order_id,
+                "day": day,
+            }
             for kind, agreement_id, line_id, order_id, day in rows + list(written)
-        ),
-        ignore_conflicts=True,
+        ],
+        unique="so_notice_once_per_run",
+        returning=("id",),
     )
 
 

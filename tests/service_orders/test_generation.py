@@ -434,6 +434,28 @@ def test_a_generated_order_carries_what_the_agreement_says(tenant_a):
     assert {ln.calculated_date for ln in lines} == {d(2026, 4, 6)}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Check the "main" valve, then {reset}',
+        "C:\\boiler\\log; NULL, 50% off",
+        "NULL",
+        "  Ölkessel prüfen — façade, ação, проверка  ",
+    ],
+)
+def test_descriptions_are_written_as_they_are(tenant_a, text):
+    """Rows travel to PostgreSQL as array literals: quotes, backslashes, braces, commas, the
+    word NULL, surrounding spaces and any script arrive unchanged."""
+    agreement = active_agreement(tenant_a, description=text, start_date=d(2026, 4, 6))
+    AgreementLineFactory(agreement=agreement, description=text, interval_unit="month")
+
+    generate(tenant_a, APRIL)
+
+    order = ServiceOrder.objects.get(agreement=agreement)
+    assert order.description == f"{text} · {text}"
+    assert order.lines.get().description == text
+
+
 def test_the_order_goes_to_the_site_of_its_object(tenant_a):
     customer = CustomerFactory(tenant=tenant_a)
     CustomerSiteFactory(customer=customer, is_default=True)
