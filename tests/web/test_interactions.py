@@ -111,6 +111,20 @@ def test_the_tenant_admins_form_pages_have_breadcrumbs(tenant_a, admin_a, client
         assert 'aria-current="page"' in crumbs and "<a href=" in crumbs, name
 
 
+def test_a_confirmation_page_without_javascript_has_breadcrumbs(tenant_a, manager):
+    order = ServiceOrderFactory(customer=CustomerFactory(tenant=tenant_a))
+    page = manager.get(reverse("service_orders:order_cancel", args=[order.pk]))
+    assert page.status_code == 200
+    crumbs = _crumbs(page.content.decode())
+    assert f'<a href="{reverse("service_orders:order_list")}">' in crumbs
+    assert 'aria-current="page"' in crumbs and order.number in crumbs
+    # In the dialog (htmx) the page around it has its own.
+    dialog = manager.get(
+        reverse("service_orders:order_cancel", args=[order.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert 'data-testid="breadcrumbs"' not in dialog.content.decode()
+
+
 def test_the_contacts_portal_pages_have_breadcrumbs(tenant_a, client):
     login = contact_of(tenant_a)
     client.force_login(login.user)
