@@ -93,6 +93,20 @@ class ProfileForm(forms.ModelForm):
         fields = ("first_name", "last_name", "language")
         labels = {"language": _("Language")}
 
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No language of one's own means the tenant's (else the browser's): the empty choice
+        # says which, rather than "Select an option".
+        if tenant is not None:
+            default = _("Same as %(tenant)s (%(language)s)") % {
+                "tenant": tenant.name,
+                "language": tenant.get_default_language_display(),
+            }
+        else:
+            default = _("The browser's language")
+        field = self.fields["language"]
+        field.choices = [("", default), *((code, name) for code, name in field.choices if code)]
+
 
 class MemberUpdateForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -285,7 +285,7 @@ def _invitation_gone(request, tenant_id: int):
 def my_account(request):
     """Everyone's own page: name and language here; password, two-factor sign-in and sessions
     through allauth's pages linked from it."""
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST or None, instance=request.user, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:
             user = account_services.profile_update(user=request.user, **form.cleaned_data)

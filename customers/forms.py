@@ -159,13 +159,22 @@ class ServiceObjectFilterForm(StatusFilterForm):
         required=False,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    # A filter left empty filters nothing: it says so ("All customers"), not "Select an option".
     customer = forms.ModelChoiceField(
-        label=_("Customer"), required=False, queryset=Customer.objects.none()
+        label=_("Customer"),
+        required=False,
+        queryset=Customer.objects.none(),
+        empty_label=_("All customers"),
     )
     group = forms.ModelChoiceField(
-        label=_("Object group"), required=False, queryset=ServiceObjectGroup.objects.none()
+        label=_("Object group"),
+        required=False,
+        queryset=ServiceObjectGroup.objects.none(),
+        empty_label=_("All groups"),
     )
-    item = forms.ModelChoiceField(label=_("Item"), required=False, queryset=Item.objects.none())
+    item = forms.ModelChoiceField(
+        label=_("Item"), required=False, queryset=Item.objects.none(), empty_label=_("All items")
+    )
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from sla import selectors as sla_selectors
 from sla.models import ServiceLevelAgreement
 from web.confirm import REASON_MAX_LENGTH, ConfirmationForm
 from web.forms import ServiceCheckedModelForm, listed_choices
+from web.pickers import PickerSelect
 
 from . import selectors
 from .forms import DateInput
@@ -17,7 +18,11 @@ from .models import OrderStage, Priority, ReasonCode, ServiceOrder
 
 
 class OrderCreateForm(forms.Form):
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.none(),
+        widget=PickerSelect(search="customers:customer_search"),
+    )
     agreement = forms.ModelChoiceField(
         label=_("Agreement"),
         required=False,
@@ -58,6 +63,7 @@ class OrderCreateForm(forms.Form):
         required=False,
         queryset=ServiceOrder.objects.none(),
         empty_label=_("Nobody yet"),
+        widget=PickerSelect,
     )
     sla = forms.ModelChoiceField(
         label=_("SLA"),
@@ -85,6 +91,56 @@ class OrderCreateForm(forms.Form):
         self.fields["assigned_technician"].label_from_instance = lambda user: (
             user.get_full_name() or user.email
         )
+        self._offer_only_the_customers(tenant)
+
+    def _offer_only_the_customers(self, tenant) -> None:
+        """Once a customer is chosen (the page reloads these fields with htmx when it changes),
+        its agreements, sites in use, contacts in use and objects only; another customer's is
+        refused beside its field, in the words the service uses."""
+        customer = self._chosen_customer()
+        if customer is None:
+            return
+        named = {"customer": customer.name}
+        narrowed = {
+            "agreement": (
+                self.fields["agreement"].queryset.filter(customer=customer),
+                _("Choose an agreement of %(customer)s.") % named,
+            ),
+            # Archived ones are not offered; one sent anyway (from a page opened before it was
+            # archived) stays for the service to say that it is archived.
+            "site": (
+                customer_selectors.customer_sites(
+                    tenant=tenant, customer=customer, keep=self._sent_id("site")
+                ),
+                _("Choose a site of %(customer)s.") % named,
+            ),
+            "contact": (
+                customer_selectors.customer_contacts(
+                    tenant=tenant, customer=customer, keep=self._sent_id("contact")
+                ),
+                _("Choose a contact of %(customer)s.") % named,
+            ),
+            "objects": (
+                self.fields["objects"].queryset.filter(customer=customer),
+                _("Choose objects of %(customer)s.") % named,
+            ),
+        }
+        for name, (queryset, refusal) in narrowed.items():
+            field = self.fields[name]
+            field.queryset = queryset
+            # Django formats the message with the refused value: a "%" in a name stays literal.
+            escaped = refusal.replace("%", "%%")
+            field.error_messages = {**field.error_messages, "invalid_choice": escaped}
+
+    def _sent_id(self, name: str) -> int | None:
+        """The id sent for ``name`` (the initial one on a new page), when it can be one."""
+        raw = self.data.get(name) if self.is_bound else self.initial.get(name)
+        raw = str(getattr(raw, "pk", raw) or "")
+        return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+    def _chosen_customer(self) -> Customer | None:
+        pk = self._sent_id("customer")
+        return None if pk is None else self.fields["customer"].queryset.filter(pk=pk).first()
 
 
 class StageMoveForm(forms.Form):

@@ -13,6 +13,8 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from tenancy.roles import Role
 from tests.conftest import PASSWORD
@@ -63,6 +65,14 @@ def test_everyone_has_a_my_account_page(role, tenant_a, make_member, client):
     assert reverse("my_account") in client.get(reverse("home")).content.decode()
 
 
+def test_the_pages_reached_from_my_account_lead_back_to_it(manager_a, client):
+    client.force_login(manager_a)
+    for url_name in ("account_change_password", "mfa_index", "usersessions_list"):
+        html = client.get(reverse(url_name)).content.decode()
+        back = html.split('data-testid="back-to-account"')[0].rsplit("<a ", 1)[1]
+        assert f'href="{reverse("my_account")}"' in back, url_name
+
+
 def test_name_and_language_are_saved(manager_a, client):
     client.force_login(manager_a)
     response = client.post(
@@ -77,6 +87,23 @@ def test_name_and_language_are_saved(manager_a, client):
     )
     assert response.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "pt-br"
     assert client.get(reverse("my_account")).headers["Content-Language"] == "pt-br"
+
+
+def test_no_language_of_ones_own_says_it_is_the_tenants(manager_a, tenant_a, client):
+    client.force_login(manager_a)
+    with translation.override("en"):
+        expected = f"Same as {tenant_a.name} ({tenant_a.get_default_language_display()})"
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("my_account")).content.decode()
+    select = html.split('id="id_language"')[1].split("</select>")[0]
+    assert f'<option value="" selected>{escape(expected)}</option>' in select
+    assert "Select an option" not in select
+    # Choosing it again clears one's own language: the tenant's applies.
+    manager_a.language = "ru"
+    manager_a.save(update_fields=["language"])
+    client.post(reverse("my_account"), {"first_name": "Ana", "language": ""})
+    manager_a.refresh_from_db()
+    assert manager_a.language == ""
 
 
 def test_an_unknown_language_is_refused_beside_the_field(manager_a, client):

@@ -74,9 +74,28 @@ _ACTIONS_OUT_OF_REACH = """() => {
 }"""
 
 
+# A list's filter whose chosen value is cut ("Umowy i szablo", "Todas a"): the value's width in
+# the select's font against the room inside it (its width less the padding that holds the arrow).
+# Selects a searchable picker has replaced (Tom Select hides them) are left out.
+_FILTERS_CUT = """() => {
+    const context = document.createElement("canvas").getContext("2d");
+    const cut = [];
+    for (const el of document.querySelectorAll(".fl-filters select:not(.tomselected)")) {
+        if (!el.offsetWidth || !el.selectedOptions.length) continue;
+        const style = getComputedStyle(el);
+        context.font = style.font;
+        const text = el.selectedOptions[0].textContent.trim();
+        const room = el.clientWidth - parseFloat(style.paddingLeft)
+                     - parseFloat(style.paddingRight);
+        if (context.measureText(text).width > room + 1) cut.push(`${el.name}: ${text}`);
+    }
+    return cut.slice(0, 5);
+}"""
+
+
 def assert_fits(page, width: int) -> None:
     """At this width nothing scrolls sideways: not the page, not a table inside its box, not any
-    other element; and every action button is within the screen."""
+    other element; every action button is within the screen; no list filter cuts its value."""
     assert_no_sideways_scroll(page, width)
     scrollers = page.evaluate(_SIDEWAYS_SCROLLERS)
     if scrollers:
@@ -84,3 +103,6 @@ def assert_fits(page, width: int) -> None:
     out_of_reach = page.evaluate(_ACTIONS_OUT_OF_REACH)
     if out_of_reach:
         raise AssertionError(f"{page.url} at {width}px, actions off-screen: {out_of_reach}")
+    cut = page.evaluate(_FILTERS_CUT)
+    if cut:
+        raise AssertionError(f"{page.url} at {width}px, filter values cut: {cut}")

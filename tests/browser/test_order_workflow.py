@@ -9,6 +9,7 @@ from service_orders.models import OrderState, ServiceOrder, StageLog
 from tenancy.context import tenant_scope
 from tenancy.models import Tenant
 from tests.browser.layout import PHONE, assert_no_sideways_scroll
+from tests.browser.pickers import pick
 from tests.factories import CustomerFactory, CustomerSiteFactory
 
 pytestmark = pytest.mark.browser
@@ -28,9 +29,12 @@ def test_dispatcher_creates_an_order_and_advances_it(acme, sign_in, page, live_s
     sign_in("dispatcher@acme.test")
     page.goto(f"{live_server.url}/orders/")
     page.get_by_test_id("new-order").click()
-    page.select_option("select[name=customer]", str(acme.pk))
+    # The customer and the technician are searchable pickers: typed, then Enter.
+    pick(page, "customer", "Kowalski")
+    # Its sites only (the demo's other customers have theirs): the default one and its own.
+    expect(page.locator("select[name=site] option")).to_have_count(2)
     page.fill("input[name=description]", "Boiler makes noise")
-    page.select_option("select[name=assigned_technician]", label="Tomasz Lewandowski")
+    pick(page, "assigned_technician", "Tomasz Lewandowski")
     page.get_by_test_id("create-order").click()
 
     expect(page.get_by_test_id("order-stage")).to_have_text("Nowe")

@@ -318,6 +318,18 @@ def test_object_list_filters_sorts_and_exports(manager, tenant_a, tenant_b, cust
     assert "Cold room" not in csv and "Alien" not in csv
 
 
+def test_the_object_lists_empty_filters_say_they_show_all(manager):
+    html = manager.get(reverse("customers:object_list")).content.decode()
+    for name, label in (
+        ("customer", "All customers"),
+        ("group", "All groups"),
+        ("item", "All items"),
+    ):
+        select = html.split(f'name="{name}"')[1].split("</select>")[0]
+        assert f'<option value="" selected>{label}</option>' in select, name
+    assert "Select an option" not in html
+
+
 def test_object_list_runs_a_constant_number_of_queries(
     manager, tenant_a, customer, django_assert_max_num_queries
 ):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agreements.models import AgreementState
 from service_orders.models import OrderState
+from tenancy.models import Membership
 from tenancy.roles import Role
 from tests.factories import (
     AgreementFactory,
@@ -133,3 +134,21 @@ def test_tenant_admin_sees_invitations_still_waiting(tenant_a, tenant_b, admin_a
     response = client_for(admin_a).get(reverse("home"))
     assert _count(response, "pending_invitations") == 2
     assert _link(response, "pending_invitations").startswith(reverse("accounts:members"))
+
+
+def test_the_admins_users_by_role_link_to_exactly_those_members(
+    tenant_a, tenant_b, admin_a, make_member, client_for
+):
+    make_member(tenant_a, Role.TECHNICIAN)
+    make_member(tenant_a, Role.TECHNICIAN)
+    gone = make_member(tenant_a, Role.TECHNICIAN)
+    Membership.objects.filter(tenant=tenant_a, user=gone).update(is_active=False)
+    make_member(tenant_b, Role.TECHNICIAN)
+    client = client_for(admin_a)
+    html = client.get(reverse("home")).content.decode()
+    before, after = html.split('data-testid="role-count-technician"')
+    count = int(re.search(r'data-count="(\d+)"', after.split("</li>")[0]).group(1))
+    link = re.search(r'href="([^"]+)"', before.rsplit("<a ", 1)[1]).group(1)
+    listed = client.get(link.replace("&amp;", "&"))
+    assert count == 2
+    assert listed.context["page_obj"].paginator.count == count

@@ -2,6 +2,8 @@
 bad input beside its field, creating an order by hand, bulk changes, the stage configuration,
 who may do what and the query budgets."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -17,8 +19,10 @@ from service_orders.services.stages import stage_tree_ensure
 from tenancy.roles import Role
 from tests.factories import (
     AgreementFactory,
+    CustomerContactFactory,
     CustomerFactory,
     CustomerSiteFactory,
+    ServiceObjectFactory,
     ServiceOrderFactory,
     ServiceOrderLineFactory,
 )
@@ -206,6 +210,62 @@ def test_creating_refuses_a_site_of_another_customer_beside_the_field(
     )
     assert response.status_code == 400
     assert "Choose a site of" in response.content.decode()
+    assert not ServiceOrder.objects.filter(tenant=tenant_a).exists()
+
+
+def _option_values(html: str, name: str) -> set[str]:
+    select = html.split(f'name="{name}"')[1].split("</select>")[0]
+    return set(re.findall(r'<option value="(\d+)"', select))
+
+
+def test_the_new_order_form_offers_only_the_chosen_customers_records(
+    client_for, dispatcher_a, tenant_a
+):
+    customer, other = CustomerFactory(tenant=tenant_a), CustomerFactory(tenant=tenant_a)
+    mine = {
+        "agreement": AgreementFactory(customer=customer),
+        "site": CustomerSiteFactory(customer=customer),
+        "contact": CustomerContactFactory(customer=customer),
+        "objects": ServiceObjectFactory(customer=customer),
+    }
+    theirs = {
+        "agreement": AgreementFactory(customer=other),
+        "site": CustomerSiteFactory(customer=other),
+        "contact": CustomerContactFactory(customer=other),
+        "objects": ServiceObjectFactory(customer=other),
+    }
+    archived = CustomerSiteFactory(customer=customer, is_archived=True)
+    client = client_for(dispatcher_a)
+    url = reverse("service_orders:order_create")
+    # Before a customer is chosen every customer's are there; once chosen (the page's htmx
+    # request after the picker changes, or ?customer= from the customer's page), its own only.
+    everything = client.get(url).content.decode()
+    chosen = client.get(url, {"customer": customer.pk}).content.decode()
+    for name in mine:
+        assert {str(mine[name].pk), str(theirs[name].pk)} <= _option_values(everything, name)
+        assert _option_values(chosen, name) == {str(mine[name].pk)}, name
+    assert str(archived.pk) not in _option_values(chosen, "site")
+    # Sent anyway, another customer's is refused beside its field in the service's words; an
+    # archived site of the customer is refused as archived.
+    response = client.post(
+        url,
+        {
+            "customer": customer.pk,
+            "contact": theirs["contact"].pk,
+            "objects": [theirs["objects"].pk],
+            "description": "x",
+            "priority": "normal",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["contact"] == [f"Choose a contact of {customer.name}."]
+    assert errors["objects"] == [f"Choose objects of {customer.name}."]
+    data = {"customer": customer.pk, "site": archived.pk, "description": "x", "priority": "normal"}
+    response = client.post(url, data)
+    assert response.context["form"].errors["site"] == [
+        "This site is archived: choose another one or restore it first."
+    ]
     assert not ServiceOrder.objects.filter(tenant=tenant_a).exists()
 
 

@@ -23,6 +23,7 @@ from tests.factories import (
     ServiceOrderFactory,
     ServiceTaskFactory,
 )
+from tests.service_orders.request_helpers import contact_of
 from web.pickers import PICKER_LIMIT
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,31 @@ def test_the_tenant_admins_form_pages_have_breadcrumbs(tenant_a, admin_a, client
         assert response.status_code == 200, name
         crumbs = _crumbs(response.content.decode())
         assert 'aria-current="page"' in crumbs and "<a href=" in crumbs, name
+
+
+def test_a_confirmation_page_without_javascript_has_breadcrumbs(tenant_a, manager):
+    order = ServiceOrderFactory(customer=CustomerFactory(tenant=tenant_a))
+    page = manager.get(reverse("service_orders:order_cancel", args=[order.pk]))
+    assert page.status_code == 200
+    crumbs = _crumbs(page.content.decode())
+    assert f'<a href="{reverse("service_orders:order_list")}">' in crumbs
+    assert 'aria-current="page"' in crumbs and order.number in crumbs
+    # In the dialog (htmx) the page around it has its own.
+    dialog = manager.get(
+        reverse("service_orders:order_cancel", args=[order.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert 'data-testid="breadcrumbs"' not in dialog.content.decode()
+
+
+def test_the_contacts_portal_pages_have_breadcrumbs(tenant_a, client):
+    login = contact_of(tenant_a)
+    client.force_login(login.user)
+    for name in ("portal:request_create",):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        crumbs = _crumbs(response.content.decode())
+        assert 'aria-current="page"' in crumbs, name
+        assert f'<a href="{reverse("portal:request_list")}">' in crumbs, name
 
 
 def test_the_agreement_page_links_its_customer_objects_and_tasks(tenant_a, manager):
@@ -226,14 +252,31 @@ def test_the_search_endpoints_need_the_capability(tenant_a, make_member, client)
         assert client.get(reverse(name), {"q": "a"}).status_code == 403
 
 
-def test_pickers_are_plain_selects_marked_for_the_script(tenant_a, manager):
-    html = manager.get(reverse("agreements:agreement_create")).content.decode()
-    select = (
-        html.split('name="customer"')[0].rsplit("<select", 1)[1]
-        + html.split('name="customer"')[1].split(">")[0]
+def _select_tag(html: str, name: str) -> str:
+    return (
+        html.split(f'name="{name}"')[0].rsplit("<select", 1)[1]
+        + html.split(f'name="{name}"')[1].split(">")[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("url_name", "field", "search"),
+    [
+        ("agreements:agreement_create", "customer", "customers:customer_search"),
+        ("customers:object_create", "customer", "customers:customer_search"),
+        ("service_orders:order_create", "customer", "customers:customer_search"),
+        # People: the technician an order is assigned to, searched among the options.
+        ("service_orders:order_create", "assigned_technician", ""),
+    ],
+)
+def test_pickers_are_plain_selects_marked_for_the_script(
+    tenant_a, manager, url_name, field, search
+):
+    html = manager.get(reverse(url_name)).content.decode()
+    select = _select_tag(html, field)
     assert "data-fl-picker" in select
-    assert f'data-fl-search-url="{reverse("customers:customer_search")}"' in select
+    if search:
+        assert f'data-fl-search-url="{reverse(search)}"' in select
     assert "tom-select-2.6.2/tom-select.complete.min.js" in html
 
 
