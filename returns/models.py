@@ -33,13 +33,13 @@ class ReturnState(models.TextChoices):
 
 
 class Disposition(models.TextChoices):
-    CREDIT = "credit", _("Credit")
-    CREDIT_ONLY = "credit_only", _("Credit only")
-    SCRAP = "scrap", _("Scrap")
-    REPLACE_CREDIT = "replace_credit", _("Replace and credit")
-    REPLACE_SCRAP = "replace_scrap", _("Replace and scrap")
-    REPAIR = "repair", _("Repair and return")
-    RETURN = "return", _("Return to customer")
+    CREDIT = "credit", pgettext_lazy("return disposition", "Credit")
+    CREDIT_ONLY = "credit_only", pgettext_lazy("return disposition", "Credit only")
+    SCRAP = "scrap", pgettext_lazy("return disposition", "Scrap")
+    REPLACE_CREDIT = "replace_credit", pgettext_lazy("return disposition", "Replace and credit")
+    REPLACE_SCRAP = "replace_scrap", pgettext_lazy("return disposition", "Replace and scrap")
+    REPAIR = "repair", pgettext_lazy("return disposition", "Repair and return")
+    RETURN = "return", pgettext_lazy("return disposition", "Return to customer")
 
 
 # What each disposition does.

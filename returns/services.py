@@ -532,7 +532,7 @@ def disposition_set(
             by=by,
             data={
                 "customer": order.customer,
-                "description": _order_text(order, line, quantity, _("Replacement")),
+                "description": _order_text(order, line, quantity, line.get_disposition_display()),
             },
             origin=Origin.RETURN,
         )
@@ -543,7 +543,7 @@ def disposition_set(
             by=by,
             data={
                 "customer": order.customer,
-                "description": _order_text(order, line, quantity, _("Repair and return")),
+                "description": _order_text(order, line, quantity, line.get_disposition_display()),
                 "objects": [service_object],
             },
             origin=Origin.RETURN,
