@@ -99,6 +99,10 @@ def _created_line(tenant):
     return {"pk": order.pk, "line_pk": line.pk}
 
 
+def _created_with_line(tenant):
+    return {"pk": _created_line(tenant)["pk"]}
+
+
 def _open(tenant):
     order, _line, _invoice = open_return_with_line(tenant, arrived="2")
     return {"pk": order.pk}
@@ -117,7 +121,7 @@ CASES = {
     "returns:return_detail": _created,
     "returns:return_edit": _created,
     "returns:return_pdf": _created,
-    "returns:return_open": _created_line,
+    "returns:return_open": _created_with_line,
     "returns:return_cancel": _created,
     "returns:return_close": _open,
     "returns:line_add": _created,
