@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from invoicing.capabilities import MANAGE_INVOICES
 from web.confirm import (
+    CONFIRMED,
     Confirmation,
     OptionalReasonConfirmationForm,
     confirmation_form,
@@ -407,12 +408,15 @@ def disposition_set(request, pk: int, line_pk: int):
     may_credit = request_can(request, MANAGE_INVOICES)
     if order.state != ReturnState.OPEN or line.disposition:
         return _detail_page(request, pk, status=409, refusal=str(CONFLICT))
+    # The form is the confirmation (decision 0012): it says what each disposition does, and
+    # only a POST from it (with its hidden "confirmed" field) acts.
+    confirmed = request.method == "POST" and CONFIRMED in request.POST
     form = forms.DispositionForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if confirmed else None,
         may_credit=may_credit,
         initial={"quantity": line.received_quantity or None},
     )
-    if request.method == "POST" and form.is_valid():
+    if confirmed and form.is_valid():
         try:
             result = services.disposition_set(
                 tenant=request.tenant,

@@ -166,7 +166,7 @@ def test_a_lost_race_answers_409_with_the_current_state(client_for, manager_a, t
     )
     again = client.post(
         reverse("returns:disposition_set", args=[order.pk, line.pk]),
-        {"disposition": "credit"},
+        {"disposition": "credit", "confirmed": "True"},
     )
     assert again.status_code == 409
     assert not ReturnCredit.objects.exists()
@@ -195,7 +195,8 @@ def test_the_manager_takes_a_return_to_a_credit_note_through_the_pages(
     )
     line = order.lines.get()
     not_arrived = client.post(
-        reverse("returns:disposition_set", args=[order.pk, line.pk]), {"disposition": "credit"}
+        reverse("returns:disposition_set", args=[order.pk, line.pk]),
+        {"disposition": "credit", "confirmed": "True"},
     )
     assert not_arrived.status_code == 400
     assert "register its arrival first" in not_arrived.content.decode()
@@ -206,7 +207,7 @@ def test_the_manager_takes_a_return_to_a_credit_note_through_the_pages(
     assert arrived.status_code == 302
     done = client.post(
         reverse("returns:disposition_set", args=[order.pk, line.pk]),
-        {"disposition": "credit", "quantity": "1"},
+        {"disposition": "credit", "quantity": "1", "confirmed": "True"},
     )
     assert done.status_code == 302
     note = Invoice.objects.get(kind=InvoiceKind.CREDIT_NOTE)
@@ -225,7 +226,8 @@ def test_a_dispatcher_decides_dispositions_but_not_credits(client_for, dispatche
     assert form.status_code == 200
     assert b'value="credit"' not in form.content and b'value="scrap"' in form.content
     refused = client.post(
-        reverse("returns:disposition_set", args=[order.pk, line.pk]), {"disposition": "credit"}
+        reverse("returns:disposition_set", args=[order.pk, line.pk]),
+        {"disposition": "credit", "confirmed": "True"},
     )
     assert refused.status_code == 400
     assert not ReturnCredit.objects.exists()
@@ -309,3 +311,14 @@ def test_reasons_are_kept_by_managers_with_unique_codes(
     assert duplicate.status_code == 400
     assert "Another return reason has this code." in duplicate.content.decode()
     assert client_for(dispatcher_a).get(reverse("returns:reason_list")).status_code == 403
+
+
+def test_a_disposition_posted_without_its_form_changes_nothing(client_for, manager_a, tenant_a):
+    order, line, _invoice = open_return_with_line(tenant_a, arrived="2")
+    response = client_for(manager_a).post(
+        reverse("returns:disposition_set", args=[order.pk, line.pk]), {"disposition": "scrap"}
+    )
+    assert response.status_code == 200
+    assert b'data-testid="disposition-form"' in response.content
+    line.refresh_from_db()
+    assert line.disposition == ""
