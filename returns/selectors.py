@@ -2,13 +2,29 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from customers.models import Customer
 from invoicing import selectors as invoicing_selectors
 from tenancy.models import Tenant
 
 from .models import ReturnCredit, ReturnLine, ReturnOrder, ReturnReason, ReturnState
+
+
+def _count(lines) -> Subquery:
+    counted = lines.order_by().values("return_order").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def return_list(
@@ -22,12 +38,15 @@ def return_list(
     deadline_to=None,
     overdue: bool = False,
 ) -> QuerySet:
+    # The line counts are subqueries, not a join with GROUP BY: PostgreSQL computes them for
+    # the rows of the page only, not for every return before sorting.
+    lines = ReturnLine.objects.filter(tenant=tenant, return_order=OuterRef("pk"))
     qs = (
         ReturnOrder.objects.for_tenant(tenant)
         .select_related("customer", "reason")
         .annotate(
-            line_count=Count("lines", distinct=True),
-            open_line_count=Count("lines", filter=Q(lines__disposition=""), distinct=True),
+            line_count=_count(lines),
+            open_line_count=_count(lines.filter(disposition="")),
         )
     )
     if search:
@@ -35,8 +54,8 @@ def return_list(
             Q(number__icontains=search)
             | Q(customer__name__icontains=search)
             | Q(customer__number__icontains=search)
-            | Q(lines__serial_number__icontains=search)
-        ).distinct()
+            | Exists(lines.filter(serial_number__icontains=search))
+        )
     if state:
         qs = qs.filter(state=state)
     if customer_id:
