@@ -322,3 +322,20 @@ def test_a_disposition_posted_without_its_form_changes_nothing(client_for, manag
     assert b'data-testid="disposition-form"' in response.content
     line.refresh_from_db()
     assert line.disposition == ""
+
+
+def test_the_list_sorts_by_lines_without_disposition_and_finds_serials(
+    client_for, manager_a, tenant_a
+):
+    decided, line, _invoice = open_return_with_line(tenant_a, quantity="1", arrived="1")
+    services.disposition_set(
+        tenant=tenant_a, by=None, return_id=decided.pk, line_id=line.pk, disposition="scrap"
+    )
+    waiting, waiting_line, _ = open_return_with_line(tenant_a)
+    ReturnLine = type(waiting_line)
+    ReturnLine.objects.filter(pk=waiting_line.pk).update(serial_number="SN-FIND-ME")
+    client = client_for(manager_a)
+    page = client.get(reverse("returns:return_list"), {"sort": "-open_line_count"}).content
+    assert page.index(waiting.number.encode()) < page.index(decided.number.encode())
+    found = client.get(reverse("returns:return_list"), {"q": "find-me"}).content
+    assert waiting.number.encode() in found and decided.number.encode() not in found
