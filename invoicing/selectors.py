@@ -176,3 +176,31 @@ def customer_invoices(*, tenant: Tenant, customer, limit: int = 10) -> list[Invo
 
 def customer_choices(*, tenant: Tenant):
     return Customer.objects.for_tenant(tenant).order_by("name")
+
+
+def customer_returnable_lines(*, tenant: Tenant, customer):
+    """The lines of a customer's issued invoices, newest invoice first: what goods coming back
+    (a return) are picked from."""
+    return (
+        InvoiceLine.objects.for_tenant(tenant)
+        .filter(
+            invoice__customer=customer,
+            invoice__kind=InvoiceKind.INVOICE,
+            invoice__state__in=[InvoiceState.ISSUED, InvoiceState.PAID, InvoiceState.CREDITED],
+            quantity__gt=0,
+            amount__gte=0,
+        )
+        .select_related("invoice", "item", "service_object")
+        .order_by("-invoice__issue_date", "-invoice_id", "position", "id")
+    )
+
+
+def invoice_line_locked(*, tenant: Tenant, pk: int) -> InvoiceLine:
+    """One invoice line, locked until the caller's transaction ends (a return checks what is
+    left to return of it under this lock)."""
+    return (
+        InvoiceLine.objects.for_tenant(tenant)
+        .select_for_update(of=("self",))
+        .select_related("invoice", "item", "service_object")
+        .get(pk=pk)
+    )

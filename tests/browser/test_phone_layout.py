@@ -43,6 +43,7 @@ from tests.factories.customers import (
     ServiceObjectGroupFactory,
     ServiceTaskFactory,
 )
+from tests.factories.returns import ReturnReasonFactory
 from tests.factories.service_orders import (
     GenerationErrorFactory,
     ServiceOrderFactory,
@@ -198,7 +199,50 @@ def data(transactional_db):
         "member": Membership.objects.get(tenant=acme, user=colleague),
         "subscription": _long_subscription(acme, customer),
         "billing_run": BillingRun.objects.filter(tenant=acme).order_by("pk").first(),
+        "return": _long_return(acme, invoice),
     }
+
+
+def _long_return(tenant, invoice):
+    """An open return of the long invoice's goods, partly arrived, one line split off by a
+    disposition (the demo's returns are there too)."""
+    from returns import services as return_services
+
+    reason = ReturnReasonFactory(tenant=tenant, code="USZKODZENIE", name=LONG_TEXT[:110])
+    order = return_services.return_create(
+        tenant=tenant,
+        by=None,
+        data={
+            "customer": invoice.customer,
+            "reason": reason,
+            "deadline": tenant.today() + datetime.timedelta(days=14),
+            "notes": LONG_TEXT,
+        },
+    )
+    for line in invoice.lines.order_by("id")[:2]:
+        return_services.line_add(
+            tenant=tenant,
+            by=None,
+            return_id=order.pk,
+            invoice_line_id=line.pk,
+            quantity=Decimal("12.5"),
+            serial_number=LONG_WORD[:80],
+        )
+    return_services.return_open(tenant=tenant, by=None, return_id=order.pk)
+    first = order.lines.order_by("id").first()
+    return_services.arrival_register(
+        tenant=tenant, by=None, return_id=order.pk, line_id=first.pk, quantity=Decimal("10")
+    )
+    return_services.disposition_set(
+        tenant=tenant,
+        by=None,
+        return_id=order.pk,
+        line_id=first.pk,
+        disposition="scrap",
+        quantity=Decimal("4"),
+        note=LONG_TEXT[:300],
+    )
+    return order
 
 
 def _long_subscription(tenant, customer):
@@ -302,6 +346,13 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "posting": "/orders/posting/",
         "sla-compliance": "/orders/sla-compliance/",
         "notifications": "/notifications/",
+        "returns": "/returns/",
+        "return": f"/returns/{data['return'].pk}/",
+        "return-disposition": (
+            f"/returns/{data['return'].pk}/lines/"
+            f"{data['return'].lines.filter(disposition='').order_by('-id').first().pk}/disposition/"
+        ),
+        "return-reasons": "/returns/reasons/",
     }
     generation = {
         "generation": "/orders/generate/",
@@ -326,6 +377,7 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         readable = ("home", "customers", "customer", "objects", "object", "items", "item")
         readable += ("customer-groups",)
         readable += ("agreements", "agreement", "orders", "order", "slas", "calendars")
+        readable += ("returns", "return")
         return {name: office[name] for name in readable} | {
             "calendar": office["calendar"],
             "notifications": "/notifications/",
