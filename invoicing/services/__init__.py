@@ -1,7 +1,7 @@
 """Every write of the invoice ledger. Other apps call these (never the models' managers):
 subscriptions and service orders through ``add_to_draft_invoice``."""
 
-from .drafts import DraftLine, add_to_draft_invoice, open_draft
+from .drafts import DraftEntry, DraftLine, add_to_draft_invoice, add_to_draft_invoices, open_draft
 from .ledger import (
     InvoiceConflict,
     credit_note_create,
@@ -15,9 +15,11 @@ from .ledger import (
 from .settings import invoicing_settings_update
 
 __all__ = [
+    "DraftEntry",
     "DraftLine",
     "InvoiceConflict",
     "add_to_draft_invoice",
+    "add_to_draft_invoices",
     "credit_note_create",
     "draft_line_remove",
     "invoice_cancel",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -121,7 +121,7 @@ def _check_issue_date(tenant: Tenant, kind: str, issue_date: datetime.date) -> N
                 "issue_date": _(
                     "An invoice was already issued on %(date)s: the invoice date cannot be earlier."
                 )
-                % {"date": latest.isoformat()}
+                % {"date": formats.date_format(latest, "SHORT_DATE_FORMAT")}
             }
         )
 
