@@ -452,9 +452,19 @@ def _advance(tenant: Tenant, plans: list[_Plan]) -> None:
     statement for the chunk, in the transaction that created their fees."""
     moved = [plan.subscription for plan in plans]
     if moved:
-        Subscription.objects.for_tenant(tenant).bulk_update(
-            moved, ["next_period_start", "next_due_on"]
-        )
+        # UPDATE … FROM (VALUES …): Django's bulk_update builds a CASE per row and field, whose
+        # expressions cost more Python time than the rest of the chunk (measured).
+        rows = ", ".join(["(%s::bigint, %s::date, %s::date)"] * len(moved))
+        params: list = []
+        for subscription in moved:
+            params += [subscription.pk, subscription.next_period_start, subscription.next_due_on]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Subscription._meta.db_table} AS s SET next_period_start = v.start, "
+                f"next_due_on = v.due FROM (VALUES {rows}) AS v (id, start, due) "
+                "WHERE s.tenant_id = %s AND s.id = v.id",
+                [*params, tenant.pk],
+            )
     for plan in plans:
         if plan.ended:
             Subscription.objects.for_tenant(tenant).filter(pk=plan.subscription.pk).update(
