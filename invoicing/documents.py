@@ -48,14 +48,15 @@ def render_invoice_pdf(*, tenant: Tenant, invoice: Invoice) -> bytes:
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
-def mail_invoice(*, tenant_id: int, invoice_id: int) -> None:
-    """Send an issued invoice or credit note to the customer's billing e-mail (after commit)."""
+def mail_invoice(*, tenant_id: int, invoice_id: int, once: bool = False) -> bool:
+    """Send an issued invoice or credit note to the customer's billing e-mail (after commit);
+    ``once``: not when it was sent already. True when a mail went out."""
     tenant = Tenant.objects.get(pk=tenant_id)
     with tenant_scope(tenant):
         invoice = Invoice.objects.for_tenant(tenant).select_related("customer").get(pk=invoice_id)
         address = invoice.customer.invoice_email
-        if not address or not invoice.number:
-            return
+        if not address or not invoice.number or (once and invoice.sent_at):
+            return False
         pdf = render_invoice_pdf(tenant=tenant, invoice=invoice)
         with translation.override(document_language(invoice, tenant)):
             if invoice.is_credit_note:
@@ -76,3 +77,4 @@ def mail_invoice(*, tenant_id: int, invoice_id: int) -> None:
         Invoice.objects.for_tenant(tenant).filter(pk=invoice.pk).update(
             sent_at=timezone.now(), sent_to=address
         )
+    return True

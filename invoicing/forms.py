@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import CURRENCY_CHOICES
+from web.confirm import ConfirmationForm
 from web.forms import ServiceCheckedModelForm
 from web.pickers import PickerSelect
 
@@ -162,3 +163,16 @@ class InvoicingSettingsForm(ServiceCheckedModelForm):
         # Left empty (or not sent, by a settings form without this section): unchanged.
         for name in ("payment_terms_days", "default_tax_rate"):
             self.fields[name].required = False
+
+
+class BulkIssueConfirmationForm(ConfirmationForm):
+    """The confirmation of issuing the drafts a list showed: their ids travel with it, so the
+    drafts confirmed are the drafts issued (a draft added since is not)."""
+
+    ids = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_ids(self) -> list[int]:
+        raw = [part for part in self.cleaned_data["ids"].split(",") if part]
+        if not raw or not all(part.isdigit() for part in raw):
+            raise forms.ValidationError(_("Choose the drafts to issue."))
+        return [int(part) for part in raw]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/receivables/", views.receivables, name="receivables"),
     path("invoices/new-line/", views.draft_line_add, name="draft_line_add"),
+    path("invoices/issue-drafts/", views.invoice_issue_drafts, name="invoice_issue_drafts"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),

@@ -1,6 +1,7 @@
 """Invoices: the list, a draft's lines, issue, cancel, payments, credit notes, the PDF, and the
 accounts-receivable view."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from django.contrib import messages
@@ -9,7 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from web.confirm import (
     Confirmation,
@@ -27,7 +28,7 @@ from web.submissions import create_once_url
 from . import forms, selectors, services
 from .capabilities import MANAGE_INVOICES, VIEW_INVOICES
 from .documents import invoice_filename, render_invoice_pdf
-from .models import InvoiceState
+from .models import InvoiceKind, InvoiceState
 from .money import format_money
 
 
@@ -299,6 +300,87 @@ def invoice_issue(request, pk: int):
         return _detail_page(request, pk, status=409, refusal=message)
     messages.success(request, _("Invoice %(number)s issued.") % {"number": issued.number})
     return confirmed_redirect(request, _detail_url(invoice.pk))
+
+
+# At most this many drafts are issued by one confirmation (one transaction).
+BULK_ISSUE_LIMIT = 500
+
+
+def _drafts_of_list(request) -> list:
+    """The drafts (invoices, not credit notes) the invoice list shows with the request's
+    filters, oldest first, at most BULK_ISSUE_LIMIT."""
+    filters = forms.InvoiceFilterForm(request.GET, tenant=request.tenant)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    qs = selectors.invoice_list(
+        tenant=request.tenant,
+        search=data.get("q", ""),
+        state=InvoiceState.DRAFT,
+        kind=InvoiceKind.INVOICE,
+        customer_id=data["customer"].pk if data.get("customer") else None,
+    )
+    return list(qs.order_by("pk")[:BULK_ISSUE_LIMIT])
+
+
+@capability_required(MANAGE_INVOICES)
+def invoice_issue_drafts(request):
+    """Issue the drafts the list shows (its filters kept), after a confirmation that names
+    how many and which; numbered consecutively, mailed by a worker after commit."""
+    drafts = [] if request.method == "POST" else _drafts_of_list(request)
+    list_url = reverse("invoicing:invoice_list") + "?state=draft"
+    form = confirmation_form(
+        request,
+        forms.BulkIssueConfirmationForm,
+        initial={"ids": ",".join(str(draft.pk) for draft in drafts)},
+    )
+    count = len(drafts)
+    confirmation = Confirmation(
+        title=ngettext("Issue %(count)s draft invoice?", "Issue %(count)s draft invoices?", count)
+        % {"count": count},
+        consequence=_(
+            "Each gets the next invoice number of this year, dated today, and can no longer be "
+            "changed; they are sent to the customers' billing e-mails. Corrections need credit "
+            "notes. A draft without lines or with a total below zero is left as a draft."
+        ),
+        button=_("Issue invoices"),
+        cancel_url=list_url,
+        form=form,
+        danger=False,
+        effects=(
+            (
+                _("Only the first %(limit)s drafts are issued now; issue again for the rest.")
+                % {"limit": BULK_ISSUE_LIMIT},
+            )
+            if count >= BULK_ISSUE_LIMIT
+            else ()
+        ),
+        affected=tuple(f"{draft} · {draft.customer.name}" for draft in drafts[:5]),
+    )
+    if request.method != "POST" and not drafts:
+        return confirmation_response(
+            request, replace(confirmation, refusal=_("No drafts to issue."))
+        )
+    if not form.is_valid():
+        return confirmation_response(request, confirmation)
+    result = services.invoices_issue(
+        tenant=request.tenant, by=request.user, invoice_ids=form.cleaned_data["ids"]
+    )
+    if result.issued:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s invoice issued: %(first)s.",
+                "%(count)s invoices issued: %(first)s to %(last)s.",
+                len(result.issued),
+            )
+            % {
+                "count": len(result.issued),
+                "first": result.issued[0].number,
+                "last": result.issued[-1].number,
+            },
+        )
+    for draft, reason in result.refused:
+        messages.warning(request, f"{draft} ({draft.customer.name}): {reason}")
+    return confirmed_redirect(request, list_url)
 
 
 @capability_required(MANAGE_INVOICES)

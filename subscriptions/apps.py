@@ -15,7 +15,7 @@ class SubscriptionsConfig(AppConfig):
         from tenancy.sequences import register_sequence
         from web.navigation import NavItem, register
 
-        from . import events
+        from . import events, registrations
         from .capabilities import MANAGE_SUBSCRIPTIONS, RUN_BILLING, VIEW_SUBSCRIPTIONS
         from .services.accruals import fees_credited, fees_issued
         from .services.billing import FEE_SOURCE, fees_released
@@ -65,6 +65,7 @@ class SubscriptionsConfig(AppConfig):
             ),
         )
         events.register_events()
+        registrations.register_all()
         register_issued_hook(fees_issued)
         register_credited_hook(fees_credited)
         register_release_hook(FEE_SOURCE, fees_released)

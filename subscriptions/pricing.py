@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from .models import FeeKind, PriceListRow, Reduction, ReductionKind, Subscription
@@ -89,7 +90,7 @@ def base_price(
                 "number": subscription.number,
                 "period": subscription.group.get_period_display().lower(),
                 "currency": subscription.currency,
-                "date": on.isoformat(),
+                "date": formats.date_format(on, "SHORT_DATE_FORMAT"),
             }
         )
     return row.price

@@ -255,7 +255,10 @@ def subscription_list(request):
 
 @capability_required(MANAGE_SUBSCRIPTIONS)
 def subscription_create(request):
-    form = SubscriptionForm(request.POST or None, tenant=request.tenant)
+    # From a customer's page: that customer, preselected.
+    raw = request.GET.get("customer", "")
+    initial = {"customer": int(raw)} if raw.isdigit() else {}
+    form = SubscriptionForm(request.POST or None, initial=initial, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
 
         def create() -> str:

@@ -55,6 +55,28 @@ def audit_record(
     return event
 
 
+def audit_record_many(
+    *, tenant: Tenant, actor: User | None, action: str, entries: list[tuple[Any, dict]]
+) -> list[AuditEvent]:
+    """``audit_record`` for many targets of one action at once (``entries``: (target, params)
+    pairs), in one INSERT: a bulk action leaves one event per record it changed."""
+    events = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for target, params in entries:
+            event = AuditEvent(
+                tenant=tenant,
+                actor=actor,
+                action=action,
+                target_type=target._meta.label_lower,
+                target_id=target.pk,
+                params=params or {},
+                changes={},
+            )
+            event.summary = str((event.text() if event.params else "") or action)[:300]
+            events.append(event)
+    return AuditEvent.objects.bulk_create(events)
+
+
 def audit_value(value: Any) -> Any:
     """A field value as the audit log's JSON keeps it."""
     if isinstance(value, datetime.date | datetime.time):

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, Item, LineKind, ServiceObject, ServiceTask
@@ -114,6 +113,15 @@ def tax_of(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
     return round_money(amount * rate / Decimal("100"), currency)
 
 
+@dataclass(frozen=True)
+class DraftEntry:
+    """Lines for one customer's draft in one currency: an item of ``add_to_draft_invoices``."""
+
+    customer: Customer
+    currency: str
+    lines: tuple | list = ()
+
+
 @transaction.atomic
 def add_to_draft_invoice(
     *,
@@ -127,10 +135,92 @@ def add_to_draft_invoice(
     account in ``currency`` (created when there is none) and keep its totals; returns the draft.
     Raises ValidationError (nothing saved) for a line without description, a negative quantity,
     a float amount or another tenant's item."""
-    lines = list(lines)
-    if not currency or len(currency) != 3:
+    entry = DraftEntry(customer=customer, currency=currency, lines=list(lines))
+    return add_to_draft_invoices(tenant=tenant, entries=[entry], by=by)[0]
+
+
+def _currency(value: str) -> str:
+    if not value or len(value) != 3:
         raise ValidationError({"currency": _("Choose a currency.")})
-    currency = currency.upper()
+    return value.upper()
+
+
+def _bill_to_many(tenant: Tenant, customers: list[Customer]) -> dict[int, Customer]:
+    """Customer id → the customer the invoice is made out to (its invoice account), with one
+    query for all the invoice accounts named."""
+    accounts = set()
+    for customer in customers:
+        if customer.tenant_id != tenant.pk:
+            raise ValidationError({"customer": _("Choose a customer of this tenant.")})
+        if customer.invoice_account_id:
+            accounts.add(customer.invoice_account_id)
+    found = {}
+    if accounts:
+        found = {c.pk: c for c in Customer.objects.for_tenant(tenant).filter(pk__in=accounts)}
+        if len(found) != len(accounts):
+            raise Customer.DoesNotExist("An invoice account is not a customer of this tenant.")
+    return {
+        customer.pk: found[customer.invoice_account_id] if customer.invoice_account_id else customer
+        for customer in customers
+    }
+
+
+def _open_drafts(
+    tenant: Tenant, wanted: dict[tuple[int, str], Customer]
+) -> dict[tuple[int, str], Invoice]:
+    """The open drafts of ``wanted`` (bill-to customer id, currency) → bill-to customer, locked
+    in id order (two batches over the same customers queue instead of deadlocking); the missing
+    ones created with one INSERT … ON CONFLICT DO NOTHING, so a draft created at the same time
+    by someone else is found, not doubled (the partial unique constraint decides)."""
+
+    def locked(keys) -> dict[tuple[int, str], Invoice]:
+        rows = (
+            Invoice.objects.for_tenant(tenant)
+            .select_for_update()
+            .filter(
+                kind=InvoiceKind.INVOICE,
+                state=InvoiceState.DRAFT,
+                customer_id__in={key[0] for key in keys},
+                currency__in={key[1] for key in keys},
+            )
+            .order_by("pk")
+        )
+        return {
+            (row.customer_id, row.currency): row
+            for row in rows
+            if (row.customer_id, row.currency) in keys
+        }
+
+    drafts = locked(set(wanted))
+    missing = [key for key in wanted if key not in drafts]
+    if missing:
+        Invoice.objects.bulk_create(
+            [
+                Invoice(
+                    tenant=tenant,
+                    kind=InvoiceKind.INVOICE,
+                    customer=wanted[key],
+                    currency=key[1],
+                    language=wanted[key].language or tenant.default_language,
+                )
+                for key in missing
+            ],
+            ignore_conflicts=True,
+        )
+        drafts.update(locked(set(missing)))
+    return drafts
+
+
+@transaction.atomic
+def add_to_draft_invoices(*, tenant: Tenant, entries, by: User | None = None) -> list[Invoice]:
+    """``add_to_draft_invoice`` for many customers at once (the billing run's chunk): each
+    ``DraftEntry``'s lines go on the open draft of its customer's invoice account in its
+    currency. A constant number of statements whatever the number of entries: the drafts found
+    (and the missing ones created) in one or three, every line in one INSERT, every draft's
+    totals in one UPDATE. Returns the draft of each entry, in order. All or nothing: a refused
+    line (ValidationError) saves nothing of the batch, so a caller that wants to isolate one
+    customer's failure retries entry by entry."""
+    entries = list(entries)
     found = []
 
     def default_rate() -> Decimal:  # read once per call, and only when a line needs it
@@ -138,44 +228,81 @@ def add_to_draft_invoice(
             found.append(invoicing_settings(tenant=tenant).default_tax_rate)
         return found[0]
 
-    checked = [(line, *_validate(tenant, currency, line, default_rate)) for line in lines]
-    draft = open_draft(tenant=tenant, customer=customer, currency=currency)
-    if not checked:
-        return draft
-    rows = [
-        InvoiceLine(
-            tenant=tenant,
-            invoice=draft,
-            kind=line.kind,
-            description=line.description.strip()[:200],
-            quantity=Decimal(line.quantity),
-            unit=line.unit or (line.item.unit if line.item else ""),
-            unit_price=Decimal(line.unit_price),
-            amount=amount,
-            tax_rate=rate,
-            source=line.source,
-            source_id=line.source_id,
-            period_start=line.period_start,
-            period_end=line.period_end,
-            proration_factor=line.proration_factor,
-            item=line.item,
-            service_object=line.service_object,
-            task=line.task,
+    checked = []
+    for entry in entries:
+        currency = _currency(entry.currency)
+        checked.append(
+            (
+                currency,
+                [(line, *_validate(tenant, currency, line, default_rate)) for line in entry.lines],
+            )
         )
-        for line, amount, rate in checked
-    ]
-    InvoiceLine.objects.bulk_create(rows)
-    net = sum((row.amount for row in rows), Decimal("0"))
-    tax = sum((tax_of(row.amount, row.tax_rate, currency) for row in rows), Decimal("0"))
-    Invoice.objects.for_tenant(tenant).filter(pk=draft.pk).update(
-        net_total=F("net_total") + net,
-        tax_total=F("tax_total") + tax,
-        gross_total=F("gross_total") + net + tax,
-    )
-    draft.net_total += net
-    draft.tax_total += tax
-    draft.gross_total += net + tax
-    return draft
+    if not entries:
+        return []
+    bill_to = _bill_to_many(tenant, list({e.customer.pk: e.customer for e in entries}.values()))
+    wanted: dict[tuple[int, str], Customer] = {}
+    keys = []
+    for entry, (currency, _lines) in zip(entries, checked, strict=True):
+        account = bill_to[entry.customer.pk]
+        keys.append((account.pk, currency))
+        wanted[keys[-1]] = account
+    drafts = _open_drafts(tenant, wanted)
+    rows: list[InvoiceLine] = []
+    totals: dict[int, list[Decimal]] = {}
+    for key, (currency, lines) in zip(keys, checked, strict=True):
+        draft = drafts[key]
+        for line, amount, rate in lines:
+            rows.append(
+                InvoiceLine(
+                    tenant=tenant,
+                    invoice=draft,
+                    kind=line.kind,
+                    description=line.description.strip()[:200],
+                    quantity=Decimal(line.quantity),
+                    unit=line.unit or (line.item.unit if line.item else ""),
+                    unit_price=Decimal(line.unit_price),
+                    amount=amount,
+                    tax_rate=rate,
+                    source=line.source,
+                    source_id=line.source_id,
+                    period_start=line.period_start,
+                    period_end=line.period_end,
+                    proration_factor=line.proration_factor,
+                    item=line.item,
+                    service_object=line.service_object,
+                    task=line.task,
+                )
+            )
+            sums = totals.setdefault(draft.pk, [Decimal("0"), Decimal("0")])
+            sums[0] += amount
+            sums[1] += tax_of(amount, rate, currency)
+    if rows:
+        InvoiceLine.objects.bulk_create(rows)
+        _add_totals(tenant, totals)
+        for draft in drafts.values():
+            if draft.pk in totals:
+                net, tax = totals[draft.pk]
+                draft.net_total += net
+                draft.tax_total += tax
+                draft.gross_total += net + tax
+    return [drafts[key] for key in keys]
+
+
+def _add_totals(tenant: Tenant, totals: dict[int, list[Decimal]]) -> None:
+    """Every draft's totals raised by what its new lines add, in one statement."""
+    table = Invoice._meta.db_table
+    values = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * len(totals))
+    params: list = []
+    for pk, (net, tax) in totals.items():
+        params.extend([pk, net, tax])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS i SET net_total = i.net_total + v.net, "
+            "tax_total = i.tax_total + v.tax, gross_total = i.gross_total + v.net + v.tax "
+            f"FROM (VALUES {values}) AS v (id, net, tax) "
+            "WHERE i.tenant_id = %s AND i.id = v.id",
+            [*params, tenant.pk],
+        )
 
 
 def recompute_totals(invoice: Invoice, lines=None) -> None:

@@ -7,18 +7,19 @@ gapless under concurrent issue; the e-mail goes after commit.
 """
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from customers.models import Customer
 from tenancy.models import Tenant, User
-from tenancy.services import audit_record
+from tenancy.services import audit_record, audit_record_many
 
 from .. import hooks
 from ..models import (
@@ -62,15 +63,23 @@ def next_sequence(*, tenant: Tenant, kind: str, year: int) -> int:
     row or raises it, and keeps it locked until the caller's transaction ends: two issuing
     transactions queue here, and a rolled-back one gives its number back, so numbers never skip
     or repeat."""
+    return take_sequences(tenant=tenant, kind=kind, year=year, count=1)[0]
+
+
+def take_sequences(*, tenant: Tenant, kind: str, year: int, count: int) -> range:
+    """The next ``count`` places in the tenant's (kind, year) numbering, consecutive, in one
+    statement (the counter row raised by ``count`` and locked until the transaction ends)."""
+    table = InvoiceCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {InvoiceCounter._meta.db_table} (tenant_id, kind, year, last_value) "
-            "VALUES (%s, %s, %s, 1) ON CONFLICT (tenant_id, kind, year) "
-            f"DO UPDATE SET last_value = {InvoiceCounter._meta.db_table}.last_value + 1 "
+            f"INSERT INTO {table} (tenant_id, kind, year, last_value) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (tenant_id, kind, year) "
+            f"DO UPDATE SET last_value = {table}.last_value + EXCLUDED.last_value "
             "RETURNING last_value",
-            [tenant.pk, kind, year],
+            [tenant.pk, kind, year, count],
         )
-        return cursor.fetchone()[0]
+        last = cursor.fetchone()[0]
+    return range(last - count + 1, last + 1)
 
 
 def _give_number(
@@ -121,7 +130,7 @@ def _check_issue_date(tenant: Tenant, kind: str, issue_date: datetime.date) -> N
                 "issue_date": _(
                     "An invoice was already issued on %(date)s: the invoice date cannot be earlier."
                 )
-                % {"date": latest.isoformat()}
+                % {"date": formats.date_format(latest, "SHORT_DATE_FORMAT")}
             }
         )
 
@@ -169,6 +178,132 @@ def invoice_issue(
     hooks.run_issued(tenant=tenant, invoice=invoice, lines=lines)
     _mail_after_commit(tenant, invoice)
     return invoice
+
+
+@dataclass
+class BulkIssue:
+    """What ``invoices_issue`` did: the invoices issued (numbered in id order) and, for each
+    draft it could not issue, why."""
+
+    issued: list[Invoice] = field(default_factory=list)
+    refused: list[tuple[Invoice, str]] = field(default_factory=list)
+
+
+# The columns issuing writes, set for a whole batch by one UPDATE … FROM (VALUES …).
+_ISSUE_COLUMNS = (
+    ("state", "text"),
+    ("number", "text"),
+    ("year", "integer"),
+    ("sequence", "integer"),
+    ("issue_date", "date"),
+    ("due_date", "date"),
+    ("bill_to_name", "text"),
+    ("bill_to_address", "text"),
+    ("bill_to_tax_id", "text"),
+    ("language", "text"),
+    ("net_total", "numeric"),
+    ("tax_total", "numeric"),
+    ("gross_total", "numeric"),
+    ("issued_at", "timestamptz"),
+    ("issued_by_id", "bigint"),
+)
+
+
+def _update_issued(tenant: Tenant, invoices: list[Invoice]) -> None:
+    columns = [name for name, _type in _ISSUE_COLUMNS]
+    row = "(%s::bigint, " + ", ".join(f"%s::{kind}" for _name, kind in _ISSUE_COLUMNS) + ")"
+    params: list = []
+    for invoice in invoices:
+        params.append(invoice.pk)
+        params.extend(getattr(invoice, name) for name in columns)
+    table = Invoice._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS i SET "
+            + ", ".join(f"{name} = v.{name}" for name in columns)
+            + f" FROM (VALUES {', '.join([row] * len(invoices))}) AS v (id, {', '.join(columns)})"
+            " WHERE i.tenant_id = %s AND i.id = v.id",
+            [*params, tenant.pk],
+        )
+
+
+@transaction.atomic
+def invoices_issue(*, tenant: Tenant, by: User | None, invoice_ids) -> BulkIssue:
+    """Issue many drafts at once, dated today (the list's "Issue" for the drafts chosen): the
+    same checks and numbers as ``invoice_issue``, numbered consecutively in id order, in a
+    constant number of statements (drafts locked in id order, their lines read, the numbers
+    taken with one counter statement, the invoices written with one UPDATE, one audit INSERT).
+    A draft that cannot be issued (no lines, a total below zero, no longer a draft) is left as
+    it is and reported; the others are issued. The e-mails go after commit, by a worker."""
+    result = BulkIssue()
+    ids = sorted({int(pk) for pk in invoice_ids})
+    if not ids:
+        return result
+    invoices = list(
+        Invoice.objects.for_tenant(tenant)
+        .select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(pk__in=ids, kind=InvoiceKind.INVOICE)
+        .order_by("pk")
+    )
+    lines: dict[int, list[InvoiceLine]] = {}
+    for line in InvoiceLine.objects.for_tenant(tenant).filter(
+        invoice_id__in=[invoice.pk for invoice in invoices]
+    ):
+        lines.setdefault(line.invoice_id, []).append(line)
+    ready = []
+    for invoice in invoices:
+        if not can_proceed(invoice.issue):
+            result.refused.append((invoice, _("It is no longer a draft.")))
+        elif not lines.get(invoice.pk):
+            result.refused.append((invoice, _("An invoice without lines cannot be issued.")))
+        else:
+            recompute_totals(invoice, lines[invoice.pk])
+            if invoice.gross_total < 0:
+                result.refused.append(
+                    (invoice, _("The total is below zero: credit the invoices concerned instead."))
+                )
+            else:
+                ready.append(invoice)
+    if not ready:
+        return result
+    today = tenant.today()
+    now = timezone.now()
+    default_terms = None
+    numbers = take_sequences(
+        tenant=tenant, kind=InvoiceKind.INVOICE, year=today.year, count=len(ready)
+    )
+    for invoice, sequence in zip(ready, numbers, strict=True):
+        customer = invoice.customer
+        _freeze_customer(tenant, invoice, customer)
+        invoice.year, invoice.sequence, invoice.issue_date = today.year, sequence, today
+        invoice.number = format_number(invoice.kind, invoice.year, sequence)
+        terms = customer.payment_terms_days
+        if terms is None:
+            if default_terms is None:
+                default_terms = invoicing_settings(tenant=tenant).payment_terms_days
+            terms = default_terms
+        invoice.due_date = today + datetime.timedelta(days=terms)
+        invoice.issued_at = now
+        invoice.issued_by = by
+        invoice.issue()
+    _update_issued(tenant, ready)
+    audit_record_many(
+        tenant=tenant,
+        actor=by,
+        action="invoicing.issue",
+        entries=[(invoice, {"number": invoice.number}) for invoice in ready],
+    )
+    for invoice in ready:
+        hooks.run_issued(tenant=tenant, invoice=invoice, lines=lines[invoice.pk])
+    mailed = [invoice.pk for invoice in ready if invoice.customer.invoice_email]
+    if mailed:
+        from ..tasks import mail_invoices  # the task module imports the services
+
+        kwargs = {"tenant_id": tenant.pk, "invoice_ids": mailed}
+        transaction.on_commit(lambda: mail_invoices.apply_async(kwargs=kwargs), robust=True)
+    result.issued = ready
+    return result
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -412,7 +413,7 @@ def reduction_add(
         errors["end_date"] = _("The end date cannot be before the start date.")
     elif reduction.start_date and reduction.start_date < subscription.start_date:
         errors["start_date"] = _("The subscription starts on %(date)s.") % {
-            "date": subscription.start_date.isoformat()
+            "date": formats.date_format(subscription.start_date, "SHORT_DATE_FORMAT")
         }
     if reduction.kind == ReductionKind.AMOUNT:
         if reduction.amount is None or reduction.amount <= 0:
@@ -430,7 +431,7 @@ def reduction_add(
             errors["end_date"] = _(
                 "Reduction days stay within one invoicing period (until %(date)s); add another "
                 "reduction for the next period."
-            ) % {"date": period[1].isoformat()}
+            ) % {"date": formats.date_format(period[1], "SHORT_DATE_FORMAT")}
     if errors:
         raise ValidationError(errors)
     _full_clean(reduction, exclude=("tenant", "subscription"))

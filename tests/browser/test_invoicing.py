@@ -83,3 +83,38 @@ def test_manager_posts_a_signed_off_order_issues_the_invoice_and_opens_the_pdf(
     assert invoice.number in text and "Faktura" in text
     assert invoice.gross_total == Decimal("295.20")  # 2 × 120.00 + 23 %
     assert "295,20 zł" in text
+
+
+def test_manager_issues_the_drafts_of_the_list_at_once_on_a_phone(demo, sign_in, page, live_server):
+    from invoicing.services import DraftLine, add_to_draft_invoice
+
+    tenant = Tenant.objects.get(slug="acme")
+    drafts = [
+        add_to_draft_invoice(
+            tenant=tenant,
+            customer=CustomerFactory(tenant=tenant, name=f"Bulk customer {n}", email=""),
+            currency="PLN",
+            lines=[DraftLine(description="Maintenance", unit_price=Decimal("100.00"))],
+        )
+        for n in range(3)
+    ]
+    waiting = Invoice.objects.filter(tenant=tenant, state=InvoiceState.DRAFT).count()
+    page.set_viewport_size(PHONE)
+    sign_in("manager@acme.test")
+    page.goto(f"{live_server.url}/invoices/?state=draft")
+    page.get_by_test_id("issue-drafts").click()
+    dialog = page.get_by_test_id("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_test_id("confirmation")).to_contain_text(str(waiting))
+    assert_no_sideways_scroll(page)
+    dialog.get_by_test_id("confirm").click()
+    expect(page.locator(".alert-success")).to_contain_text("INV-")
+    for draft in drafts:
+        draft.refresh_from_db()
+        assert draft.state == InvoiceState.ISSUED and draft.number
+    numbers = sorted(
+        Invoice.objects.filter(
+            tenant=tenant, kind="invoice", year=tenant.today().year, sequence__isnull=False
+        ).values_list("sequence", flat=True)
+    )
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))

@@ -370,6 +370,8 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "billing-run": f"/subscriptions/billing/runs/{data['billing_run'].pk}/",
         "indexation": "/subscriptions/indexation/",
         "deferred-revenue": "/subscriptions/deferred-revenue/",
+        "draft-invoices": "/invoices/?state=draft",
+        "issue-drafts": "/invoices/issue-drafts/?state=draft",
     }
     if role == "manager":
         return {**office, **generation, **billing}
