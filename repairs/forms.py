@@ -37,9 +37,10 @@ def code_form_class(model):
     if model is RepairStage:
         fields.append("is_finished")
 
+    meta = type("Meta", (), {"model": model, "fields": fields})
+
     class CodeForm(ServiceCheckedModelForm):
-        class Meta:
-            pass
+        Meta = meta
 
         def __init__(self, *args, tenant, **kwargs):
             super().__init__(*args, **kwargs)
@@ -47,8 +48,6 @@ def code_form_class(model):
                 area_model = SymptomArea if model is SymptomCode else DiagnosisArea
                 self.fields["area"].queryset = area_model.objects.for_tenant(tenant)
 
-    CodeForm.Meta.model = model
-    CodeForm.Meta.fields = fields
     return CodeForm
 
 

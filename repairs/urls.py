@@ -5,10 +5,17 @@ from . import views
 app_name = "repairs"
 
 urlpatterns = [
+    # One set of pages per code table, the table fixed in the pattern (reverse with kind=…).
+    *(
+        pattern
+        for kind in views.CODE_TABLES
+        for pattern in (
+            path(f"codes/{kind}/", views.code_list, {"kind": kind}, name="code_list"),
+            path(f"codes/{kind}/new/", views.code_create, {"kind": kind}, name="code_create"),
+            path(f"codes/{kind}/<int:pk>/", views.code_edit, {"kind": kind}, name="code_edit"),
+        )
+    ),
     path("codes/", views.code_tables, name="code_tables"),
-    path("codes/<slug:kind>/", views.code_list, name="code_list"),
-    path("codes/<slug:kind>/new/", views.code_create, name="code_create"),
-    path("codes/<slug:kind>/<int:pk>/", views.code_edit, name="code_edit"),
     path("orders/<int:order_pk>/new/", views.line_create, name="line_create"),
     path("orders/<int:order_pk>/suggestions/", views.suggestions, name="suggestions"),
     path("lines/<int:pk>/", views.line_detail, name="line_detail"),

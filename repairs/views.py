@@ -131,7 +131,7 @@ def _code_columns(kind: str, model) -> list[Column]:
             "edit",
             gettext_lazy("Edit"),
             role=ACTION,
-            link=lambda row: reverse("repairs:code_edit", args=[kind, row.pk]),
+            link=lambda row: reverse("repairs:code_edit", kwargs={"kind": kind, "pk": row.pk}),
             export=False,
         ),
     ]
@@ -172,7 +172,7 @@ def _code_form(request, kind: str, pk: int | None):
                 data=form.cleaned_data,
             )
             messages.success(request, _("%(code)s saved.") % {"code": saved})
-            return reverse("repairs:code_list", args=[kind])
+            return reverse("repairs:code_list", kwargs={"kind": kind})
 
         if pk is None:
             if url := create_once_url(request, form, save):
