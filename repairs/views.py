@@ -317,9 +317,9 @@ def line_detail(request, pk: int):
 
 @capability_required(RECORD_REPAIRS)
 def line_stage(request, pk: int):
+    line, order, assigned_to = _line_for(request, pk)
     if refused := _post_only(request):
         return refused
-    line, order, assigned_to = _line_for(request, pk)
     form = StageMoveForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
         return _line_page(request, line, order, status=400, refusal=_("Choose a repair stage."))
@@ -348,9 +348,9 @@ def line_stage(request, pk: int):
 @capability_required(RECORD_REPAIRS)
 def line_resolution(request, pk: int):
     """One tap on a suggested resolution applies it."""
+    line, order, assigned_to = _line_for(request, pk)
     if refused := _post_only(request):
         return refused
-    line, order, assigned_to = _line_for(request, pk)
     form = ApplyResolutionForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
         return _line_page(request, line, order, status=400, refusal=_("Choose a resolution."))
@@ -394,9 +394,9 @@ def suggestions(request, order_pk: int):
 
 @capability_required(RECORD_REPAIRS)
 def line_photo_add(request, pk: int):
+    line, order, assigned_to = _line_for(request, pk)
     if refused := _post_only(request):
         return refused
-    line, order, assigned_to = _line_for(request, pk)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
 
@@ -548,9 +548,9 @@ def bom_edit(request, pk: int):
 
 @capability_required(MANAGE_BOMS)
 def bom_line_add(request, pk: int):
+    version = get_or_404(selectors.bom_version_get, tenant=request.tenant, pk=pk)
     if refused := _post_only(request):
         return refused
-    version = get_or_404(selectors.bom_version_get, tenant=request.tenant, pk=pk)
     form = BomLineForm(request.POST, tenant=request.tenant)
     if form.is_valid():
         try:
@@ -574,9 +574,9 @@ def bom_line_add(request, pk: int):
 
 @capability_required(MANAGE_BOMS)
 def bom_line_remove(request, pk: int, line_pk: int):
+    version = get_or_404(selectors.bom_version_get, tenant=request.tenant, pk=pk)
     if refused := _post_only(request):
         return refused
-    version = get_or_404(selectors.bom_version_get, tenant=request.tenant, pk=pk)
     try:
         services.bom_line_remove(
             tenant=request.tenant, by=request.user, version_id=version.pk, line_id=line_pk
@@ -649,9 +649,9 @@ def bom_step(request, pk: int, step: str):
 
 @capability_required(MANAGE_BOMS)
 def bom_copy(request, pk: int):
+    version = get_or_404(selectors.bom_version_get, tenant=request.tenant, pk=pk)
     if refused := _post_only(request):
         return refused
-    version = get_or_404(selectors.bom_version_get, tenant=request.tenant, pk=pk)
     form = Form(request.POST)  # carries only the submission token
 
     def create() -> str:
@@ -732,9 +732,9 @@ def service_bom(request, pk: int):
 
 @capability_required(MANAGE_BOMS)
 def service_bom_create(request, pk: int):
+    obj = _object_for(request, pk)
     if refused := _post_only(request):
         return refused
-    obj = _object_for(request, pk)
     try:
         lines = services.service_bom_create(
             tenant=request.tenant, by=request.user, object_id=obj.pk
