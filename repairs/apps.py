@@ -7,28 +7,29 @@ class RepairsConfig(AppConfig):
     verbose_name = _("Repairs")
 
     def ready(self) -> None:
-        from web.navigation import NavItem, register, register_group
+        from web.navigation import NavItem, register
 
         from . import events, registrations
         from .capabilities import MANAGE_BOMS, MANAGE_REPAIR_CODES
 
-        register_group("repairs", _("Repairs"))
+        # In the existing groups (a group of its own would widen the menu bar): BOMs with the
+        # items they describe, the repair codes beside the order stages.
         register(
             NavItem(
                 "repairs:bom_list",
                 _("BOMs"),
                 MANAGE_BOMS,
-                350,
+                150,
                 "/repairs/boms/",
-                group="repairs",
+                group="customers",
             ),
             NavItem(
                 "repairs:code_tables",
                 _("Repair codes"),
                 MANAGE_REPAIR_CODES,
-                360,
+                325,
                 "/repairs/codes/",
-                group="repairs",
+                group="orders",
             ),
         )
         events.register_events()

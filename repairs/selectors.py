@@ -73,27 +73,33 @@ def stages(*, tenant: Tenant) -> list[RepairStage]:
 # --- Orders and their objects --------------------------------------------------------------------
 
 
-def order_object_ids(*, tenant: Tenant, order: ServiceOrder) -> set[int]:
-    """The objects of an order: those it was made for and those its lines work on."""
-    linked = ServiceOrderObject.objects.for_tenant(tenant).filter(order=order)
+def _order_object_ids(*, tenant: Tenant, order: ServiceOrder) -> Q:
+    linked = ServiceOrderObject.objects.filter(tenant_id=tenant.pk, order=order).values(
+        "service_object_id"
+    )
     on_lines = (
-        ServiceOrderLine.objects.for_tenant(tenant)
-        .filter(order=order, service_object__isnull=False)
+        ServiceOrderLine.objects.filter(
+            tenant_id=tenant.pk, order=order, service_object__isnull=False
+        )
         .exclude(status=LineStatus.CANCELLED)
+        .values("service_object_id")
     )
-    return set(linked.values_list("service_object_id", flat=True)) | set(
-        on_lines.values_list("service_object_id", flat=True)
-    )
+    return Q(pk__in=linked) | Q(pk__in=on_lines)
 
 
 def order_objects(*, tenant: Tenant, order: ServiceOrder) -> list[ServiceObject]:
-    ids = order_object_ids(tenant=tenant, order=order)
+    """The objects of an order: those it was made for and those its lines work on (one
+    query)."""
     return list(
         ServiceObject.objects.for_tenant(tenant)
-        .filter(pk__in=ids)
+        .filter(_order_object_ids(tenant=tenant, order=order))
         .select_related("item")
         .order_by("number")
     )
+
+
+def order_object_ids(*, tenant: Tenant, order: ServiceOrder) -> set[int]:
+    return {obj.pk for obj in order_objects(tenant=tenant, order=order)}
 
 
 # --- Repair lines --------------------------------------------------------------------------------
