@@ -52,7 +52,7 @@ def build_history():
         )
         manager = User.objects.create_user(email="manager@bench.test", password=None)
         Membership.objects.create(tenant=tenant, user=manager, role=Role.SERVICE_MANAGER)
-    rng = random.Random(13)
+    rng = random.Random(13)  # noqa: S311 - reproducible data, not secrets
     with tenant_scope(tenant):
         machine = Item.objects.create(tenant=tenant, number="M-1", name="Machine")
         parts = [
@@ -195,7 +195,7 @@ def run(tenant, obj, start, end, items, symptoms):
     from repairs import selectors
     from tenancy.context import tenant_scope
 
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - reproducible data, not secrets
     span = (end - start).total_seconds()
     moments = [start + datetime.timedelta(seconds=rng.uniform(0, span)) for _ in range(CALLS)]
     pairs = [(rng.choice(items), rng.choice(symptoms)) for _ in range(CALLS)]
@@ -262,9 +262,7 @@ def print_table(results) -> None:
     print()
     print(common.machine_line())
     print()
-    print(
-        "| step | rows | median ms | p95 ms | queries/call | floor median ms | ratio to floor |"
-    )
+    print("| step | rows | median ms | p95 ms | queries/call | floor median ms | ratio to floor |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, rows, measured, floor in results:
         seconds = [s for s, _ in measured]
