@@ -40,6 +40,7 @@ urlpatterns = [
     path("orders/", include("service_orders.urls")),
     path("portal/", include("service_orders.portal_urls")),
     path("", include("returns.urls")),
+    path("repairs/", include("repairs.urls")),
     path("import/", include("web.import_urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

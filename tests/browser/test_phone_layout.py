@@ -21,7 +21,8 @@ from PIL import Image
 
 from agreements.models import AgreementState, RateKind
 from customers.models import Customer
-from service_orders.models import GenerationRun, WebRequest
+from repairs.models import BomVersion, RepairStage
+from service_orders.models import GenerationRun, OrderState, WebRequest
 from sla.models import BusinessCalendar
 from subscriptions.models import BillingRun, SubscriptionGroup
 from tenancy.models import Membership, Tenant, User
@@ -43,11 +44,13 @@ from tests.factories.customers import (
     ServiceObjectGroupFactory,
     ServiceTaskFactory,
 )
+from tests.factories.repairs import BomHistoryFactory, RepairLineFactory, ServiceBomLineFactory
 from tests.factories.returns import ReturnReasonFactory
 from tests.factories.service_orders import (
     GenerationErrorFactory,
     ServiceOrderFactory,
     ServiceOrderLineFactory,
+    ServiceOrderObjectFactory,
 )
 from tests.factories.sla import HolidayFactory, ServiceLevelAgreementFactory
 from tests.factories.tenancy import UserFactory
@@ -182,7 +185,9 @@ def data(transactional_db):
     Membership.objects.create(tenant=acme, user=colleague, role=Role.SERVICE_MANAGER)
     contact_requests = WebRequest.objects.filter(tenant=acme).order_by("pk")
     invoice = _issued_invoice(acme, customer, item)
+    repairs = _repairs(acme, customer, obj, item)
     return {
+        **repairs,
         "invoice": invoice,
         "web_request": contact_requests.first(),
         "contact_order": contact_requests.filter(order__isnull=False).first().order,
@@ -243,6 +248,38 @@ def _long_return(tenant, invoice):
         note=LONG_TEXT[:300],
     )
     return order
+
+
+def _repairs(tenant, customer, obj, item) -> dict:
+    """tech1's order for the long object with a repair line, the object's service BOM with a
+    long serial, and the demo's BOM versions (repairs pages)."""
+    tech1 = User.objects.get(email="tech1@acme.test")
+    order = ServiceOrderFactory(
+        customer=customer,
+        number="SO-900002",
+        description=LONG_TEXT[:190],
+        assigned_technician=tech1,
+        state=OrderState.IN_PROGRESS,
+    )
+    ServiceOrderObjectFactory(order=order, service_object=obj)
+    line = RepairLineFactory(
+        order=order,
+        service_object=obj,
+        item=item,
+        title=LONG_TEXT[:190],
+        note=LONG_TEXT,
+        stage=RepairStage.objects.get(tenant=tenant, code="DIAG"),
+        technician=tech1,
+    )
+    part = ServiceBomLineFactory(service_object=obj, item=item, serial_number=LONG_WORD[:80])
+    BomHistoryFactory(new_line=part, service_object=obj, order=order, technician=tech1)
+    versions = list(BomVersion.objects.filter(tenant=tenant).order_by("number"))
+    return {
+        "repair_order": order,
+        "repair_line": line,
+        "bom": versions[0],
+        "bom_other": versions[1],
+    }
 
 
 def _long_subscription(tenant, customer):
@@ -353,6 +390,14 @@ def _pages(role: str, data: dict) -> dict[str, str]:
             f"{data['return'].lines.filter(disposition='').order_by('-id').first().pk}/disposition/"
         ),
         "return-reasons": "/returns/reasons/",
+        "repair-codes": "/repairs/codes/",
+        "symptom-codes": "/repairs/codes/symptom-codes/",
+        "boms": "/repairs/boms/",
+        "bom": f"/repairs/boms/{data['bom'].pk}/",
+        "bom-compare": f"/repairs/boms/{data['bom'].pk}/compare/?other={data['bom_other'].pk}",
+        "service-bom": f"/repairs/objects/{data['object'].pk}/parts/",
+        "part-change": f"/repairs/objects/{data['object'].pk}/parts/change/",
+        "repair-line": f"/repairs/lines/{data['repair_line'].pk}/",
     }
     generation = {
         "generation": "/orders/generate/",
@@ -396,7 +441,16 @@ def _pages(role: str, data: dict) -> dict[str, str]:
             "order": f"/portal/orders/{data['contact_order'].pk}/",
         }
     if role == "technician":
-        return {"home": "/", "account": "/account/"}
+        order = data["repair_order"].pk
+        return {
+            "home": "/",
+            "account": "/account/",
+            "repair-order": f"/orders/my/{order}/",
+            "repair-new": f"/repairs/orders/{order}/new/",
+            "repair-line": f"/repairs/lines/{data['repair_line'].pk}/",
+            "parts": f"/repairs/objects/{data['object'].pk}/parts/?order={order}",
+            "part-change": f"/repairs/objects/{data['object'].pk}/parts/change/?order={order}",
+        }
     return {
         "home": "/",
         "users": "/settings/users/",

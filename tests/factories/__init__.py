@@ -7,6 +7,7 @@ from .accounts import *  # noqa: F403
 from .agreements import *  # noqa: F403
 from .customers import *  # noqa: F403
 from .invoicing import *  # noqa: F403
+from .repairs import *  # noqa: F403
 from .returns import *  # noqa: F403
 from .service_orders import *  # noqa: F403
 from .sla import *  # noqa: F403
