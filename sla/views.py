@@ -152,7 +152,7 @@ def sla_edit(request, pk: int):
 def sla_targets(request, pk: int):
     sla = get_or_404(selectors.sla_get, tenant=request.tenant, pk=pk)
     if request.method != "POST":
-        return redirect("sla:sla_edit", pk=sla.pk)
+        return _sla_page(request, sla)
     form = TargetsForm(request.POST)
     if form.is_valid():
         try:

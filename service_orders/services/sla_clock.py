@@ -519,3 +519,21 @@ def escalation_advance(
     already = sla_clock.fraction_of(clock.resolution_target, percent or 0)
     more = sla_clock.fraction_of(clock.resolution_target, next_percent) - already
     return next_percent, sla_clock.add_working_time(calendar, reached_at, more)
+
+
+def demo_created_at(
+    *, tenant: Tenant, clock: OrderClock, share: int, now: datetime.datetime
+) -> datetime.datetime:
+    """The creation moment from which ``share`` % of the clock's resolution target in working
+    time has passed by ``now`` on its calendar (for demo data and journeys that travel a clock
+    back: the clock then runs from that moment, as if the order had been made then)."""
+    calendar = clock_calendar(tenant=tenant, calendar=clock.calendar)
+    wanted = sla_clock.fraction_of(clock.resolution_target, share)
+    early, late = now - datetime.timedelta(days=120), now
+    for _step in range(40):  # bisection to well under a second
+        middle = early + (late - early) / 2
+        if sla_clock.working_time_between(calendar, middle, now) > wanted:
+            early = middle
+        else:
+            late = middle
+    return late
