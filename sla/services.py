@@ -498,7 +498,9 @@ def level_add(*, tenant: Tenant, by: User | None, sla_id: int, data: dict) -> Es
     if percent is None or percent <= 0:
         errors["percent"] = _("A level must be more than 0 %.")
     elif percent > 1000:
-        errors["percent"] = _("A level is at most 1000 % of the resolution target.")
+        errors["percent"] = _("A level is at most %(max)s %% of the resolution target.") % {
+            "max": 1000
+        }
     if bool(role) == (user is not None):
         errors["role"] = _("Choose either a role or a person to notify.")
     elif (
