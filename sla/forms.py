@@ -17,7 +17,13 @@ from .models import (
     SlaSettings,
     WorkingWindow,
 )
-from .services import CALENDAR_FIELDS, HOLIDAY_FIELDS, SETTINGS_FIELDS, SLA_FIELDS
+from .services import (
+    CALENDAR_FIELDS,
+    HOLIDAY_FIELDS,
+    SETTINGS_FIELDS,
+    SLA_FIELDS,
+    targets_version,
+)
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -140,9 +146,11 @@ def _minutes(hours) -> int | None:
 class TargetsForm(forms.Form):
     """Response and resolution targets per priority, in working hours."""
 
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, targets=(), **kwargs):
         current = {t.priority: t for t in targets}
-        initial = {}
+        initial = {"seen": targets_version(targets)}
         for priority in SlaPriority.values:
             target = current.get(priority)
             if target is not None:

@@ -433,13 +433,33 @@ def holidays_import(
 # --- Targets, escalation levels, settings --------------------------------------------------------
 
 
+class TargetsChanged(Exception):
+    """Someone saved the SLA's targets after the form was shown (a lost race)."""
+
+
+def targets_version(targets) -> str:
+    """The targets as the form showed them, to tell on saving whether they changed meanwhile."""
+    return ";".join(
+        f"{t.priority}:{t.response_minutes or ''}/{t.resolution_minutes}"
+        for t in sorted(targets, key=lambda t: t.priority)
+    )
+
+
 @transaction.atomic
-def targets_save(*, tenant: Tenant, by: User | None, sla_id: int, data: dict) -> list[SlaTarget]:
+def targets_save(
+    *, tenant: Tenant, by: User | None, sla_id: int, data: dict, seen: str | None = None
+) -> list[SlaTarget]:
     """Set the SLA's targets: ``data`` maps each priority to (response, resolution) minutes;
     a priority without a resolution target has none (its orders get no clock). Zero or negative
     targets are refused beside their field (``<priority>_response`` / ``<priority>_resolution``).
+    ``seen``: the :func:`targets_version` the form was made from; TargetsChanged if the targets
+    are no longer those (another manager saved first).
     """
     sla = ServiceLevelAgreement.objects.for_tenant(tenant).select_for_update().get(pk=sla_id)
+    if seen is not None and seen != targets_version(
+        SlaTarget.objects.for_tenant(tenant).filter(sla=sla)
+    ):
+        raise TargetsChanged
     errors = {}
     wanted: dict[str, tuple[int | None, int]] = {}
     for priority in SlaPriority.values:

@@ -157,8 +157,20 @@ def sla_targets(request, pk: int):
     if form.is_valid():
         try:
             services.targets_save(
-                tenant=request.tenant, by=request.user, sla_id=sla.pk, data=form.targets()
+                tenant=request.tenant,
+                by=request.user,
+                sla_id=sla.pk,
+                data=form.targets(),
+                seen=form.cleaned_data["seen"],
             )
+        except services.TargetsChanged:
+            # Lost the race: show the targets as they are now, and say so.
+            fresh = TargetsForm(targets=selectors.sla_targets(tenant=request.tenant, sla=sla))
+            fresh.refusal = _(
+                "Someone else changed these targets meanwhile. Here they are as saved now: "
+                "enter your changes again."
+            )
+            return _sla_page(request, sla, targets=fresh, status=409)
         except ValidationError as exc:
             attach_errors(form, exc)
         else:

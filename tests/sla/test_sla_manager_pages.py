@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from sla import ical
@@ -395,3 +396,23 @@ def test_dispatchers_cannot_change_hours(client_for, dispatcher_a, tenant_a):
     )
     assert response.status_code == 403
     assert not WorkingWindow.objects.exists()
+
+
+def test_targets_saved_by_someone_else_meanwhile_answer_409_with_the_current_ones(
+    client_for, manager_a, tenant_a, make_member
+):
+    sla = ServiceLevelAgreementFactory(tenant=tenant_a)
+    first = client_for(manager_a)
+    shown = first.get(reverse("sla:sla_edit", args=[sla.pk])).context["targets_form"]
+    seen = shown["seen"].value()
+    other = make_member(tenant_a, Role.SERVICE_MANAGER)
+    second = Client()
+    second.force_login(other)
+    url = reverse("sla:sla_targets", args=[sla.pk])
+    assert second.post(url, {"seen": seen, "normal_resolution": "8"}).status_code == 302
+
+    response = first.post(url, {"seen": seen, "normal_resolution": "24"})
+    assert response.status_code == 409
+    assert "changed these targets meanwhile" in response.content.decode()
+    assert response.context["targets_form"]["normal_resolution"].value() == 8
+    assert SlaTarget.objects.get(sla=sla).resolution_minutes == 480
