@@ -11,7 +11,7 @@ import datetime
 import io
 from decimal import Decimal
 
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image, ImageDraw
 
 from customers.models import ContactLogin, Customer, ServiceObject, ServiceTask
@@ -150,6 +150,7 @@ def seed(*, tenant: Tenant, people: dict[str, User]) -> None:
     language = tenant.default_language
     _seed_tree(tenant, language)
     _seed_orders(tenant, people, language)
+    _seed_sla_orders(tenant, people, language)
     _seed_web_requests(tenant, people)
     today = tenant.today()
     with tenant_scope(tenant):
@@ -244,6 +245,91 @@ def _seed_orders(tenant: Tenant, people: dict[str, User], language: str) -> None
                     if code in ("travel", "work", "hold", "done") and tech1
                     else dispatcher,
                     reason_code_id=reason.pk if reason else None,
+                )
+
+
+# Orders on the Gold SLA whose clocks show every status: (description per language, the share of
+# the resolution target used by now — open orders — or, for completed ones, the share used when
+# they were completed, and the stage codes they go through). Their creation is backdated so that
+# much working time has passed, then they move through their stages: the stage log and the clock
+# agree, as they would had it all happened in real time.
+SLA_ORDERS = [
+    ({"pl": "Awaria pompy ciepła — zgłoszenie pilne", "pt-br": "Bomba de calor parada"}, 20, []),
+    (
+        {"pl": "Nieszczelny zawór w kotłowni", "pt-br": "Válvula vazando na casa de máquinas"},
+        85,
+        ["scheduled"],
+    ),
+    (
+        {"pl": "Brak ogrzewania w hali magazynowej", "pt-br": "Sem aquecimento no galpão"},
+        130,
+        ["scheduled", "travel", "work"],
+    ),
+    (
+        {"pl": "Wymiana czujnika temperatury", "pt-br": "Troca do sensor de temperatura"},
+        40,
+        ["scheduled", "travel", "work", "done"],
+    ),
+    (
+        {"pl": "Naprawa sterownika klimatyzacji", "pt-br": "Conserto do controlador do ar"},
+        160,
+        ["scheduled", "travel", "work", "done"],
+    ),
+]
+LATE_REASONS = {
+    "pl": "Czekaliśmy na część od producenta.",
+    "pt-br": "Aguardamos a peça do fabricante.",
+}
+
+
+def _seed_sla_orders(tenant: Tenant, people: dict[str, User], language: str) -> None:
+    """Open orders on track, at risk and breached; completed orders met and breached."""
+    from sla.models import ServiceLevelAgreement
+
+    from .models import OrderClock, StageLog
+    from .services import sla_clock
+
+    gold = ServiceLevelAgreement.objects.for_tenant(tenant).filter(code="GOLD").first()
+    customer = Customer.objects.for_tenant(tenant).order_by("number").first()
+    dispatcher = people.get("dispatcher") or people.get("manager")
+    tech1 = people.get("tech1") or dispatcher
+    if gold is None or customer is None or dispatcher is None:
+        return
+    for descriptions, share, path in SLA_ORDERS:
+        description = descriptions.get(language, descriptions["pl"])
+        if ServiceOrder.objects.for_tenant(tenant).filter(description=description).exists():
+            continue
+        with tenant_scope(tenant):
+            order = orders.order_create(
+                tenant=tenant,
+                by=dispatcher,
+                data={
+                    "customer": customer,
+                    "description": description,
+                    "priority": "normal",
+                    "sla": gold,
+                    "assigned_technician": tech1 if path else None,
+                },
+            )
+            clock = OrderClock.objects.for_tenant(tenant).filter(order=order).first()
+            if clock is None:
+                continue
+            now = timezone.now()
+            created = sla_clock.demo_created_at(tenant=tenant, clock=clock, share=share, now=now)
+            # The order was made then: its creation, its clock's and its first log line.
+            ServiceOrder.objects.for_tenant(tenant).filter(pk=order.pk).update(created_at=created)
+            OrderClock.objects.for_tenant(tenant).filter(pk=clock.pk).update(created_at=created)
+            StageLog.objects.for_tenant(tenant).filter(order=order).update(at=created)
+            sla_clock.clock_recompute(tenant=tenant, clock_id=clock.pk, now=now)
+            for code in path:
+                if code == "done":
+                    _sign_off(tenant, order, tech1, language)
+                stages.order_stage_move(
+                    tenant=tenant,
+                    order_id=order.pk,
+                    to_stage_id=OrderStage.objects.for_tenant(tenant).get(code=code).pk,
+                    by=tech1 if code in ("travel", "work", "done") else dispatcher,
+                    late_reason=LATE_REASONS.get(language, "") if share > 100 else "",
                 )
 
 

@@ -81,7 +81,7 @@ def sla_cell(row, value) -> str:
         if timezone.is_aware(due):
             due = timezone.localtime(due)
         shown = formats.date_format(due, "SHORT_DATETIME_FORMAT")
-        out += f' <small class="text-body-secondary">{_text(shown)}</small>'
+        out += f'<small class="d-block text-wrap text-body-secondary">{_text(shown)}</small>'
     return out
 
 

@@ -1,6 +1,8 @@
-"""Demo data for service levels: Gold/Silver/Bronze SLAs and a default business calendar with
-the country's public holidays for 2026 and 2027, named and described in the tenant's language.
-Idempotent (get_or_create by code, name, date).
+"""Demo data for service levels: Gold/Silver/Bronze SLAs with targets per priority and
+escalation levels, and a default business calendar with a lunch break (08:00–12:00 and
+13:00–17:00, Monday to Friday) and the country's public holidays for 2026 and 2027, named and
+described in the tenant's language. Silver is the tenant default. Idempotent (get_or_create by
+code, name, date, priority, percent; windows only on a calendar that has none).
 """
 
 import datetime
@@ -10,7 +12,16 @@ from dateutil.easter import easter
 
 from tenancy.models import Tenant
 
-from .models import BusinessCalendar, Holiday, ServiceLevelAgreement
+from .models import (
+    BusinessCalendar,
+    EscalationLevel,
+    EscalationRole,
+    Holiday,
+    ServiceLevelAgreement,
+    SlaSettings,
+    SlaTarget,
+    WorkingWindow,
+)
 
 DEMO_YEARS = (2026, 2027)
 
@@ -87,15 +98,61 @@ def public_holidays(country: str, year: int) -> list[tuple[datetime.date, str]]:
     return rule(year) if rule else []
 
 
+# Working hours per code and priority: (response, resolution).
+DEMO_TARGETS = {
+    "GOLD": {"high": (2, 8), "normal": (4, 16), "low": (8, 24)},
+    "SILVER": {"high": (4, 16), "normal": (8, 24), "low": (16, 40)},
+    "BRONZE": {"high": (8, 24), "normal": (16, 40), "low": (None, 80)},
+}
+LUNCH_BREAK = (
+    (datetime.time(8), datetime.time(12)),
+    (datetime.time(13), datetime.time(17)),
+)
+
+
 def seed(*, tenant: Tenant, people: dict) -> None:
     language = (
         LANGUAGES.index(tenant.default_language) if tenant.default_language in LANGUAGES else 0
     )
+    calendar = _calendar(tenant)
+    slas = {}
     for code, *texts in DEMO_SLAS:
         name, description = texts[language]
-        ServiceLevelAgreement.objects.get_or_create(
-            tenant=tenant, code=code, defaults={"name": name, "description": description}
+        slas[code], _ = ServiceLevelAgreement.objects.get_or_create(
+            tenant=tenant,
+            code=code,
+            defaults={"name": name, "description": description, "calendar": calendar},
         )
+        if slas[code].calendar_id is None:
+            slas[code].calendar = calendar
+            slas[code].save(update_fields=["calendar"])
+        for priority, (response, resolution) in DEMO_TARGETS[code].items():
+            SlaTarget.objects.get_or_create(
+                tenant=tenant,
+                sla=slas[code],
+                priority=priority,
+                defaults={
+                    "response_minutes": response * 60 if response else None,
+                    "resolution_minutes": resolution * 60,
+                },
+            )
+        _levels(tenant, slas[code], people.get("manager"))
+    SlaSettings.objects.get_or_create(tenant=tenant, defaults={"default_sla": slas["SILVER"]})
+
+
+def _levels(tenant: Tenant, sla: ServiceLevelAgreement, manager) -> None:
+    """The dispatchers at 75 %, the service managers at 100 %, the demo manager by name at 150 %
+    (only on Gold: the named-person example)."""
+    levels = [(75, EscalationRole.DISPATCHER, None), (100, EscalationRole.SERVICE_MANAGER, None)]
+    if sla.code == "GOLD" and manager is not None:
+        levels.append((150, "", manager))
+    for percent, role, user in levels:
+        EscalationLevel.objects.get_or_create(
+            tenant=tenant, sla=sla, percent=percent, defaults={"role": role, "user": user}
+        )
+
+
+def _calendar(tenant: Tenant) -> BusinessCalendar:
     calendar = BusinessCalendar.objects.for_tenant(tenant).filter(is_default=True).first()
     if calendar is None:
         calendar, _ = BusinessCalendar.objects.get_or_create(
@@ -110,3 +167,12 @@ def seed(*, tenant: Tenant, people: dict) -> None:
             Holiday.objects.get_or_create(
                 tenant=tenant, calendar=calendar, date=date, defaults={"name": name}
             )
+    if not WorkingWindow.objects.for_tenant(tenant).filter(calendar=calendar).exists():
+        WorkingWindow.objects.bulk_create(
+            WorkingWindow(
+                tenant=tenant, calendar=calendar, weekday=day, start_time=start, end_time=end
+            )
+            for day in calendar.working_days
+            for start, end in LUNCH_BREAK
+        )
+    return calendar

@@ -15,3 +15,18 @@ def register_events() -> None:
         _("%(calendar)s: holiday %(holiday)s on %(date)s removed"),
         date=DateParam(),
     )
+    register_event(
+        "holiday.import", _("%(calendar)s: %(count)s holidays imported from an iCal file")
+    )
+    register_event("window.add", _("%(calendar)s: working window %(window)s added"))
+    register_event("window.delete", _("%(calendar)s: working window %(window)s removed"))
+    register_event("exception.add", _("%(calendar)s: exception %(exception)s added"))
+    register_event("exception.delete", _("%(calendar)s: exception %(exception)s removed"))
+    register_event("sla.targets", _("%(record)s: targets changed"))
+    register_event(
+        "escalation_level.add", _("%(sla)s: escalation at %(percent)s %% to %(who)s added")
+    )
+    register_event(
+        "escalation_level.delete", _("%(sla)s: escalation at %(percent)s %% to %(who)s removed")
+    )
+    register_event("sla.settings", _("SLA settings changed: %(fields)s"))

@@ -157,3 +157,27 @@ def escalation_levels(*, tenant: Tenant, sla: ServiceLevelAgreement) -> QuerySet
         .select_related("user")
         .order_by("percent")
     )
+
+
+def window_list(*, tenant: Tenant, calendar: BusinessCalendar) -> QuerySet:
+    return WorkingWindow.objects.for_tenant(tenant).filter(calendar=calendar)
+
+
+def window_get(*, tenant: Tenant, calendar: BusinessCalendar, pk: int) -> WorkingWindow:
+    return WorkingWindow.objects.for_tenant(tenant).get(calendar=calendar, pk=pk)
+
+
+def exception_list(*, tenant: Tenant, calendar: BusinessCalendar) -> QuerySet:
+    return CalendarException.objects.for_tenant(tenant).filter(calendar=calendar)
+
+
+def exception_get(*, tenant: Tenant, calendar: BusinessCalendar, pk: int) -> CalendarException:
+    return CalendarException.objects.for_tenant(tenant).get(calendar=calendar, pk=pk)
+
+
+def sla_targets(*, tenant: Tenant, sla: ServiceLevelAgreement) -> list[SlaTarget]:
+    return list(SlaTarget.objects.for_tenant(tenant).filter(sla=sla))
+
+
+def escalation_level_get(*, tenant: Tenant, sla: ServiceLevelAgreement, pk: int) -> EscalationLevel:
+    return EscalationLevel.objects.for_tenant(tenant).get(sla=sla, pk=pk)

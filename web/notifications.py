@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from tenancy.models import Tenant, User
@@ -48,6 +48,48 @@ def notify(
         if user.email:
             transaction.on_commit(_mailer(title, body, user.email), robust=True)
     return made
+
+
+def notify_many(
+    *, tenant: Tenant, items: Iterable[tuple[Iterable[User], str, str, Message]]
+) -> dict[str, int]:
+    """``notify`` for many keys at once — (recipients, key, url, message) each — in one INSERT
+    (``ON CONFLICT DO NOTHING`` on the once-per-recipient key). Returns how many people each
+    key notified now; their e-mails go out once the transaction commits."""
+    rows: list[tuple[int, str, str, str, str]] = []
+    mails: dict[tuple[int, str], tuple[str, str, str]] = {}
+    for recipients, key, url, message in items:
+        for user in {user.pk: user for user in recipients}.values():
+            with (
+                translation.override(recipient_language(tenant, user)),
+                timezone.override(tenant.zone),
+            ):
+                title, body = message()
+            rows.append((user.pk, key, title[:200], body, url))
+            if user.email:
+                mails[(user.pk, key)] = (title, body, user.email)
+    if not rows:
+        return {}
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (tenant_id, recipient_id, key, title, body, url, created_at)
+            SELECT %s, r, k, t, b, u, %s
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+                 AS new(r, k, t, b, u)
+            ON CONFLICT (tenant_id, recipient_id, key) DO NOTHING
+            RETURNING recipient_id, key
+            """,
+            [tenant.pk, timezone.now(), *(list(column) for column in zip(*rows, strict=True))],
+        )
+        made = cursor.fetchall()
+    counts: dict[str, int] = {}
+    for recipient_id, key in made:
+        counts[key] = counts.get(key, 0) + 1
+        if (recipient_id, key) in mails:
+            transaction.on_commit(_mailer(*mails[(recipient_id, key)]), robust=True)
+    return counts
 
 
 def _mailer(subject: str, body: str, address: str) -> Callable[[], None]:

@@ -4,25 +4,30 @@ Each open clock carries ``next_escalation_at`` (the moment its next level is rea
 paused, stopped, settled or past its last level) and ``next_escalation_percent``. A sweep selects
 the due clocks by that indexed column only — it never looks at the other open orders — in
 batches locked with ``FOR UPDATE SKIP LOCKED``, so two workers sweeping one tenant share the work
-instead of waiting on each other. For each clock, in its own savepoint:
+instead of waiting on each other. Each batch is a handful of statements whatever its size:
 
-1. ``Escalation(order, percent)`` is inserted; the unique constraint on (order, level) turns a
-   second attempt (another worker, a retried task, a recomputed clock) into a no-op;
-2. the level's people (a role of the tenant or a named member) are notified in their language,
-   with an e-mail sent once the transaction commits (web.notifications);
-3. the clock moves on to the next level: its moment is the level's share of the resolution
-   target in working time from the level just reached (the clock has run since: a pause would
-   have emptied ``next_escalation_at``). A sweep after downtime finds that moment already past
-   and escalates it in the same sweep, so nothing is skipped.
+1. in memory, for each clock, its next level and that level's moment
+   (``sla_clock.escalation_advance``: the level's share of the resolution target in working time
+   from the level just reached; a sweep after downtime finds it already past and escalates it
+   in the next round of the same sweep, so nothing is skipped). A clock whose arithmetic fails
+   is recorded as an ``EscalationFailure`` and left due for the next sweep; the others go on;
+2. one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` of the ``Escalation`` rows: the unique
+   (order, level) turns a second attempt (another worker, a retried task, a recomputed clock)
+   into a no-op, and only the rows this sweep inserted notify anyone;
+3. one insert of their notifications, in each person's language (``web.notifications``), with
+   the e-mails sent once the transaction commits;
+4. one ``UPDATE … FROM unnest(…)`` moving every clock of the batch to its next level.
 
-A clock that fails is rolled back to its savepoint, recorded as an ``EscalationFailure`` and
-left due for the next sweep; the others go on.
+If a batch's statements fail (a row the database refuses), the batch is rolled back to its
+savepoint and redone clock by clock, each in its own savepoint, so one bad clock is recorded as
+a failure and the others are escalated.
 """
 
 import datetime
 import logging
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +38,10 @@ from sla import clock as sla_clock
 from sla.models import EscalationLevel
 from sla.selectors import clock_calendar
 from tenancy.models import Membership, Tenant, User
-from web.notifications import notify
+from web.notifications import notify_many
 
 from ..models import Escalation, EscalationFailure, OrderClock
+from .sla_clock import escalation_advance
 
 logger = logging.getLogger(__name__)
 
@@ -69,22 +75,121 @@ def sweep(*, tenant: Tenant, now: datetime.datetime | None = None, batch: int = 
                 return escalated
             levels = _levels(tenant, {c.sla_id for c in clocks})
             people = _people(tenant, levels)
+            plans = []
             for clock in clocks:
-                percent = clock.next_escalation_percent
                 try:
-                    with transaction.atomic():
-                        if _escalate(tenant, clock, now, levels, people, calendars):
-                            escalated += 1
+                    plans.append(_plan(tenant, clock, levels, people, calendars))
                 except Exception as exc:  # noqa: BLE001 - recorded; the other clocks go on
-                    logger.exception("Escalating SLA clock %s failed", clock.pk)
-                    failed.add(clock.pk)
-                    EscalationFailure.objects.create(
-                        tenant=tenant,
-                        clock=clock,
-                        percent=percent,
-                        failed_at=now,
-                        error=f"{exc.__class__.__name__}: {exc}"[:2000],
-                    )
+                    _failed(tenant, clock, exc, now, failed)
+            try:
+                with transaction.atomic():
+                    escalated += _write(tenant, plans, now)
+            except Exception:  # noqa: BLE001 - redo one by one to find the clock at fault
+                logger.exception("An escalation batch failed; retrying clock by clock")
+                for plan in plans:
+                    try:
+                        with transaction.atomic():
+                            escalated += _write(tenant, [plan], now)
+                    except Exception as exc:  # noqa: BLE001
+                        _failed(tenant, plan.clock, exc, now, failed)
+
+
+@dataclass
+class _Plan:
+    """What the sweep does with one due clock: the level to record (None: the clock was due
+    with no pending level) and where the clock goes next."""
+
+    clock: OrderClock
+    percent: int | None
+    reached_at: datetime.datetime | None
+    recipients: list[User]
+    next_percent: int | None
+    next_at: datetime.datetime | None
+
+
+def _plan(tenant, clock: OrderClock, levels, people, calendars) -> _Plan:
+    percent = clock.next_escalation_percent
+    sla_levels = levels.get(clock.sla_id, [])
+    level = next((lvl for lvl in sla_levels if lvl.percent == percent), None)
+    recipients: list[User] = []
+    if level is not None:
+        key = f"user:{level.user_id}" if level.user_id else level.role
+        recipients = people.get(key, [])
+    if clock.calendar_id not in calendars:
+        calendars[clock.calendar_id] = clock_calendar(tenant=tenant, calendar=clock.calendar)
+    next_percent, next_at = escalation_advance(
+        calendars[clock.calendar_id],
+        clock,
+        percent,
+        clock.next_escalation_at,
+        [lvl.percent for lvl in sla_levels],
+    )
+    return _Plan(clock, percent, clock.next_escalation_at, recipients, next_percent, next_at)
+
+
+def _failed(tenant, clock: OrderClock, exc: Exception, now, failed: set[int]) -> None:
+    logger.error("Escalating SLA clock %s failed: %r", clock.pk, exc)
+    failed.add(clock.pk)
+    EscalationFailure.objects.create(
+        tenant=tenant,
+        clock=clock,
+        percent=clock.next_escalation_percent,
+        failed_at=now,
+        error=f"{exc.__class__.__name__}: {exc}"[:2000],
+    )
+
+
+ESCALATIONS_SQL = """
+INSERT INTO {table} (tenant_id, clock_id, order_id, percent, reached_at, escalated_at, notified)
+SELECT %s, c, o, p, r, %s, n
+FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::timestamptz[], %s::int[])
+     AS new(c, o, p, r, n)
+ON CONFLICT (tenant_id, order_id, percent) DO NOTHING
+RETURNING order_id, percent
+"""
+
+ADVANCE_SQL = """
+UPDATE {table} AS c
+SET next_escalation_at = new.at, next_escalation_percent = new.p
+FROM unnest(%s::bigint[], %s::timestamptz[], %s::int[]) AS new(id, at, p)
+WHERE c.tenant_id = %s AND c.id = new.id
+"""
+
+
+def _write(tenant: Tenant, plans: list[_Plan], now: datetime.datetime) -> int:
+    """Record, notify and advance ``plans`` in three or four statements; the escalations made."""
+    if not plans:
+        return 0
+    pending = [p for p in plans if p.percent is not None]
+    made: set[tuple[int, int]] = set()
+    if pending:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ESCALATIONS_SQL.format(table=Escalation._meta.db_table),
+                [
+                    tenant.pk,
+                    now,
+                    [p.clock.pk for p in pending],
+                    [p.clock.order_id for p in pending],
+                    [p.percent for p in pending],
+                    [p.reached_at for p in pending],
+                    [len({u.pk for u in p.recipients}) for p in pending],
+                ],
+            )
+            made = set(cursor.fetchall())
+    fresh = [p for p in pending if (p.clock.order_id, p.percent) in made]
+    notify_many(tenant=tenant, items=[_notification(p) for p in fresh if p.recipients])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ADVANCE_SQL.format(table=OrderClock._meta.db_table),
+            [
+                [p.clock.pk for p in plans],
+                [p.next_at for p in plans],
+                [p.next_percent if p.next_at is not None else None for p in plans],
+                tenant.pk,
+            ],
+        )
+    return len(fresh)
 
 
 def _levels(tenant: Tenant, sla_ids: set[int]) -> dict[int, list[EscalationLevel]]:
@@ -116,66 +221,8 @@ def _people(tenant: Tenant, levels: dict[int, list[EscalationLevel]]) -> dict[st
     return people
 
 
-def _escalate(
-    tenant: Tenant,
-    clock: OrderClock,
-    now: datetime.datetime,
-    levels: dict[int, list[EscalationLevel]],
-    people: dict[str, list[User]],
-    calendars: dict,
-) -> bool:
-    """Escalate ``clock``'s due level and move it on; False when it was escalated before."""
-    percent = clock.next_escalation_percent
-    reached_at = clock.next_escalation_at
-    sla_levels = levels.get(clock.sla_id, [])
-    level = next((lvl for lvl in sla_levels if lvl.percent == percent), None)
-    made = False
-    if percent is not None:
-        try:
-            with transaction.atomic():
-                Escalation.objects.create(
-                    tenant=tenant,
-                    clock=clock,
-                    order=clock.order,
-                    percent=percent,
-                    reached_at=reached_at,
-                    escalated_at=now,
-                )
-        except IntegrityError:
-            pass  # escalated before (by another worker or an earlier try): nobody again
-        else:
-            made = True
-            if level is not None:
-                recipients = people.get(level.role) if level.role else None
-                if level.user_id:
-                    recipients = people.get(f"user:{level.user_id}")
-                notified = _notify(tenant, clock, percent, recipients or [])
-                Escalation.objects.for_tenant(tenant).filter(
-                    order=clock.order, percent=percent
-                ).update(notified=notified)
-    _advance(tenant, clock, percent, reached_at, sla_levels, calendars)
-    return made
-
-
-def _advance(tenant, clock, percent, reached_at, sla_levels, calendars) -> None:
-    """The next level above ``percent`` and the moment it is reached (NULL: none left)."""
-    following = [lvl.percent for lvl in sla_levels if percent is None or lvl.percent > percent]
-    next_percent = min(following) if following else None
-    next_at = None
-    if next_percent is not None and clock.resolution_target and reached_at is not None:
-        key = clock.calendar_id
-        if key not in calendars:
-            calendars[key] = clock_calendar(tenant=tenant, calendar=clock.calendar)
-        already = sla_clock.fraction_of(clock.resolution_target, percent or 0)
-        more = sla_clock.fraction_of(clock.resolution_target, next_percent) - already
-        next_at = sla_clock.add_working_time(calendars[key], reached_at, more)
-    OrderClock.objects.for_tenant(tenant).filter(pk=clock.pk).update(
-        next_escalation_at=next_at,
-        next_escalation_percent=next_percent if next_at is not None else None,
-    )
-
-
-def _notify(tenant: Tenant, clock: OrderClock, percent: int, recipients: list[User]) -> int:
+def _notification(plan: _Plan):
+    clock, percent = plan.clock, plan.percent
     order = clock.order
 
     def message() -> tuple[str, str]:
@@ -199,11 +246,9 @@ def _notify(tenant: Tenant, clock: OrderClock, percent: int, recipients: list[Us
         }
         return title, body
 
-    made = notify(
-        tenant=tenant,
-        recipients=recipients,
-        key=f"sla-escalation:{order.pk}:{percent}",
-        url=reverse("service_orders:order_detail", args=[order.pk]),
-        message=message,
+    return (
+        plan.recipients,
+        f"sla-escalation:{order.pk}:{percent}",
+        reverse("service_orders:order_detail", args=[order.pk]),
+        message,
     )
-    return len(made)

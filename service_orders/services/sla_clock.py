@@ -499,23 +499,41 @@ def clocks_recompute(
     return done, failed
 
 
-def clock_escalation_advance(*, tenant: Tenant, clock: OrderClock) -> OrderClock:
-    """After the pending level was escalated: point ``next_escalation_at`` at the next level
-    (None when there is none). The caller holds the clock's row lock."""
-    percents = escalation_percents(tenant=tenant, sla=clock.sla)
-    done = clock.next_escalation_percent or 0
-    later = [p for p in percents if p > done]
-    clock.next_escalation_percent = later[0] if later else None
-    if clock.next_escalation_percent is None or clock.paused_since is not None:
-        clock.next_escalation_at = None
-    else:
-        calendar = clock_calendar(tenant=tenant, calendar=clock.calendar)
-        pauses = clock_pauses(logs=_logs(tenant, clock.order_id), events=_events(tenant, clock))
-        clock.next_escalation_at = sla_clock.due_at(
-            calendar,
-            clock.started_at,
-            sla_clock.fraction_of(clock.resolution_target, clock.next_escalation_percent),
-            pauses,
-        )
-    clock.save(update_fields=["next_escalation_percent", "next_escalation_at"])
-    return clock
+def escalation_advance(
+    calendar: sla_clock.Calendar,
+    clock: OrderClock,
+    percent: int | None,
+    reached_at: datetime.datetime | None,
+    percents: Iterable[int],
+) -> tuple[int | None, datetime.datetime | None]:
+    """The level after ``percent`` (reached at ``reached_at``) and the moment it is reached:
+    its share of the resolution target in working time after the level just reached. The one
+    way a clock moves to its next level (the escalation sweep calls it; a recompute schedules
+    from the start with :func:`_schedule_escalation`). The clock ran since ``reached_at``: a
+    pause would have emptied ``next_escalation_at`` and it would not be due. (None, None): no
+    level left."""
+    following = [p for p in percents if percent is None or p > percent]
+    next_percent = min(following) if following else None
+    if next_percent is None or not clock.resolution_target or reached_at is None:
+        return None, None
+    already = sla_clock.fraction_of(clock.resolution_target, percent or 0)
+    more = sla_clock.fraction_of(clock.resolution_target, next_percent) - already
+    return next_percent, sla_clock.add_working_time(calendar, reached_at, more)
+
+
+def demo_created_at(
+    *, tenant: Tenant, clock: OrderClock, share: int, now: datetime.datetime
+) -> datetime.datetime:
+    """The creation moment from which ``share`` % of the clock's resolution target in working
+    time has passed by ``now`` on its calendar (for demo data and journeys that travel a clock
+    back: the clock then runs from that moment, as if the order had been made then)."""
+    calendar = clock_calendar(tenant=tenant, calendar=clock.calendar)
+    wanted = sla_clock.fraction_of(clock.resolution_target, share)
+    early, late = now - datetime.timedelta(days=120), now
+    for _step in range(40):  # bisection to well under a second
+        middle = early + (late - early) / 2
+        if sla_clock.working_time_between(calendar, middle, now) > wanted:
+            early = middle
+        else:
+            late = middle
+    return late

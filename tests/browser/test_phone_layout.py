@@ -375,6 +375,8 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "sla": f"/sla/levels/{data['sla'].pk}/",
         "calendars": "/sla/calendars/",
         "calendar": f"/sla/calendars/{data['calendar'].pk}/",
+        "holiday-import": f"/sla/calendars/{data['calendar'].pk}/holidays/import/",
+        "sla-settings": "/sla/settings/",
         "import": "/import/",
         "customer-groups": "/customers/groups/",
         "invoices": "/invoices/",

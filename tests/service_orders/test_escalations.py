@@ -203,9 +203,9 @@ def test_a_sweep_runs_a_constant_number_of_queries_per_batch(
         assert run_sweep(tenant_a, now) == 1
     for _ in range(10):
         make_clock(tenant_a, sla, next_at=now, percent=75)
-    # Per escalated clock: savepoints, the escalation, the notification, the clock's update.
-    per_clock = 12
-    with django_assert_max_num_queries(len(one.captured_queries) + 10 * per_clock):
+    # A batch is a fixed set of statements (escalations, notifications, clocks' update) however
+    # many clocks it holds.
+    with django_assert_max_num_queries(len(one.captured_queries)):
         assert run_sweep(tenant_a, now) == 10
 
 
@@ -275,3 +275,48 @@ def escalation_workers():
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=20)
+
+
+@pytest.mark.django_db
+def test_a_batch_the_database_refuses_is_redone_clock_by_clock(
+    tenant_a, make_member, django_capture_on_commit_callbacks
+):
+    """A write the database refuses for one clock (here a trigger standing for any constraint)
+    rolls the batch back to its savepoint; the clocks are then escalated one by one, the bad one
+    recorded as a failure and left due, the others escalated and notified once."""
+    from django.db import connection
+
+    make_member(tenant_a, Role.DISPATCHER)
+    sla = sla_with_levels(tenant_a, (75, EscalationRole.DISPATCHER))
+    now = timezone.now()
+    clocks = [make_clock(tenant_a, sla, next_at=now, percent=75) for _ in range(3)]
+    bad = clocks[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE FUNCTION refuse_one() RETURNS trigger AS $$
+            BEGIN
+                IF NEW.order_id = {bad.order_id} THEN
+                    RAISE EXCEPTION 'refused for the test';
+                END IF;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER refuse_one BEFORE INSERT ON service_orders_escalation
+                FOR EACH ROW EXECUTE FUNCTION refuse_one();
+            """
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_sweep(tenant_a, now) == 2
+
+    assert sorted(Escalation.objects.values_list("order_id", flat=True)) == sorted(
+        c.order_id for c in clocks if c != bad
+    )
+    failure = EscalationFailure.objects.get()
+    assert (failure.clock_id, failure.percent) == (bad.pk, 75)
+    assert "refused for the test" in failure.error
+    bad.refresh_from_db()
+    assert bad.next_escalation_at == now
+    assert Notification.objects.count() == 2
+    # The mails of the rolled-back first attempt went with it: one per escalation made.
+    assert len(mail.outbox) == 2
