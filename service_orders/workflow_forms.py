@@ -255,6 +255,7 @@ class AssignForm(forms.Form):
         required=False,
         queryset=ServiceOrder.objects.none(),
         empty_label=_("Nobody"),
+        widget=PickerSelect,
     )
 
     def __init__(self, *args, tenant, **kwargs):

@@ -56,6 +56,14 @@ def test_the_order_page_offers_the_next_stages(client_for, dispatcher_a, tenant_
     assert "Waiting for parts" in html  # the hold stage's reasons in its dialog
 
 
+def test_the_order_pages_technician_is_a_searchable_picker(client_for, dispatcher_a, tenant_a):
+    order = order_at(tenant_a, "new", OrderState.NEW)
+    html = client_for(dispatcher_a).get(detail(order)).content.decode()
+    before, after = html.split('name="technician"', 1)
+    select = before.rsplit("<select", 1)[1] + after.split(">", 1)[0]
+    assert "data-fl-picker" in select
+
+
 def test_a_technician_sees_no_stage_buttons_on_the_office_page(client_for, technician_a, tenant_a):
     order = order_at(tenant_a, "new", OrderState.NEW)
     response = client_for(technician_a).get(detail(order))
