@@ -627,7 +627,7 @@ class _Line:
     end_date: datetime.date | None
     generated_through: datetime.date | None
     series_anchor: datetime.date | None
-    service_object: ServiceObject | None = None
+    service_object: "ServiceObject | _Object | None" = None
     task: ServiceTask | None = None
     item: Item | None = None
 
@@ -666,10 +666,14 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
     that generate in the period (``_Line``: values, not models) and the suspensions that were
     not back-filled (as (from, ends on) pairs)."""
     start, end = context.period_start, context.period_end
+    # The group only for its default SLA (when the tenant uses it); the preview shows it too.
+    related = (
+        ("customer", "group") if context.group_sla or not context.skip_generated else ("customer",)
+    )
     agreements = list(
         _agreements_due(context)
         .filter(_any(Agreement, "id", agreement_ids))
-        .select_related("customer", "group")
+        .select_related(*related)
         .order_by("pk")
     )
     ids = [agreement.pk for agreement in agreements]
@@ -702,9 +706,37 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
         agreement.generating_lines = by_agreement[agreement.pk]
         agreement.skipped_suspensions = suspensions[agreement.pk]
     # Read apart rather than joined (a chunk's lines share few items, tasks and objects).
-    for model, name in ((Item, "item"), (ServiceTask, "task"), (ServiceObject, "service_object")):
-        _attach(context, all_lines, model, name)
+    _attach(context, all_lines, Item, "item")
+    _attach(context, all_lines, ServiceTask, "task")
+    if context.skip_generated:  # a run reads of an object only its site and whether active
+        _attach_objects(context, all_lines)
+    else:  # the preview shows it
+        _attach(context, all_lines, ServiceObject, "service_object")
     return agreements
+
+
+@dataclass(slots=True, frozen=True)
+class _Object:
+    """What a run reads of a line's service object."""
+
+    id: int
+    site_id: int | None
+    is_active: bool
+
+
+def _attach_objects(context: _Context, lines: list[_Line]) -> None:
+    ids = {line.service_object_id for line in lines} - {None}
+    if not ids:
+        return
+    objects = {
+        row[0]: _Object(*row)
+        for row in ServiceObject.objects.for_tenant(context.tenant)
+        .filter(_any(ServiceObject, "id", ids))
+        .values_list("id", "site_id", "is_active")
+    }
+    for line in lines:
+        if line.service_object_id is not None:
+            line.service_object = objects.get(line.service_object_id)
 
 
 def _attach(context: _Context, lines: list[_Line], model: type[Model], name: str) -> None:
