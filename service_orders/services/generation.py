@@ -41,8 +41,10 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Model, Prefetch, Q
+from django.db.models import BooleanField, Model, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.sql.query import Query
+from django.db.models.sql.subqueries import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,7 +101,7 @@ MAX_WINDOW_DAYS = 366
 class PlannedLine:
     """One occurrence: an agreement line falling due on a date."""
 
-    agreement_line: AgreementLine
+    agreement_line: "_Line"
     calculated_date: datetime.date
     window: tuple[datetime.date, datetime.date]
     exists: bool  # an order line was generated for it already
@@ -190,6 +192,9 @@ class _Context:
     # Reconciliation asks what suspended agreements still cover: everything outside their
     # suspension (``services.reconciliation``). Generation itself never includes them.
     include_suspended: bool = False
+    # A run leaves out of its plan the combine keys whose occurrences were all generated
+    # (counted as skipped); the preview and reconciliation plan everything.
+    skip_generated: bool = False
     # Each agreement's rate card (by agreement id), loaded per chunk (see _load_rates).
     rates: dict[int, AgreementRates] = field(default_factory=dict)
     # A line's price (by agreement line id): the same for each of its occurrences.
@@ -384,7 +389,7 @@ def _process(tenant: Tenant, run: GenerationRun) -> None:
         agreement_ids = _agreement_ids_due(context, run.agreement_ids)
         with_open_errors = set(
             GenerationError.objects.for_tenant(tenant)
-            .filter(resolved_at__isnull=True, agreement_id__in=agreement_ids)
+            .filter(_any(GenerationError, "agreement_id", agreement_ids), resolved_at__isnull=True)
             .values_list("agreement_id", flat=True)
         )
         run.agreements_total = len(agreement_ids)
@@ -475,9 +480,7 @@ def stranded_run_ids(*, tenant: Tenant, now: datetime.datetime | None = None) ->
         )
 
 
-def combine_key(
-    agreement: Agreement, line: AgreementLine, default_site_id: int | None = None
-) -> str:
+def combine_key(agreement: Agreement, line: "_Line", default_site_id: int | None = None) -> str:
     """Which order an occurrence goes into, by the agreement's combine rule and the site: one
     visit never covers objects at two sites. Lines at the customer's default site (or without
     an object) keep the rule's plain key; an object elsewhere adds its site."""
@@ -498,7 +501,7 @@ def combine_key(
     return key
 
 
-def _line_site_id(line: AgreementLine) -> int | None:
+def _line_site_id(line: "_Line") -> int | None:
     return line.service_object.site_id if line.service_object_id else None
 
 
@@ -529,6 +532,7 @@ def _context(tenant, period_start, period_end, by=None, run=None, filters=None) 
         run,
         group_sla=order_generation_settings(tenant=tenant).group_sla_on_generated,
         filters=filters or {},
+        skip_generated=run is not None,
     )
     if run is not None:  # writing: new orders start at the tenant's initial stage
         context.stage["initial"] = stage_tree_ensure(tenant=tenant).pk
@@ -566,12 +570,116 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[offset : offset + CHUNK_SIZE]
 
 
+# What generation reads of an agreement line: plain values, no model instance (a chunk has
+# hundreds of lines and every run reads them all).
+_LINE_FIELDS = (
+    "id",
+    "agreement_id",
+    "position",
+    "kind",
+    "description",
+    "service_object_id",
+    "task_id",
+    "item_id",
+    "technician_id",
+    "quantity",
+    "unit_price",
+    "interval_unit",
+    "interval_count",
+    "excluded_months",
+    "exclude_holidays",
+    "time_window",
+    "window_days_before",
+    "window_days_after",
+    "preferred_time",
+    "start_date",
+    "end_date",
+    "generated_through",
+    "series_anchor",
+)
+
+
+@dataclass(slots=True, eq=False)  # eq=False: a line is itself (hashable by identity)
+class _Line:
+    """An agreement line's values as generation reads them (``_LINE_FIELDS``), with its object,
+    task and item (model instances: a chunk's lines share few of them)."""
+
+    id: int
+    agreement_id: int
+    position: int
+    kind: str
+    description: str
+    service_object_id: int | None
+    task_id: int | None
+    item_id: int | None
+    technician_id: int | None
+    quantity: Decimal
+    unit_price: Decimal | None
+    interval_unit: str
+    interval_count: int
+    excluded_months: list[int]
+    exclude_holidays: bool
+    time_window: str
+    window_days_before: int
+    window_days_after: int
+    preferred_time: datetime.time | None
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    generated_through: datetime.date | None
+    series_anchor: datetime.date | None
+    service_object: "ServiceObject | _Object | None" = None
+    task: ServiceTask | None = None
+    item: Item | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def anchor(self, agreement: Agreement) -> datetime.date:
+        """As ``AgreementLine.anchor``: kept across renewals, else the line's start, else the
+        agreement's."""
+        return self.series_anchor or self.start_date or agreement.start_date
+
+    def get_kind_display(self) -> str:
+        return str(_KIND_LABELS.get(self.kind, self.kind))
+
+
+_KIND_LABELS = dict(AgreementLine._meta.get_field("kind").flatchoices)
+
+
+def _any(model: type[Model], column: str, ids: Iterable[int]) -> RawSQL:
+    """``table.column = ANY('{…}'::bigint[])``: a list of ids as one parameter, read by
+    PostgreSQL's array input, rather than the ORM's ``IN (%s, %s, …)`` with one parameter per
+    id (and one constant per id to parse and plan)."""
+    quote = connection.ops.quote_name
+    literal = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+    # Safe: the table and column are quoted names from the model, the ids one parameter.
+    return RawSQL(  # noqa: S611
+        f"{quote(model._meta.db_table)}.{quote(column)} = ANY(%s::bigint[])",
+        (literal,),
+        output_field=BooleanField(),
+    )
+
+
 def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreement]:
     """The chunk's agreements (re-checked: one may have been suspended meanwhile) with the lines
-    that generate in the period and the suspensions that were not back-filled."""
+    that generate in the period (``_Line``: values, not models) and the suspensions that were
+    not back-filled (as (from, ends on) pairs)."""
     start, end = context.period_start, context.period_end
+    # The group only for its default SLA (when the tenant uses it); the preview shows it too.
+    related = (
+        ("customer", "group") if context.group_sla or not context.skip_generated else ("customer",)
+    )
+    agreements = list(
+        _agreements_due(context)
+        .filter(_any(Agreement, "id", agreement_ids))
+        .select_related(*related)
+        .order_by("pk")
+    )
+    ids = [agreement.pk for agreement in agreements]
     lines = (
         AgreementLine.objects.for_tenant(context.tenant)
+        .filter(_any(AgreementLine, "agreement_id", ids))
         .filter(is_stopped=False)
         .filter(Q(start_date__isnull=True) | Q(start_date__lte=end))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
@@ -580,42 +688,67 @@ def _load_agreements(context: _Context, agreement_ids: list[int]) -> list[Agreem
     )
     if "line_kind" in context.filters:
         lines = lines.filter(kind=context.filters["line_kind"])
-    suspensions = (
+    by_agreement: dict[int, list[_Line]] = {pk: [] for pk in ids}
+    all_lines = [_Line(*row) for row in lines.values_list(*_LINE_FIELDS)]
+    for line in all_lines:
+        by_agreement[line.agreement_id].append(line)
+    suspensions: dict[int, list[tuple]] = {pk: [] for pk in ids}
+    for agreement_id, suspended_from, resumed_on, resume_on in (
         AgreementSuspension.objects.for_tenant(context.tenant)
+        .filter(_any(AgreementSuspension, "agreement_id", ids))
         .filter(backfill=False, suspended_from__lte=end)
         .filter(Q(resumed_on__isnull=True) | Q(resumed_on__gt=start))
-    )
-    agreements = list(
-        _agreements_due(context)
-        .filter(pk__in=agreement_ids)
-        .select_related("customer", "group")
-        .prefetch_related(
-            Prefetch("lines", queryset=lines, to_attr="generating_lines"),
-            Prefetch("suspensions", queryset=suspensions, to_attr="skipped_suspensions"),
-        )
-        .order_by("pk")
-    )
-    # Read apart rather than joined (a chunk's lines share few items, tasks and objects), by
-    # their ids rather than through prefetch_related (whose (tenant, id) pairs cost more to
-    # build than the rows do).
-    all_lines = [line for agreement in agreements for line in agreement.generating_lines]
-    for model, name in ((Item, "item"), (ServiceTask, "task"), (ServiceObject, "service_object")):
-        _attach(context, all_lines, model, name)
+        .values_list("agreement_id", "suspended_from", "resumed_on", "resume_on")
+    ):
+        # A suspension still running ends on its planned day, if it has one (``ends_on``).
+        suspensions[agreement_id].append((suspended_from, resumed_on or resume_on))
+    for agreement in agreements:
+        agreement.generating_lines = by_agreement[agreement.pk]
+        agreement.skipped_suspensions = suspensions[agreement.pk]
+    # Read apart rather than joined (a chunk's lines share few items, tasks and objects).
+    _attach(context, all_lines, Item, "item")
+    _attach(context, all_lines, ServiceTask, "task")
+    if context.skip_generated:  # a run reads of an object only its site and whether active
+        _attach_objects(context, all_lines)
+    else:  # the preview shows it
+        _attach(context, all_lines, ServiceObject, "service_object")
     return agreements
 
 
-def _attach(context: _Context, lines: list[AgreementLine], model: type[Model], name: str) -> None:
-    """Load the lines' ``name`` (a foreign key to ``model``) in one query and cache it on each
-    line, as ``prefetch_related`` would."""
-    field = AgreementLine._meta.get_field(name)
-    ids = {getattr(line, field.attname) for line in lines} - {None}
+@dataclass(slots=True, frozen=True)
+class _Object:
+    """What a run reads of a line's service object."""
+
+    id: int
+    site_id: int | None
+    is_active: bool
+
+
+def _attach_objects(context: _Context, lines: list[_Line]) -> None:
+    ids = {line.service_object_id for line in lines} - {None}
+    if not ids:
+        return
+    objects = {
+        row[0]: _Object(*row)
+        for row in ServiceObject.objects.for_tenant(context.tenant)
+        .filter(_any(ServiceObject, "id", ids))
+        .values_list("id", "site_id", "is_active")
+    }
+    for line in lines:
+        if line.service_object_id is not None:
+            line.service_object = objects.get(line.service_object_id)
+
+
+def _attach(context: _Context, lines: list[_Line], model: type[Model], name: str) -> None:
+    """Load the lines' ``name`` (``name``_id names a ``model``) in one query and set it on
+    each line."""
+    attname = f"{name}_id"
+    ids = {getattr(line, attname) for line in lines} - {None}
     if not ids:
         return
     rows = {row.id: row for row in model.objects.for_tenant(context.tenant).filter(id__in=ids)}
     for line in lines:
-        row = rows.get(getattr(line, field.attname))
-        if row is not None:
-            field.set_cached_value(line, row)
+        setattr(line, name, rows.get(getattr(line, attname)))
 
 
 def _plan_chunk(
@@ -628,13 +761,15 @@ def _plan_chunk(
     period = (context.period_start, context.period_end)
     generated = set(
         ServiceOrderLine.objects.for_tenant(context.tenant)
-        .filter(agreement_line_id__in=line_ids, calculated_date__range=period)
+        .filter(_any(ServiceOrderLine, "agreement_line_id", line_ids))
+        .filter(calculated_date__range=period)
         .values_list("agreement_line_id", "calculated_date")
     )
     # Occurrences whose order someone deleted count as generated: never created again.
     generated.update(
         DeletedOccurrence.objects.for_tenant(context.tenant)
-        .filter(agreement_line_id__in=line_ids, calculated_date__range=period)
+        .filter(_any(DeletedOccurrence, "agreement_line_id", line_ids))
+        .filter(calculated_date__range=period)
         .values_list("agreement_line_id", "calculated_date")
     )
     _load_rates(context, set(agreements))
@@ -644,6 +779,7 @@ def _plan_chunk(
     for agreement in agreements:
         agreement.default_site_id = default_sites.get(agreement.customer_id)
         agreement.generation_notices = []
+        agreement.generation_skipped = 0  # occurrences left out of the plan: all generated
         try:
             plans[agreement], problems = _plan_agreement(context, agreement, generated)
         except Exception as exc:  # any bad record is reported, never fatal for the others
@@ -657,7 +793,7 @@ def _plan_chunk(
 def _default_sites(context: _Context, customer_ids: set) -> dict[int, int]:
     return dict(
         CustomerSite.objects.for_tenant(context.tenant)
-        .filter(is_default=True, customer_id__in=customer_ids)
+        .filter(_any(CustomerSite, "customer_id", customer_ids), is_default=True)
         .values_list("customer_id", "pk")
     )
 
@@ -672,9 +808,8 @@ def _plan_agreement(
     if not agreement.customer.is_active:
         agreement.generation_notices.append((NoticeKind.CUSTOMER_INACTIVE, None, None))
         return [], []
-    # A suspension still running ends on its planned day, if it has one (``ends_on``).
-    suspended = [(s.suspended_from, s.ends_on) for s in agreement.skipped_suspensions]
-    by_key: dict[str, list[PlannedLine]] = {}
+    suspended = agreement.skipped_suspensions  # (from, ends on) pairs
+    by_key: dict[str, list[tuple[_Line, list[datetime.date]]]] = {}
     problems: list[str] = []
     for line in agreement.generating_lines:
         if line.service_object_id and not line.service_object.is_active:
@@ -691,7 +826,17 @@ def _plan_agreement(
             problems.append(problem)
             continue
         key = combine_key(agreement, line, agreement.default_site_id)
-        by_key.setdefault(key, []).extend(
+        by_key.setdefault(key, []).append((line, days))
+    planned_orders = []
+    for key, members in by_key.items():
+        if context.skip_generated and all(
+            (line.pk, day) in generated for line, days in members for day in days
+        ):
+            # A run, and every occurrence of this combine key generated already (the re-run
+            # that creates nothing): no windows to compute, no visits to form.
+            agreement.generation_skipped += sum(len(days) for _line, days in members)
+            continue
+        occurrences = [
             PlannedLine(
                 agreement_line=line,
                 calculated_date=day,
@@ -699,24 +844,24 @@ def _plan_agreement(
                 exists=(line.pk, day) in generated,
                 on_holiday=line.exclude_holidays and day in context.holidays,
             )
+            for line, days in members
             for day in days
+        ]
+        planned_orders.extend(
+            PlannedOrder(
+                agreement=agreement,
+                calculated_date=day,
+                combine_key=key,
+                calendar_conflict=flagged,
+                lines=visit,
+            )
+            for day, flagged, visit in _consolidate(context, occurrences)
         )
-    planned_orders = [
-        PlannedOrder(
-            agreement=agreement,
-            calculated_date=day,
-            combine_key=key,
-            calendar_conflict=flagged,
-            lines=members,
-        )
-        for key, occurrences in by_key.items()
-        for day, flagged, members in _consolidate(context, occurrences)
-    ]
     planned_orders.sort(key=lambda planned: (planned.calculated_date, planned.combine_key))
     return planned_orders, problems
 
 
-def _price_problem(context: _Context, agreement: Agreement, line: AgreementLine) -> str | None:
+def _price_problem(context: _Context, agreement: Agreement, line: "_Line") -> str | None:
     """An item's sales price is in the tenant's currency (the price list's): a line without a
     price of its own in an agreement of another currency cannot be priced."""
     if line.unit_price is not None or not line.item_id:
@@ -738,7 +883,7 @@ def _price_problem(context: _Context, agreement: Agreement, line: AgreementLine)
 
 
 def _window(
-    context: _Context, agreement: Agreement, line: AgreementLine, day: datetime.date
+    context: _Context, agreement: Agreement, line: "_Line", day: datetime.date
 ) -> tuple[datetime.date, datetime.date]:
     """The days a visit due on ``day`` may move to, never outside the agreement's dates nor
     after the line ends (a line's start date may lie inside a window: it anchors the series).
@@ -828,9 +973,7 @@ def _visit(
     return day, any(member.on_holiday for member in members), members
 
 
-def _line_dates(
-    context: _Context, agreement: Agreement, line: AgreementLine
-) -> list[datetime.date]:
+def _line_dates(context: _Context, agreement: Agreement, line: "_Line") -> list[datetime.date]:
     """The line's occurrences inside (period ∩ agreement dates ∩ line dates), after its
     "generated through" date. A line without an interval falls due once, on its anchor."""
     anchor = line.anchor(agreement)
@@ -864,7 +1007,7 @@ def _within(day: datetime.date, start: datetime.date, end: datetime.date | None)
     return start <= day and (end is None or day < end)
 
 
-def _line_label(line: AgreementLine) -> str:
+def _line_label(line: "_Line") -> str:
     return line.description or (line.task.name if line.task_id else "")
 
 
@@ -885,12 +1028,21 @@ def _generate_chunk(
         _set_constraints("IMMEDIATE")
         plans, failures = _plan_chunk(context, agreement_ids)
         counts, write_failures = _write_chunk(context, plans)
+        # Combine keys left out of the plan: every occurrence generated already.
+        counts.skipped += sum(
+            agreement.generation_skipped for agreement in plans if agreement not in write_failures
+        )
         failures.update(write_failures)
-        _record_failures(context, run, failures)
-        _record_notices(context, run, plans, counts.notices)
         succeeded = {agreement.pk for agreement in plans} - {a.pk for a in failures}
-        _resolve_errors(context, succeeded & with_open_errors)
-        _add_to_counters(run, counts, failed=len(failures), processed=len(agreement_ids))
+        _record_chunk(
+            context,
+            run,
+            failures=failures,
+            plans=plans,
+            counts=counts,
+            resolved=succeeded & with_open_errors,
+            processed=len(agreement_ids),
+        )
         if connection.savepoint_ids:  # inside a caller's transaction: leave it as it was
             _set_constraints("DEFERRED")
 
@@ -1004,8 +1156,10 @@ def _generated_orders(
     return list(
         ServiceOrder.objects.for_tenant(context.tenant)
         .filter(
+            _any(
+                ServiceOrder, "agreement_id", {planned.agreement.pk for planned in planned_orders}
+            ),
             origin=Origin.AGREEMENT,
-            agreement_id__in={planned.agreement.pk for planned in planned_orders},
             calculated_date__range=(
                 min(days + [lo for lo, _hi in windows]),
                 max(days + [hi for _lo, hi in windows]),
@@ -1060,7 +1214,7 @@ def _copy_relations(
     task_notes = {
         (link.agreement_id, link.task_id): link
         for link in AgreementTask.objects.for_tenant(context.tenant)
-        .filter(agreement_id__in={planned.agreement.pk for planned in created})
+        .filter(_any(AgreementTask, "agreement_id", {planned.agreement.pk for planned in created}))
         .exclude(internal_note="", customer_note="")
     }
     objects, tasks = [], []
@@ -1137,7 +1291,8 @@ def _existing_orders(
         days = [planned.calculated_date for planned in planned_orders]
         rows = (
             ServiceOrder.objects.for_tenant(context.tenant)
-            .filter(origin=Origin.AGREEMENT, agreement_id__in={key[0] for key in wanted})
+            .filter(_any(ServiceOrder, "agreement_id", {key[0] for key in wanted}))
+            .filter(origin=Origin.AGREEMENT)
             .filter(calculated_date__range=(min(days), max(days)))
             .values_list("agreement_id", "generation_key", "calculated_date", "pk", "state")
         )
@@ -1235,7 +1390,7 @@ def _load_rates(context: _Context, agreements: set[Agreement]) -> None:
         )
 
 
-def _line_price(context: _Context, line: AgreementLine):
+def _line_price(context: _Context, line: "_Line"):
     """A generated line's unit price and cost: its own price, else the rate card's (an hour
     line by its task or category, a fee by its description, an item by the card or the item's
     own prices in the tenant's currency); the cost of every line from the card. Computed once
@@ -1271,6 +1426,21 @@ def _insert_ignoring_conflicts(
     """
     if not rows:
         return []
+    inserted: list[tuple] = []
+    with connection.cursor() as cursor:
+        for offset in range(0, len(rows), INSERT_BATCH_SIZE):
+            query, params = _insert_statement(
+                model, rows[offset : offset + INSERT_BATCH_SIZE], unique, returning
+            )
+            cursor.execute(query, params)
+            inserted.extend(cursor.fetchall())
+    return inserted
+
+
+def _insert_statement(
+    model: type[Model], batch: list[dict], unique: str | None, returning: tuple[str, ...]
+) -> tuple[str, list]:
+    """The INSERT of ``_insert_ignoring_conflicts`` for one batch of rows: (SQL, parameters)."""
     quote = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     blank = model()
@@ -1281,37 +1451,31 @@ def _insert_ignoring_conflicts(
     if unique is not None:
         target, target_params = _conflict_target(model, unique)
         conflict = f"ON CONFLICT {target} DO NOTHING "
-    inserted: list[tuple] = []
-    with connection.cursor() as cursor:
-        for offset in range(0, len(rows), INSERT_BATCH_SIZE):
-            batch = rows[offset : offset + INSERT_BATCH_SIZE]
-            present = set().union(*(row.keys() for row in batch))
-            selected, constants, arrays, array_params = [], [], [], []
-            for field in fields:
-                default = defaults[field.attname]
-                if field.attname in present:
-                    values = [row.get(field.attname, default) for row in batch]
-                else:  # the default in every row
-                    values = [default] * len(batch)
-                db_type = field.db_type(connection)
-                first = values[0]
-                if _all_equal(values) and (arrays or field is not fields[-1]):
-                    selected.append(f"%s::{db_type}")
-                    constants.append(first)
-                    continue
-                name = f"c{len(arrays)}"
-                arrays.append(f"%s::{db_type}[]")
-                array_params.append(_array_literal(values))
-                selected.append(f"u.{name}")
-            names = ", ".join(f"c{n}" for n in range(len(arrays)))
-            query = (
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-                f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names}) "
-                f"{conflict}RETURNING {returned}"
-            )
-            cursor.execute(query, constants + array_params + target_params)
-            inserted.extend(cursor.fetchall())
-    return inserted
+    present = set().union(*(row.keys() for row in batch))
+    selected, constants, arrays, array_params = [], [], [], []
+    for column_field in fields:
+        default = defaults[column_field.attname]
+        if column_field.attname in present:
+            values = [row.get(column_field.attname, default) for row in batch]
+        else:  # the default in every row
+            values = [default] * len(batch)
+        db_type = column_field.db_type(connection)
+        first = values[0]
+        if _all_equal(values) and (arrays or column_field is not fields[-1]):
+            selected.append(f"%s::{db_type}")
+            constants.append(first)
+            continue
+        name = f"c{len(arrays)}"
+        arrays.append(f"%s::{db_type}[]")
+        array_params.append(_array_literal(values))
+        selected.append(f"u.{name}")
+    names = ", ".join(f"c{n}" for n in range(len(arrays)))
+    query = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({names}) "
+        f"{conflict}RETURNING {returned}"
+    )
+    return query, constants + array_params + target_params
 
 
 def _all_equal(values: list) -> bool:
@@ -1378,81 +1542,105 @@ def _conflict_target(model: type[Model], constraint_name: str) -> tuple[str, lis
 # --- Bookkeeping --------------------------------------------------------------------------------
 
 
-def _record_failures(context: _Context, run: GenerationRun, failures: dict[Agreement, str]) -> None:
-    _insert_ignoring_conflicts(
-        GenerationError,
-        [
-            {
-                "tenant_id": context.tenant.pk,
-                "run_id": run.pk,
-                "agreement_id": agreement.pk,
-                "period_start": context.period_start,
-                "period_end": context.period_end,
-                "message": message,
-            }
-            for agreement, message in failures.items()
-        ],
-        unique=None,
-        returning=("id",),
+def _record_chunk(
+    context: _Context,
+    run: GenerationRun,
+    *,
+    failures: dict[Agreement, str],
+    plans: dict[Agreement, list[PlannedOrder]],
+    counts: _Counts,
+    resolved: set[int],
+    processed: int,
+) -> None:
+    """The end of a chunk in one statement: its errors and notices inserted, the open errors of
+    the agreements it generated resolved, the run's counters added to (each part a
+    data-modifying WITH clause of the counters' UPDATE)."""
+    parts: list[tuple[str, list]] = []
+    errors = _error_rows(context, run, failures)
+    if errors:
+        parts.append(_insert_statement(GenerationError, errors, None, ("id",)))
+    notices = _notice_rows(context, run, plans, counts.notices)
+    if notices:
+        parts.append(
+            _insert_statement(GenerationNotice, notices, "so_notice_once_per_run", ("id",))
+        )
+    if resolved:
+        parts.append(_resolve_statement(context, resolved))
+    quote = connection.ops.quote_name
+    counters = {
+        "orders_flagged": counts.flagged,
+        "orders_created": counts.orders,
+        "lines_created": counts.lines,
+        "occurrences_skipped": counts.skipped,
+        "agreements_failed": len(failures),
+        "agreements_processed": processed,
+    }
+    assignments = ", ".join(f"{quote(name)} = {quote(name)} + %s" for name in counters)
+    with_sql = ", ".join(f"w{n} AS ({query})" for n, (query, _params) in enumerate(parts))
+    query = (
+        (f"WITH {with_sql} " if parts else "")
+        + f"UPDATE {quote(GenerationRun._meta.db_table)} SET {assignments} "
+        + "WHERE tenant_id = %s AND id = %s"
     )
+    params = [p for _query, part_params in parts for p in part_params]
+    params += [*counters.values(), context.tenant.pk, run.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+    for name, value in counters.items():
+        setattr(run, name, getattr(run, name) + value)
 
 
-def _record_notices(
+def _error_rows(context: _Context, run: GenerationRun, failures: dict[Agreement, str]) -> list:
+    return [
+        {
+            "tenant_id": context.tenant.pk,
+            "run_id": run.pk,
+            "agreement_id": agreement.pk,
+            "period_start": context.period_start,
+            "period_end": context.period_end,
+            "message": message,
+        }
+        for agreement, message in failures.items()
+    ]
+
+
+def _notice_rows(
     context: _Context,
     run: GenerationRun,
     plans: dict[Agreement, list[PlannedOrder]],
     written: list[tuple],
-) -> None:
+) -> list[dict]:
     """What the run left out (deactivated customers and objects) and the visits it placed on a
-    closed day or a holiday. Once per run, even when the run is processed again."""
+    closed day or a holiday. Once per run, even when the run is processed again (the insert
+    skips what the run noted already)."""
     rows = [
         (kind, agreement.pk, line_id, None, day)
         for agreement in plans
         for kind, line_id, day in getattr(agreement, "generation_notices", ())
     ]
-    _insert_ignoring_conflicts(
-        GenerationNotice,
-        [
-            {
-                "tenant_id": context.tenant.pk,
-                "run_id": run.pk,
-                "kind": kind,
-                "agreement_id": agreement_id,
-                "agreement_line_id": line_id,
-                "order_id": order_id,
-                "day": day,
-            }
-            for kind, agreement_id, line_id, order_id, day in rows + list(written)
-        ],
-        unique="so_notice_once_per_run",
-        returning=("id",),
-    )
+    return [
+        {
+            "tenant_id": context.tenant.pk,
+            "run_id": run.pk,
+            "kind": kind,
+            "agreement_id": agreement_id,
+            "agreement_line_id": line_id,
+            "order_id": order_id,
+            "day": day,
+        }
+        for kind, agreement_id, line_id, order_id, day in rows + list(written)
+    ]
 
 
-def _resolve_errors(context: _Context, agreement_ids: set[int]) -> None:
+def _resolve_statement(context: _Context, agreement_ids: set[int]) -> tuple[str, list]:
     """A successful generation resolves an agreement's open errors for periods it covered."""
-    if not agreement_ids:
-        return
-    GenerationError.objects.for_tenant(context.tenant).filter(
-        agreement_id__in=agreement_ids,
+    query = GenerationError.objects.for_tenant(context.tenant).filter(
+        _any(GenerationError, "agreement_id", agreement_ids),
         resolved_at__isnull=True,
         period_start__gte=context.period_start,
         period_end__lte=context.period_end,
-    ).update(resolved_at=timezone.now())
-
-
-def _add_to_counters(run: GenerationRun, counts: _Counts, *, failed: int, processed: int) -> None:
-    GenerationRun.objects.for_tenant(run.tenant_id).filter(pk=run.pk).update(
-        orders_flagged=F("orders_flagged") + counts.flagged,
-        orders_created=F("orders_created") + counts.orders,
-        lines_created=F("lines_created") + counts.lines,
-        occurrences_skipped=F("occurrences_skipped") + counts.skipped,
-        agreements_failed=F("agreements_failed") + failed,
-        agreements_processed=F("agreements_processed") + processed,
     )
-    run.orders_created += counts.orders
-    run.orders_flagged += counts.flagged
-    run.lines_created += counts.lines
-    run.occurrences_skipped += counts.skipped
-    run.agreements_failed += failed
-    run.agreements_processed += processed
+    compiler = query.query.chain(UpdateQuery)
+    compiler.add_update_values({"resolved_at": timezone.now()})
+    sql, params = compiler.get_compiler(connection=connection).as_sql()
+    return f"{sql} RETURNING 1", list(params)

@@ -529,6 +529,32 @@ def test_a_line_added_later_joins_the_existing_order_of_its_date(tenant_a):
     assert sorted(order.lines.values_list("description", flat=True)) == ["Cleaning", "Inspection"]
 
 
+def test_a_run_skips_the_generated_combine_keys_and_creates_the_rest(tenant_a):
+    # One object's visits were generated; a line for a second object comes later. The re-run
+    # leaves the first object's occurrences out of its plan (counted as skipped) and creates
+    # only the second object's orders.
+    agreement = active_agreement(
+        tenant_a, start_date=d(2026, 3, 30), combine_rule=CombineRule.PER_OBJECT
+    )
+    boiler = ServiceObjectFactory(customer=agreement.customer, name="Boiler")
+    pump = ServiceObjectFactory(customer=agreement.customer, name="Pump")
+    AgreementLineFactory(agreement=agreement, service_object=boiler, interval_unit="week")
+    first = generate(tenant_a, APRIL)
+    AgreementLineFactory(agreement=agreement, service_object=pump, interval_unit="week")
+
+    run = generate(tenant_a, APRIL)
+
+    assert (run.orders_created, run.lines_created) == (first.orders_created, first.lines_created)
+    assert run.occurrences_skipped == first.lines_created
+    assert run.agreements_processed == 1 and run.agreements_failed == 0
+    for service_object in (boiler, pump):
+        orders = ServiceOrder.objects.filter(lines__service_object=service_object)
+        assert orders.count() == orders.distinct().count() == first.orders_created
+    again = generate(tenant_a, APRIL)
+    assert (again.orders_created, again.lines_created) == (0, 0)
+    assert again.occurrences_skipped == 2 * first.lines_created
+
+
 def test_a_line_added_later_leaves_a_cancelled_order_of_its_date_alone(tenant_a):
     agreement = active_agreement(tenant_a, start_date=d(2026, 4, 6))
     AgreementLineFactory(agreement=agreement, interval_unit="month", description="Inspection")
