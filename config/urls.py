@@ -39,6 +39,7 @@ urlpatterns = [
     path("subscriptions/", include("subscriptions.urls")),
     path("orders/", include("service_orders.urls")),
     path("portal/", include("service_orders.portal_urls")),
+    path("dispatch/", include("dispatch.urls")),
     path("import/", include("web.import_urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,47 @@
+"""What dispatch adds to the lower apps: menu entries and the technician's home page."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+def register() -> None:
+    from tenancy.roles import Capability, Role
+    from web.navigation import NavItem, register_group
+    from web.navigation import register as register_nav
+    from web.registry import register_role_home
+
+    from .capabilities import DISPATCH, MANAGE_DISPATCH
+
+    register_group("dispatch", _("Dispatch"))
+    register_nav(
+        NavItem("dispatch:board", _("Dispatch board"), DISPATCH, 290, "/dispatch/"),
+        NavItem(
+            "dispatch:team_list",
+            _("Teams"),
+            MANAGE_DISPATCH,
+            292,
+            "/dispatch/teams/",
+            group="dispatch",
+        ),
+        NavItem(
+            "dispatch:profile_list",
+            _("Technicians"),
+            MANAGE_DISPATCH,
+            293,
+            "/dispatch/technicians/",
+            group="dispatch",
+        ),
+        NavItem(
+            "dispatch:absence_list",
+            _("Absences"),
+            MANAGE_DISPATCH,
+            294,
+            "/dispatch/absences/",
+            group="dispatch",
+        ),
+        NavItem("dispatch:my_day", _("My day"), Capability.WORK_ORDERS, 270, "/dispatch/my-day/"),
+        NavItem(
+            "dispatch:my_week", _("My week"), Capability.WORK_ORDERS, 271, "/dispatch/my-week/"
+        ),
+    )
+    # The technician's home is their day.
+    register_role_home(Role.TECHNICIAN, "dispatch:my_day")
