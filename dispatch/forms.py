@@ -22,11 +22,9 @@ class BoardFilterForm(forms.Form):
     skill = forms.CharField(label=_("Skill"), required=False, max_length=80)
     done = forms.BooleanField(label=_("Show completed work"), required=False)
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [
-            (team.pk, team.name) for team in selectors.team_choices(tenant=tenant)
-        ]
+        self.fields["team"].choices = [(team.pk, team.name) for team in teams]
 
 
 class PlanForm(forms.Form):

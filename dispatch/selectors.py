@@ -203,6 +203,24 @@ def board_version(*, tenant: Tenant) -> int:
     return found or 0
 
 
+def board_version_and_undo(*, tenant: Tenant, by) -> tuple[int, int | None]:
+    """The board's version and the id of ``by``'s last change that undo would take back (None
+    without one), in one query."""
+    last = (
+        BoardChange.objects.filter(tenant=OuterRef("tenant"), by=by, undone=False)
+        .exclude(kind="undo")
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    found = (
+        BoardVersion.objects.for_tenant(tenant)
+        .annotate(last_mine=Subquery(last))
+        .values_list("version", "last_mine")
+        .first()
+    )
+    return found if found else (0, None)
+
+
 @dataclass(frozen=True)
 class ChangeCheck:
     version: int

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenancy.roles import Role
 from web.forms import attach_errors
 from web.lookups import get_or_404
 from web.permissions import capability_required
@@ -43,6 +44,7 @@ class Board:
     skill: str
     done: bool
     query: str  # the filters as a query string (kept by every link and form)
+    teams: list  # every team of the tenant (the filter's choices)
 
     @property
     def days(self) -> list[datetime.date]:
@@ -52,7 +54,8 @@ class Board:
 
 def _board_params(request, data) -> Board:
     tenant = request.tenant
-    form = BoardFilterForm(data, tenant=tenant)
+    teams = list(selectors.team_choices(tenant=tenant))
+    form = BoardFilterForm(data, teams=teams)
     clean = form.cleaned_data if form.is_valid() else {}
     view = clean.get("view") or "day"
     day = clean.get("date") or tenant.today()
@@ -78,10 +81,16 @@ def _board_params(request, data) -> Board:
         skill=clean.get("skill", ""),
         done=bool(clean.get("done")),
         query=urlencode(query, doseq=True),
+        teams=teams,
     )
 
 
-def _allowed_teams(request):
+def _allowed_teams(request, teams=None):
+    """The teams the user plans (None: all); from the board's team list when given."""
+    if teams is not None:
+        if request.membership.role != Role.DISPATCHER:
+            return None
+        return [t.pk for t in teams if t.owner_id in (None, request.user.pk)]
     return services.dispatchable_team_ids(
         tenant=request.tenant, user=request.user, role=request.membership.role
     )
@@ -150,7 +159,7 @@ def _selection(request, tenant, technicians, sel: str):
 
 def _board_page(request, board: Board, *, status=200, form=None, sel="", **extra):
     tenant = request.tenant
-    allowed = _allowed_teams(request)
+    allowed = _allowed_teams(request, board.teams)
     technicians = selectors.board_technicians(
         tenant=tenant, team_ids=board.team_ids, skill=board.skill, allowed_team_ids=allowed
     )
@@ -184,7 +193,7 @@ def _board_page(request, board: Board, *, status=200, form=None, sel="", **extra
                 for day in board.days
             ]
         groups[-1]["rows"].append({"technician": technician, "cells": cells})
-    version = selectors.board_version(tenant=tenant)
+    version, undo_change = selectors.board_version_and_undo(tenant=tenant, by=request.user)
     sel = sel or request.GET.get("sel", "")
     kind, selected = _selection(request, tenant, technicians, sel)
     if form is None and selected is not None:
@@ -203,6 +212,11 @@ def _board_page(request, board: Board, *, status=200, form=None, sel="", **extra
         form = PlanForm(initial=initial, technicians=technicians)
     elif form is not None:
         form.fields["technician"].choices = [("", "—")] + [(t.pk, str(t)) for t in technicians]
+    plan_appointment_id = None
+    if form is not None:
+        plan_appointment_id = (
+            _int(form.data.get("appointment")) if form.is_bound else form.initial.get("appointment")
+        )
     step = datetime.timedelta(days=1 if board.view == "day" else 7)
     filters = BoardFilterForm(
         initial={
@@ -212,7 +226,7 @@ def _board_page(request, board: Board, *, status=200, form=None, sel="", **extra
             "skill": board.skill,
             "done": board.done,
         },
-        tenant=tenant,
+        teams=board.teams,
     )
     context = {
         "board": board,
@@ -226,13 +240,14 @@ def _board_page(request, board: Board, *, status=200, form=None, sel="", **extra
         "selected": selected,
         "sel": sel,
         "form": form,
+        "plan_appointment_id": plan_appointment_id,
         "prev_url": _board_url(board, date=board.day - step),
         "next_url": _board_url(board, date=board.day + step),
         "today_url": _board_url(board, date=request.tenant.today()),
         "day_url": _board_url(board, view="day"),
         "week_url": _board_url(board, view="week"),
         "technician_count": len(technicians),
-        "undo_change": selectors.last_undoable_change(tenant=tenant, by=request.user),
+        "undo_change": undo_change,
         "warnings": [],
         "needs_reason": False,
         "refusal": "",
@@ -303,7 +318,7 @@ def _plan(request, action: str, appointment_pk: int | None = None):
         return HttpResponseNotAllowed(["POST"])
     tenant = request.tenant
     board = _board_params(request, _shown(request))
-    allowed = _allowed_teams(request)
+    allowed = _allowed_teams(request, board.teams)
     technicians = selectors.board_technicians(tenant=tenant, allowed_team_ids=allowed)
     form = PlanForm(request.POST, technicians=technicians)
     data = {}

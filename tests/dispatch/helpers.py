@@ -34,7 +34,7 @@ def fill_week(tenant, monday: datetime.date, technicians: int, appointments: int
         ServiceOrder(
             tenant=tenant,
             customer=customer,
-            number=f"B-{n:06d}",
+            number=f"B{technicians}-{n:06d}",
             description=f"Visit {n}",
             state=OrderState.SCHEDULED,
             stage=stage,

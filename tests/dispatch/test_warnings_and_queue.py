@@ -15,6 +15,7 @@ from tests.factories import (
     BusinessCalendarFactory,
     HolidayFactory,
     OrderClockFactory,
+    ServiceLevelAgreementFactory,
     ServiceOrderTaskFactory,
     ServiceTaskFactory,
     WorkingWindowFactory,
@@ -107,16 +108,17 @@ def test_outside_the_orders_window_needs_a_reason(tenant_a, dispatcher_a):
     assert visit.window_reason == "Customer asked"
 
 
-def _clock(o, due):
-    OrderClockFactory(order=o, resolution_due=due)
+def _clock(o, due, sla):
+    OrderClockFactory(order=o, resolution_due=due, sla=sla, calendar=None)
 
 
 def test_the_queue_ranks_by_sla_time_left_then_priority_then_preferred_date(tenant_a):
     now = timezone.now()
     late_low = order(tenant_a, priority=Priority.LOW)
-    _clock(late_low, now + datetime.timedelta(hours=1))
+    sla = ServiceLevelAgreementFactory(tenant=tenant_a)
+    _clock(late_low, now + datetime.timedelta(hours=1), sla)
     soon_normal = order(tenant_a, priority=Priority.NORMAL)
-    _clock(soon_normal, now + datetime.timedelta(hours=5))
+    _clock(soon_normal, now + datetime.timedelta(hours=5), sla)
     no_sla_high_late = order(tenant_a, priority=Priority.HIGH, preferred_date=DAY)
     no_sla_high_early = order(
         tenant_a, priority=Priority.HIGH, preferred_date=DAY - datetime.timedelta(days=1)
