@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from service_orders.models import OrderStage
-from service_orders.selectors import order_next_stages
+from service_orders.selectors import next_stages_of
 from service_orders.services.stages import OrderTransitionRefused, order_stage_move
 from tenancy.context import tenant_scope
 from tenancy.models import Tenant
@@ -53,13 +53,20 @@ def _visits(request, profile, start, end, *, with_steps: bool) -> list:
         visit.tasks = tasks.get(visit.order_id, [])
         visit.is_mine = visit.order.assigned_technician_id == request.user.pk
     if with_steps:
-        # The next steps of each order on the day (a few visits: one query each).
+        # The one-tap next steps, read once per stage the day's orders are at (two queries
+        # each); a step that needs a reason is taken on the order's page.
+        steps: dict[tuple, list] = {}
         for visit in visits:
-            visit.next_stages = [
-                stage
-                for stage in order_next_stages(tenant=tenant, order=visit.order)
-                if not stage.requires_reason and not stage.is_back
-            ]
+            key = (visit.order.stage_id, visit.order.state)
+            if key not in steps:
+                steps[key] = [
+                    stage
+                    for stage in next_stages_of(
+                        tenant=tenant, stage=visit.order.stage, state=visit.order.state
+                    )
+                    if not stage.requires_reason and not stage.is_back
+                ]
+            visit.next_stages = steps[key]
     return visits
 
 
