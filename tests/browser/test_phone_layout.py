@@ -302,6 +302,11 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "posting": "/orders/posting/",
         "sla-compliance": "/orders/sla-compliance/",
         "notifications": "/notifications/",
+        "dispatch-board": "/dispatch/",
+        "dispatch-week": "/dispatch/?view=week",
+        "teams": "/dispatch/teams/",
+        "technicians": "/dispatch/technicians/",
+        "absences": "/dispatch/absences/",
     }
     generation = {
         "generation": "/orders/generate/",
@@ -331,6 +336,8 @@ def _pages(role: str, data: dict) -> dict[str, str]:
             "notifications": "/notifications/",
             "requests": "/orders/requests/",
             "request": f"/orders/requests/{data['web_request'].pk}/",
+            "dispatch-board": "/dispatch/",
+            "dispatch-week": "/dispatch/?view=week",
         }
     if role == "contact":
         return {
@@ -342,7 +349,12 @@ def _pages(role: str, data: dict) -> dict[str, str]:
             "order": f"/portal/orders/{data['contact_order'].pk}/",
         }
     if role == "technician":
-        return {"home": "/", "account": "/account/"}
+        return {
+            "home": "/",
+            "account": "/account/",
+            "my-week": "/dispatch/my-week/",
+            "my-calendar": "/dispatch/my-calendar/",
+        }
     return {
         "home": "/",
         "users": "/settings/users/",
