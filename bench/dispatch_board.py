@@ -44,6 +44,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
 WARM_UP = 3
 HOST = "127.0.0.1"
 CPU: list[list[float]] = []
+BUMP_VERSION = "UPDATE dispatch_boardversion SET version = version + 1 WHERE tenant_id = %s"
 
 
 def _client(user):
@@ -311,7 +312,8 @@ def run(tenant, dispatcher, profiles, queued, monday) -> list[tuple]:
             [tenant.pk],
         ),
     ]
-    results.append(("move (POST)", 1, seconds, queries, _floor(tenant, move_floor, rollback=True)))
+    floor = _floor(tenant, move_floor, rollback=True)
+    results.append(("move (POST)", 1, seconds, queries, floor))
 
     with tenant_scope(tenant):
         version = selectors.board_version(tenant=tenant)
