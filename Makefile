@@ -2,8 +2,8 @@
 PYTHON ?= .venv/bin/python
 BENCH = DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON)
 
-.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla
-bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla
+.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-dispatch
+bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-dispatch
 
 bench-generate:
 	$(BENCH) bench/generate_orders.py
@@ -25,3 +25,6 @@ bench-billing:
 
 bench-sla:
 	$(BENCH) bench/sla_sweep.py
+
+bench-dispatch:
+	$(BENCH) bench/dispatch_board.py
