@@ -44,4 +44,6 @@ def register() -> None:
         ),
     )
     # The technician's home is their day.
-    register_role_home(Role.TECHNICIAN, "dispatch:my_day")
+    from .technician_views import my_day
+
+    register_role_home(Role.TECHNICIAN, my_day)

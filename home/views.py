@@ -1,6 +1,6 @@
 """The role home pages: what needs attention, for each role, from every app's home tiles."""
 
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from tenancy import selectors
 from tenancy.roles import Role
@@ -28,8 +28,8 @@ def _tiles(request) -> list[dict]:
 @tenant_required
 def home(request):
     role = request.membership.role
-    if url_name := role_home(role):
-        return redirect(url_name)
+    if view := role_home(role):
+        return view(request)  # an app's page is this role's home (the technician's day)
     context = {"local_now": request.tenant.now(), "tiles": _tiles(request)}
     if role == Role.TENANT_ADMIN:
         context["role_counts"] = selectors.membership_role_counts(tenant=request.tenant)

@@ -104,13 +104,13 @@ def settings_sections() -> list[SettingsSection]:
 
 
 # A role's home page given by an app (the technician's "My day", from dispatch): the home view
-# redirects there instead of rendering the role's own home template.
-_role_homes: dict[str, str] = {}
+# answers with this view instead of the role's own home template.
+_role_homes: dict[str, Callable] = {}
 
 
-def register_role_home(role: str, url_name: str) -> None:
-    _role_homes[str(role)] = url_name
+def register_role_home(role: str, view: Callable) -> None:
+    _role_homes[str(role)] = view
 
 
-def role_home(role: str) -> str | None:
+def role_home(role: str) -> Callable | None:
     return _role_homes.get(str(role))
