@@ -47,3 +47,19 @@ def register() -> None:
     from .technician_views import my_day
 
     register_role_home(Role.TECHNICIAN, my_day)
+
+    from service_orders.signals import order_stage_changed
+
+    order_stage_changed.connect(_release_cancelled, dispatch_uid="dispatch.release_cancelled")
+
+
+def _release_cancelled(sender, tenant_id: int, order_id: int, **kwargs) -> None:
+    """A cancelled order's visits leave the board (after the cancellation committed)."""
+    from tenancy.context import tenant_scope
+    from tenancy.models import Tenant
+
+    from . import services
+
+    tenant = Tenant.objects.get(pk=tenant_id)
+    with tenant_scope(tenant):
+        services.order_visits_release(tenant=tenant, order_id=order_id)

@@ -649,6 +649,35 @@ def board_undo(*, tenant: Tenant, by: User) -> BoardChange:
     return undo
 
 
+@transaction.atomic
+def order_visits_release(*, tenant: Tenant, order_id: int) -> int:
+    """A cancelled order gives its technicians' time back: its visits leave the board (each a
+    change the other boards see). Returns how many were removed; nothing for an open order."""
+    order = ServiceOrder.objects.for_tenant(tenant).filter(pk=order_id).first()
+    if order is None or order.state != OrderState.CANCELLED:
+        return 0
+    visits = list(
+        Appointment.objects.for_tenant(tenant).select_for_update().filter(order_id=order_id)
+    )
+    if not visits:
+        return 0
+    version = _lock_version(tenant)
+    for visit in visits:
+        before, pk = _snapshot(visit), visit.pk
+        visit.delete()
+        _record(
+            tenant=tenant,
+            version=version,
+            kind=ChangeKind.UNASSIGN,
+            by=None,
+            order=order,
+            appointment_id=pk,
+            before=before,
+            after={},
+        )
+    return len(visits)
+
+
 def first_free_start(
     *,
     tenant: Tenant,

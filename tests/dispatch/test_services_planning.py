@@ -243,3 +243,17 @@ def test_changes_since_answers_for_the_range_only(tenant_a, dispatcher_a):
     assert not selectors.changes_since(tenant=tenant_a, since=0, **later).changed
     check = selectors.changes_since(tenant=tenant_a, since=1, **week)
     assert (check.version, check.changed) == (1, False)
+
+
+def test_a_cancelled_order_gives_its_technicians_time_back(tenant_a, dispatcher_a):
+    from service_orders.services.orders import order_cancel
+
+    tech = technician(tenant_a)
+    o = order(tenant_a)
+    _assign(tenant_a, dispatcher_a, o, tech, at(tenant_a, DAY, 9))
+    assert services.order_visits_release(tenant=tenant_a, order_id=o.pk) == 0  # still open
+    order_cancel(tenant=tenant_a, by=dispatcher_a, order_id=o.pk, reason="Customer called off")
+    services.order_visits_release(tenant=tenant_a, order_id=o.pk)
+    assert not Appointment.objects.filter(tenant=tenant_a, order=o).exists()
+    # The slot is free again.
+    _assign(tenant_a, dispatcher_a, order(tenant_a), tech, at(tenant_a, DAY, 9))
