@@ -238,8 +238,10 @@ def run(tenant, dispatcher, profiles, queued, monday) -> list[tuple]:
     # Assign: each request drops another queued order on a free evening hour of a technician.
     target = monday + datetime.timedelta(days=3)
 
+    drops = iter(range(len(queued)))
+
     def assign(n):
-        index = (n if n is not None else REQUESTS + WARM_UP + 1) + 1
+        index = next(drops)
         profile = profiles[index % len(profiles)]
         hour = 18 + index // len(profiles)
         return client.post(
