@@ -162,12 +162,12 @@ def board_appointments(
     include_completed: bool = False,
 ) -> list[Appointment]:
     """The appointments of these technicians that touch [start, end), with their order, its
-    customer and site and its SLA clock's due time and status (one query)."""
+    customer and its SLA clock's due time and status (one query)."""
     qs = (
         Appointment.objects.for_tenant(tenant)
         .filter(technician_id__in=list(technician_ids), start__lt=end, end__gt=start)
         .exclude(order__state=OrderState.CANCELLED)
-        .select_related("order", "order__customer", "order__site", "order__stage")
+        .select_related("order", "order__customer")
         .annotate(sla_due=_appointment_clock("resolution_due"))
         .annotate(sla_status=_appointment_clock("status"))
         .order_by("start", "id")
