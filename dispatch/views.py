@@ -173,9 +173,9 @@ def _visit_html(visit, board: "Board", selected_pk, labels: dict) -> str:
     return format_html(
         '<a class="{}" href="?{}&amp;sel=a{}" draggable="true" data-appointment="{}" '
         'data-minutes="{}" data-testid="visit" data-number="{}"{} title="{} · {} · {}–{}">'
-        '<span class="d-flex justify-content-between gap-1"><strong class="fl-dcard-text">'
-        "{} {}</strong>{}</span>"
-        '<span class="d-block fl-dcard-text small">{}</span>{}</a>',
+        '<span class="d-flex justify-content-between gap-1"><strong class="fl-dcard-text" '
+        'title="{} {}">{} {}</strong>{}</span>'
+        '<span class="d-block fl-dcard-text small" title="{}">{}</span>{}</a>',
         classes,
         board.query,
         visit.pk,
@@ -189,7 +189,10 @@ def _visit_html(visit, board: "Board", selected_pk, labels: dict) -> str:
         end,
         start,
         visit.order.number,
+        start,
+        visit.order.number,
         draft,
+        visit.order.customer.name,
         visit.order.customer.name,
         _sla_html(visit, labels),
     )
