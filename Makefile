@@ -2,13 +2,8 @@
 PYTHON ?= .venv/bin/python
 BENCH = DJANGO_SETTINGS_MODULE=config.settings.dev $(PYTHON)
 
-<<<<<<< HEAD
-.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-returns
-bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-returns
-=======
-.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-repairs
-bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-repairs
->>>>>>> h-repairs
+.PHONY: bench bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-returns bench-repairs bench-dispatch
+bench: bench-generate bench-pages bench-stages bench-import bench-invoices bench-billing bench-sla bench-returns bench-repairs bench-dispatch
 
 bench-generate:
 	$(BENCH) bench/generate_orders.py
@@ -31,10 +26,11 @@ bench-billing:
 bench-sla:
 	$(BENCH) bench/sla_sweep.py
 
-<<<<<<< HEAD
 bench-returns:
 	$(BENCH) bench/return_pages.py
-=======
+
 bench-repairs:
 	$(BENCH) bench/repairs.py
->>>>>>> h-repairs
+
+bench-dispatch:
+	$(BENCH) bench/dispatch_board.py

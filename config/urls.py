@@ -41,6 +41,7 @@ urlpatterns = [
     path("portal/", include("service_orders.portal_urls")),
     path("", include("returns.urls")),
     path("repairs/", include("repairs.urls")),
+    path("dispatch/", include("dispatch.urls")),
     path("import/", include("web.import_urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

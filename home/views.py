@@ -5,7 +5,7 @@ from django.shortcuts import render
 from tenancy import selectors
 from tenancy.roles import Role
 from web.permissions import tenant_required
-from web.registry import home_tiles_for
+from web.registry import home_tiles_for, role_home
 
 HOME_TEMPLATES = {
     Role.TENANT_ADMIN: "home/tenant_admin.html",
@@ -28,6 +28,8 @@ def _tiles(request) -> list[dict]:
 @tenant_required
 def home(request):
     role = request.membership.role
+    if view := role_home(role):
+        return view(request)  # an app's page is this role's home (the technician's day)
     context = {"local_now": request.tenant.now(), "tiles": _tiles(request)}
     if role == Role.TENANT_ADMIN:
         context["role_counts"] = selectors.membership_role_counts(tenant=request.tenant)

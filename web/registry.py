@@ -101,3 +101,16 @@ def register_settings_section(section: SettingsSection) -> None:
 
 def settings_sections() -> list[SettingsSection]:
     return sorted(_settings.values(), key=lambda s: s.order)
+
+
+# A role's home page given by an app (the technician's "My day", from dispatch): the home view
+# answers with this view instead of the role's own home template.
+_role_homes: dict[str, Callable] = {}
+
+
+def register_role_home(role: str, view: Callable) -> None:
+    _role_homes[str(role)] = view
+
+
+def role_home(role: str) -> Callable | None:
+    return _role_homes.get(str(role))

@@ -400,6 +400,11 @@ def _pages(role: str, data: dict) -> dict[str, str]:
         "service-bom": f"/repairs/objects/{data['object'].pk}/parts/",
         "part-change": f"/repairs/objects/{data['object'].pk}/parts/change/",
         "repair-line": f"/repairs/lines/{data['repair_line'].pk}/",
+        "dispatch-board": "/dispatch/",
+        "dispatch-week": "/dispatch/?view=week",
+        "teams": "/dispatch/teams/",
+        "technicians": "/dispatch/technicians/",
+        "absences": "/dispatch/absences/",
     }
     generation = {
         "generation": "/orders/generate/",
@@ -432,6 +437,8 @@ def _pages(role: str, data: dict) -> dict[str, str]:
             "notifications": "/notifications/",
             "requests": "/orders/requests/",
             "request": f"/orders/requests/{data['web_request'].pk}/",
+            "dispatch-board": "/dispatch/",
+            "dispatch-week": "/dispatch/?view=week",
         }
     if role == "contact":
         return {
@@ -452,6 +459,8 @@ def _pages(role: str, data: dict) -> dict[str, str]:
             "repair-line": f"/repairs/lines/{data['repair_line'].pk}/",
             "parts": f"/repairs/objects/{data['object'].pk}/parts/?order={order}",
             "part-change": f"/repairs/objects/{data['object'].pk}/parts/change/?order={order}",
+            "my-week": "/dispatch/my-week/",
+            "my-calendar": "/dispatch/my-calendar/",
         }
     return {
         "home": "/",

@@ -6,6 +6,7 @@ import factory
 from .accounts import *  # noqa: F403
 from .agreements import *  # noqa: F403
 from .customers import *  # noqa: F403
+from .dispatch import *  # noqa: F403
 from .invoicing import *  # noqa: F403
 from .repairs import *  # noqa: F403
 from .returns import *  # noqa: F403

@@ -25,6 +25,7 @@ OPEN_PAGES = {
     "set_language": "anyone: the language cookie (and the person's own preference)",
     "invitation": "anyone holding the invitation's secret link (checked by the view)",
     "account_signup": "anyone: only redirects to the sign-in page (no sign-up)",
+    "dispatch:feed": "anyone holding a technician's secret calendar link (checked by the view)",
     # Any signed-in person, whether or not they work in a tenant.
     "no_tenant": "signed in: the page for a person without any active membership",
     "switch_tenant": "signed in: only into a tenant of the person's own memberships",
