@@ -1,18 +1,22 @@
 """The manager creates a subscription, runs billing and watches its progress bar, then issues
 the customer's invoice and opens its PDF."""
 
+import contextlib
 import io
 import re
+import threading
 from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from customers.models import Customer
 from invoicing.models import Invoice, InvoiceState
 from subscriptions.models import Fee, FeeKind, Subscription, SubscriptionState
+from tenancy.context import tenant_scope
 from tenancy.models import Tenant
 from tests.browser.layout import PHONE, WIDE, assert_no_sideways_scroll
 from tests.browser.pickers import pick
@@ -55,6 +59,32 @@ def acme(demo):
     return tenant
 
 
+@contextlib.contextmanager
+def _row_locked(tenant, subscription):
+    """Another transaction holds the subscription's row (as a second billing run or an edit
+    would), so the run stops at its chunk and the page shows the run in progress whatever
+    the machine's speed; leaving the block lets it finish."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with tenant_scope(tenant):
+                Subscription.objects.select_for_update().get(pk=subscription.pk)
+                locked.set()
+                release.wait(120)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(30)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
 def test_manager_creates_a_subscription_runs_billing_and_opens_the_invoice_pdf(
     acme, sign_in, page, live_server, background_worker
 ):
@@ -82,9 +112,10 @@ def test_manager_creates_a_subscription_runs_billing_and_opens_the_invoice_pdf(
 
     page.goto(f"{live_server.url}/subscriptions/billing/")
     page.locator("input[name=through]").fill(acme.today().isoformat())
-    page.get_by_test_id("run-billing").click()
     # The run's page follows the background worker: the progress bar, then the result.
-    expect(page.get_by_test_id("run-progress")).to_be_visible(timeout=60_000)
+    with _row_locked(acme, subscription):
+        page.get_by_test_id("run-billing").click()
+        expect(page.get_by_test_id("run-progress")).to_be_visible(timeout=60_000)
     status = page.get_by_test_id("run-status")
     expect(status).to_have_attribute("data-status", "finished", timeout=120_000)
     expect(page.get_by_test_id("fees-created")).to_have_text("303")  # 300 + three months
