@@ -125,3 +125,31 @@ def test_the_order_filter_form_renders_as_its_templates_render_it(tenant_a, lang
                 form.filters()
             for bound in form:
                 assert field_group_html(bound) == bound.as_field_group(), (data, bound.name)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_order_pages_action_forms_render_as_their_templates_render_them(tenant_a, language):
+    """The bulk form of the list, the assignment, SLA clock and stage move forms of the order
+    page (rendered with field_group): the same HTML as their templates, also with errors."""
+    from service_orders.workflow_forms import (
+        AssignForm,
+        BulkActionForm,
+        ClockActionForm,
+        StageMoveForm,
+    )
+    from web.templatetags.fieldline import field_group_html
+
+    bad = {"action": "x", "stage": "x", "technician": "x", "reason_code": "x", "reason": "x" * 999}
+    with translation.override(language):
+        for data in (None, bad):
+            forms = [
+                BulkActionForm(data, tenant=tenant_a),
+                AssignForm(data, tenant=tenant_a),
+                ClockActionForm(data),
+                StageMoveForm(data),
+            ]
+            for form in forms:
+                if data:
+                    form.is_valid()
+                for bound in form:
+                    assert field_group_html(bound) == bound.as_field_group(), (form, bound.name)

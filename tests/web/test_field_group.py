@@ -19,7 +19,7 @@ LANGUAGES = ["en", "pl", "fr", "pt-br", "ru", "et"]
 
 
 class _Own(forms.TextInput):
-    template_name = "django/forms/widgets/textarea.html"
+    template_name = "django/forms/widgets/attrs.html"
 
 
 class _Sample(forms.Form):
@@ -45,6 +45,9 @@ class _Sample(forms.Form):
     hidden = forms.CharField(required=False, widget=forms.HiddenInput())
     own = forms.CharField(required=False, widget=_Own())
     star = forms.ChoiceField(choices=[("", "-"), ("x", "X")], required=False)
+    note = forms.CharField(
+        label=_("Note"), max_length=3, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +56,14 @@ class _Sample(forms.Form):
 
 DATA = [
     None,
-    {"q": "ab<c>", "name": "Ok", "state": "a&b", "when": "2026-12-04", "amount": "1.5"},
+    {
+        "q": "ab<c>",
+        "note": "<b>",
+        "name": "Ok",
+        "state": "a&b",
+        "when": "2026-12-04",
+        "amount": "1.5",
+    },
     {
         "name": "far too long <x>",
         "state": "nope",
@@ -62,6 +72,7 @@ DATA = [
         "email": "not-an-address",
         "many": ["3"],
         "star": "y",
+        "note": "far & too long",
     },
 ]
 
@@ -81,7 +92,18 @@ def test_the_fast_path_covers_the_filter_bars_fields_and_only_those():
     form = _Sample(data=DATA[2])
     fast = {bound.name for bound in form if _widget_html(bound) is not None}
     # a checkbox, a hidden field and a widget with a template of its own go through the templates
-    assert fast == {"q", "name", "state", "when", "amount", "count", "email", "many", "star"}
+    assert fast == {
+        "q",
+        "name",
+        "state",
+        "when",
+        "amount",
+        "count",
+        "email",
+        "many",
+        "star",
+        "note",
+    }
     assert form["when"].errors and 'aria-invalid="true"' in field_group_html(form["when"])
 
 

@@ -308,16 +308,18 @@ def select_options(context, widget):
 
 # --- Field groups ---------------------------------------------------------------------------------
 
-# templates/forms/field.html in Python for the field types of the list filter bars (text-like
-# inputs and selects): 16 filters through the field, widget and attrs templates cost about a
-# third of a list page. The HTML is the same as the templates' (tests/web/test_field_group.py,
-# in every language); any other field (a checkbox, a field or widget with a template of its own,
-# a hidden initial value, another form renderer) is rendered by its templates.
+# templates/forms/field.html in Python for the field types of the list filter bars and the order
+# page's action forms (text-like inputs, selects, text areas): a list's filters through the
+# field, widget and attrs templates cost about a third of a list page. The HTML is the same as
+# the templates' (tests/web/test_field_group.py, in every language); any other field (a
+# checkbox, a field or widget with a template of its own, a hidden initial value, another form
+# renderer) is rendered by its templates.
 _INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{name}.html"
     for name in ("text", "date", "number", "email", "search", "url", "tel", "time", "datetime")
 )
 _SELECT_TEMPLATE = "django/forms/widgets/select.html"
+_TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 _FIELD_TEMPLATE = "forms/field.html"
 
 
@@ -333,7 +335,10 @@ def _widget_html(bound) -> str | None:
     field = bound.field
     widget = field.widget
     template_name = widget.template_name
-    if template_name not in _INPUT_TEMPLATES and template_name != _SELECT_TEMPLATE:
+    if template_name not in _INPUT_TEMPLATES and template_name not in (
+        _SELECT_TEMPLATE,
+        _TEXTAREA_TEMPLATE,
+    ):
         return None
     if field.localize:
         widget.is_localized = True
@@ -348,6 +353,9 @@ def _widget_html(bound) -> str | None:
     if template_name == _SELECT_TEMPLATE:
         return f'<select name="{name}"{attrs_html}>{select_options(Context(), data)}\n</select>'
     value = data["value"]
+    if template_name == _TEXTAREA_TEMPLATE:
+        text = _value_html(value) if value else ""
+        return f'<textarea name="{name}"{attrs_html}>\n{text}</textarea>'
     value_html = "" if value is None else f' value="{_formatted(value)}"'
     return f'<input type="{_value_html(data["type"])}" name="{name}"{value_html}{attrs_html}>'
 
