@@ -9,7 +9,7 @@ from customers.models import Customer, CustomerContact, CustomerSite, ServiceObj
 from sla import selectors as sla_selectors
 from sla.models import ServiceLevelAgreement
 from web.confirm import REASON_MAX_LENGTH, ConfirmationForm
-from web.forms import ServiceCheckedModelForm, listed_choices
+from web.forms import PlainQueryChoiceIterator, ServiceCheckedModelForm, listed_choices
 from web.pickers import PickerSelect
 
 from . import selectors
@@ -260,10 +260,10 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
-        self.fields["technician"].label_from_instance = lambda user: (
-            user.get_full_name() or user.email
-        )
+        field = self.fields["technician"]
+        field.iterator = PlainQueryChoiceIterator  # shown on every order page: one plain query
+        field.queryset = selectors.technician_choices(tenant=tenant)
+        field.label_from_instance = lambda user: user.get_full_name() or user.email
 
 
 class BulkActionForm(forms.Form):
@@ -287,10 +287,10 @@ class BulkActionForm(forms.Form):
         form has them), so that showing the form reads neither again."""
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
-        self.fields["technician"].queryset = selectors.technician_choices(tenant=tenant)
-        self.fields["technician"].label_from_instance = lambda user: (
-            user.get_full_name() or user.email
-        )
+        field = self.fields["technician"]
+        field.iterator = PlainQueryChoiceIterator  # shown on every order page: one plain query
+        field.queryset = selectors.technician_choices(tenant=tenant)
+        field.label_from_instance = lambda user: user.get_full_name() or user.email
         if stages is not None:
             self.fields["stage"].choices = listed_choices(self.fields["stage"], stages)
         if technicians is not None:

@@ -188,6 +188,19 @@ class ValuesSelect(forms.Select):
         return context
 
 
+class PlainQueryChoiceIterator(forms.models.ModelChoiceIterator):
+    """A ModelChoiceField's options read by one plain query when the field is shown (set as the
+    field's ``iterator`` before its queryset). Django's iterator reads them with
+    ``QuerySet.iterator()``, which on PostgreSQL is a server-side cursor: DECLARE, FETCH and
+    CLOSE, three round trips for a short list on a page that must be fast. Same options."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 def listed_choices(field: forms.ModelChoiceField, objects) -> list:
     """The options a ModelChoiceField would read from its queryset, made from ``objects``
     already read (the same records, in its order): set them as ``field.choices`` to show the

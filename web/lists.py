@@ -189,6 +189,22 @@ def _sort_options(columns: Sequence[Column]) -> list[tuple[str, str]]:
     return options
 
 
+class ListPaginator(Paginator):
+    """Django's Paginator, except that the first page reads its rows before the count: when
+    that page is not full, its rows are all the rows, and the exact count ("3 records") is
+    their number without a count query (a filtered list of a few rows, a number search: the
+    count is a second pass over the same rows). A full first page counts as Django's does, and
+    shows the same rows, count and pages."""
+
+    def get_page(self, number):
+        if number not in (None, "", "1", 1) or self.orphans:
+            return super().get_page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.__dict__["count"] = len(rows)  # Paginator.count is a cached property
+        return self._get_page(rows, 1, self)
+
+
 def list_response(
     request,
     queryset: QuerySet,
@@ -209,7 +225,7 @@ def list_response(
     exports = [(e, import_kind(e.kind)) for e in imports if import_kind(e.kind)]
     if request.GET.get("format") == "import" and exports:
         return _import_response(request, queryset, exports, csv_filename)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)

@@ -97,3 +97,59 @@ def test_a_technicians_card_in_python_is_its_templates_html(tenant_a, technician
     with translation.override(language):
         for order in orders:
             assert list_cells.technician_card(order) == template.render({"order": order})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_order_filter_form_renders_as_its_templates_render_it(tenant_a, language):
+    """The order list's twelve filters (web/list.html renders them with field_group): the same
+    HTML as templates/forms/field.html and Django's widget templates, unfiltered, filtered and
+    with errors, with the tenant's customers, agreements, stages and technicians as options."""
+    from service_orders.forms import OrderFilterForm
+    from tests.factories import AgreementFactory
+    from web.templatetags.fieldline import field_group_html
+
+    customer = CustomerFactory(tenant=tenant_a, name='Zieliński & Syn "<Serwis>"')
+    AgreementFactory(tenant=tenant_a, customer=customer, description="<b>Boiler</b> & co")
+    order = ServiceOrderFactory(customer=customer)
+    datas = [
+        None,
+        {"state": "open", "customer": str(customer.pk), "date_from": "2026-12-01", "q": "<x>"},
+        {"customer": "999999", "date_to": "never", "stage": "x", "technician": "nobody"},
+    ]
+    if order.stage_id:
+        datas.append({"stage": str(order.stage_id), "technician": "none"})
+    with translation.override(language):
+        for data in datas:
+            form = OrderFilterForm(data=data, tenant=tenant_a)
+            if data is not None:
+                form.filters()
+            for bound in form:
+                assert field_group_html(bound) == bound.as_field_group(), (data, bound.name)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_order_pages_action_forms_render_as_their_templates_render_them(tenant_a, language):
+    """The bulk form of the list, the assignment, SLA clock and stage move forms of the order
+    page (rendered with field_group): the same HTML as their templates, also with errors."""
+    from service_orders.workflow_forms import (
+        AssignForm,
+        BulkActionForm,
+        ClockActionForm,
+        StageMoveForm,
+    )
+    from web.templatetags.fieldline import field_group_html
+
+    bad = {"action": "x", "stage": "x", "technician": "x", "reason_code": "x", "reason": "x" * 999}
+    with translation.override(language):
+        for data in (None, bad):
+            forms = [
+                BulkActionForm(data, tenant=tenant_a),
+                AssignForm(data, tenant=tenant_a),
+                ClockActionForm(data),
+                StageMoveForm(data),
+            ]
+            for form in forms:
+                if data:
+                    form.is_valid()
+                for bound in form:
+                    assert field_group_html(bound) == bound.as_field_group(), (form, bound.name)

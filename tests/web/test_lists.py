@@ -178,3 +178,34 @@ def test_reverse_id_gives_what_reverse_gives(url_name, pk):
 
     assert reverse_id(url_name, pk) == reverse(url_name, args=[pk])
     assert reverse_id(url_name, pk) == reverse(url_name, args=[pk])  # the second, cached
+
+
+@pytest.mark.parametrize("size", [0, 3, 24, 25, 26, 60])
+@pytest.mark.parametrize("page", [None, "1", "2", "x", "99"])
+def test_the_list_paginator_gives_djangos_page_and_counts_only_a_full_first_page(
+    tenant_a, size, page
+):
+    """web.lists.ListPaginator: the same rows, count, pages and links as Django's Paginator;
+    a first page that is not full is counted from its rows (one query instead of two)."""
+    from django.core.paginator import Paginator
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.models import Customer
+    from tests.factories import CustomerFactory
+    from web.lists import PAGE_SIZE, ListPaginator
+
+    def shown(paginator_class):
+        with CaptureQueriesContext(connection) as queries:
+            got = paginator_class(queryset, PAGE_SIZE).get_page(page)
+            facts = (list(got.object_list), got.paginator.count, got.number)
+            facts += (got.paginator.num_pages, got.has_next(), got.has_previous())
+        return facts, len(queries)
+
+    CustomerFactory.create_batch(size, tenant=tenant_a)
+    queryset = Customer.objects.for_tenant(tenant_a).order_by("pk")
+    (djangos, djangos_queries), (ours, our_queries) = shown(Paginator), shown(ListPaginator)
+    assert ours == djangos
+    first_and_short = page in (None, "1") and size < PAGE_SIZE
+    assert our_queries == (1 if first_and_short else djangos_queries)
+    assert djangos_queries == 2 or size == 0

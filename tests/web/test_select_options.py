@@ -145,3 +145,28 @@ def test_a_values_choice_field_renders_with_values_select(tenant_a):
     assert f'<option value="{chosen.pk}" selected>B &amp; Co</option>' in html
     assert "A &lt;Ltd&gt;" in html and html.count("<option") == 3
     assert form.is_valid() and form.cleaned_data["customer"] == chosen
+
+
+def test_plain_query_choices_give_the_same_options_in_one_query(tenant_a):
+    """web.forms.PlainQueryChoiceIterator: Django's options, read by one SELECT instead of a
+    server-side cursor (DECLARE, FETCH, CLOSE)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.models import Customer
+    from tests.factories import CustomerFactory
+    from web.forms import PlainQueryChoiceIterator
+
+    for name in ("Kowalski & Syn", "<Nowak>", "Zieliński"):
+        CustomerFactory(tenant=tenant_a, name=name)
+    queryset = Customer.objects.filter(tenant=tenant_a).order_by("name")
+    djangos = forms.ModelChoiceField(queryset=queryset, empty_label="Nobody")
+    ours = forms.ModelChoiceField(queryset=queryset.none(), empty_label="Nobody")
+    ours.iterator = PlainQueryChoiceIterator
+    ours.queryset = queryset
+    chosen = queryset.first().pk
+    expected = djangos.widget.render("c", chosen, renderer=FieldlineFormRenderer())
+    with CaptureQueriesContext(connection) as queries:
+        got = ours.widget.render("c", chosen, renderer=FieldlineFormRenderer())
+    assert got == expected and got.count("<option") == 4
+    assert len(queries) == 1 and queries[0]["sql"].startswith("SELECT")

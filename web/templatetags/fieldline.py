@@ -3,9 +3,12 @@
 import html
 
 from django import template
+from django.template.base import render_value_in_context
+from django.template.context import Context
 from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import SafeData, mark_safe
 
+from ..forms import FieldlineFormRenderer
 from ..permissions import request_can
 
 register = template.Library()
@@ -275,7 +278,6 @@ def _formatted(value) -> str:
 def select_options(context, widget):
     """The options (and option groups) of a select widget, as django/forms/widgets/select.html
     renders them; an option with a template of its own is rendered with that template."""
-    from django.template.base import render_value_in_context
     from django.template.loader import render_to_string
 
     if "options_html" in widget:  # written in one pass (web.forms.ValuesSelect)
@@ -302,3 +304,106 @@ def select_options(context, widget):
         if group_name:
             out.append("\n  </optgroup>")
     return mark_safe("".join(out))  # noqa: S308 - every part is escaped
+
+
+# --- Field groups ---------------------------------------------------------------------------------
+
+# templates/forms/field.html in Python for the field types of the list filter bars and the order
+# page's action forms (text-like inputs, selects, text areas): a list's filters through the
+# field, widget and attrs templates cost about a third of a list page. The HTML is the same as
+# the templates' (tests/web/test_field_group.py, in every language); any other field (a
+# checkbox, a field or widget with a template of its own, a hidden initial value, another form
+# renderer) is rendered by its templates.
+_INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in ("text", "date", "number", "email", "search", "url", "tel", "time", "datetime")
+)
+_SELECT_TEMPLATE = "django/forms/widgets/select.html"
+_TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+_FIELD_TEMPLATE = "forms/field.html"
+
+
+def _value_html(value) -> str:
+    """``{{ value }}`` in a template with autoescaping (localized, escaped unless safe)."""
+    if type(value) is str:
+        return html.escape(value)
+    return str(render_value_in_context(value, Context()))
+
+
+def _widget_html(bound) -> str | None:
+    """``{{ field }}`` (BoundField.as_widget) for an input or a select; None for another widget."""
+    field = bound.field
+    widget = field.widget
+    template_name = widget.template_name
+    if template_name not in _INPUT_TEMPLATES and template_name not in (
+        _SELECT_TEMPLATE,
+        _TEXTAREA_TEMPLATE,
+    ):
+        return None
+    if field.localize:
+        widget.is_localized = True
+    attrs = bound.build_widget_attrs({}, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    data = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    if data.get("template_name", template_name) != template_name:
+        return None
+    name = _value_html(data["name"])
+    attrs_html = _attrs_html(data["attrs"])
+    if template_name == _SELECT_TEMPLATE:
+        return f'<select name="{name}"{attrs_html}>{select_options(Context(), data)}\n</select>'
+    value = data["value"]
+    if template_name == _TEXTAREA_TEMPLATE:
+        text = _value_html(value) if value else ""
+        return f'<textarea name="{name}"{attrs_html}>\n{text}</textarea>'
+    value_html = "" if value is None else f' value="{_formatted(value)}"'
+    return f'<input type="{_value_html(data["type"])}" name="{name}"{value_html}{attrs_html}>'
+
+
+def field_group_html(bound) -> str:
+    """What ``{{ bound.as_field_group }}`` gives (templates/forms/field.html)."""
+    field = bound.field
+    renderer = bound.form.renderer
+    fast = (
+        type(renderer) is FieldlineFormRenderer
+        and renderer.field_template_name == _FIELD_TEMPLATE
+        and field.template_name is None
+        and not field.show_hidden_initial
+        and not field.widget.is_hidden
+    )
+    widget_html = _widget_html(bound) if fast else None
+    if widget_html is None:
+        return bound.as_field_group()
+    errors = bound.errors
+    auto_id = _value_html(bound.auto_id)
+    out = [
+        '<div class="mb-3 fl-field',
+        " fl-field-error" if errors else "",
+        f'" data-field="{_value_html(bound.html_name)}">\n\n  ',
+    ]
+    label = bound.label
+    if label:
+        out.append(
+            f'<label class="form-label" for="{_value_html(bound.id_for_label)}">'
+            f"{_value_html(label)}"
+        )
+        if field.required or getattr(field, "fl_required", False):
+            out.append(' <span aria-hidden="true" class="text-danger">*</span>')
+        out.append("</label>")
+    out.append(f"\n  {widget_html}\n\n")
+    help_text = bound.help_text
+    if help_text:
+        out.append(f'<div class="form-text" id="{auto_id}_helptext">{help_text}</div>')
+    out.append("\n")
+    for error in errors:
+        out.append(
+            f'<div class="invalid-feedback d-block" id="{auto_id}_error">{_value_html(error)}</div>'
+        )
+    out.append("\n</div>")
+    return mark_safe("".join(out))  # noqa: S308 - every part is escaped (help text is |safe)
+
+
+@register.simple_tag
+def field_group(bound):
+    """``{{ bound.as_field_group }}`` rendered in Python where the field allows it."""
+    return field_group_html(bound)
