@@ -2,7 +2,8 @@
 
     DJANGO_SETTINGS_MODULE=config.settings.dev python bench/bill_subscriptions.py   (or: make bench)
 
-BENCH_TENANTS and BENCH_SUBSCRIPTIONS (per tenant) scale it down for a quick look. Works in a
+BENCH_TENANTS and BENCH_SUBSCRIPTIONS (per tenant) scale it down for a quick look; BENCH_CHUNK
+sets the billing run's chunk size (subscriptions per transaction) to compare sizes. Works in a
 scratch database next to the configured one (its name + "_bench"), created, migrated and dropped
 again by this script. Steps:
 
@@ -119,7 +120,11 @@ def build_data():
 
 def bill_all(tenants, through):
     from subscriptions.models import RunTrigger
+    from subscriptions.services import billing
     from subscriptions.services.billing import billing_run
+
+    if os.environ.get("BENCH_CHUNK"):  # subscriptions per transaction, to compare sizes
+        billing.CHUNK_SIZE = int(os.environ["BENCH_CHUNK"])
 
     totals = {"created": 0, "skipped": 0, "failed": 0}
     for tenant in tenants:

@@ -9,6 +9,7 @@ happens), and is stored on the fee line.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -24,6 +25,7 @@ FACTOR_PLACES = Decimal("0.000001")
 Period = tuple[datetime.date, datetime.date]
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a run asks for the same few periods
 def period_start_of(kind: str, day: datetime.date) -> datetime.date:
     """The first day of the ``kind`` period that contains ``day``."""
     if kind == "week":
@@ -33,6 +35,7 @@ def period_start_of(kind: str, day: datetime.date) -> datetime.date:
     return datetime.date(day.year, first_month, 1)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a run asks for the same few periods
 def period_after(kind: str, start: datetime.date) -> datetime.date:
     """The first day of the period that follows the one starting on ``start``."""
     if kind == "week":
@@ -40,6 +43,7 @@ def period_after(kind: str, start: datetime.date) -> datetime.date:
     return start + relativedelta(months=_MONTHS[kind])
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a run asks for the same few periods
 def period_of(kind: str, day: datetime.date) -> Period:
     """The period (first and last day) that contains ``day``."""
     start = period_start_of(kind, day)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, Item, LineKind, ServiceObject, ServiceTask
+from tenancy.bulk import insert_rows
 from tenancy.models import Tenant, User
 
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
@@ -247,37 +248,39 @@ def add_to_draft_invoices(*, tenant: Tenant, entries, by: User | None = None) ->
         keys.append((account.pk, currency))
         wanted[keys[-1]] = account
     drafts = _open_drafts(tenant, wanted)
-    rows: list[InvoiceLine] = []
+    rows: list[dict] = []
     totals: dict[int, list[Decimal]] = {}
     for key, (currency, lines) in zip(keys, checked, strict=True):
         draft = drafts[key]
         for line, amount, rate in lines:
+            # Plain values, one multi-row INSERT (tenancy.bulk): no model instance per line.
             rows.append(
-                InvoiceLine(
-                    tenant=tenant,
-                    invoice=draft,
-                    kind=line.kind,
-                    description=line.description.strip()[:200],
-                    quantity=Decimal(line.quantity),
-                    unit=line.unit or (line.item.unit if line.item else ""),
-                    unit_price=Decimal(line.unit_price),
-                    amount=amount,
-                    tax_rate=rate,
-                    source=line.source,
-                    source_id=line.source_id,
-                    period_start=line.period_start,
-                    period_end=line.period_end,
-                    proration_factor=line.proration_factor,
-                    item=line.item,
-                    service_object=line.service_object,
-                    task=line.task,
-                )
+                {
+                    "invoice_id": draft.pk,
+                    "kind": line.kind,
+                    "description": line.description.strip()[:200],
+                    "quantity": Decimal(line.quantity),
+                    "unit": line.unit or (line.item.unit if line.item else ""),
+                    "unit_price": Decimal(line.unit_price),
+                    "amount": amount,
+                    "tax_rate": rate,
+                    "source": line.source,
+                    "source_id": line.source_id,
+                    "period_start": line.period_start,
+                    "period_end": line.period_end,
+                    "proration_factor": line.proration_factor,
+                    "item_id": line.item.pk if line.item else None,
+                    "service_object_id": line.service_object.pk if line.service_object else None,
+                    "task_id": line.task.pk if line.task else None,
+                }
             )
             sums = totals.setdefault(draft.pk, [Decimal("0"), Decimal("0")])
             sums[0] += amount
             sums[1] += tax_of(amount, rate, currency)
     if rows:
-        InvoiceLine.objects.bulk_create(rows)
+        for row in rows:
+            row["tenant_id"] = tenant.pk
+        insert_rows(InvoiceLine, rows)
         _add_totals(tenant, totals)
         for draft in drafts.values():
             if draft.pk in totals:

@@ -25,6 +25,7 @@ from subscriptions.models import (
     Subscription,
     SubscriptionState,
 )
+from subscriptions.services import billing
 from subscriptions.services.billing import billing_run_create
 from subscriptions.tasks import bill_run, bill_tenant
 from tenancy.roles import Role
@@ -124,7 +125,7 @@ def test_a_worker_killed_mid_run_then_the_task_delivered_again_bills_each_period
     process the same run: it bills what is still due, nothing twice."""
     today = tenant_a.today()
     start = (today.replace(day=1) - datetime.timedelta(days=62)).replace(day=1)
-    count = 800
+    count = 4 * billing.CHUNK_SIZE  # killed after the first chunk, with three still to do
     many_subscriptions(tenant_a, count, start)
     periods = months_since(start, today)
     run = billing_run_create(tenant=tenant_a, trigger=RunTrigger.MANUAL)
@@ -136,7 +137,7 @@ def test_a_worker_killed_mid_run_then_the_task_delivered_again_bills_each_period
         deadline = time.monotonic() + 120
         while True:
             run.refresh_from_db()
-            if run.subscriptions_processed >= 200:
+            if run.subscriptions_processed >= billing.CHUNK_SIZE:
                 break
             assert time.monotonic() < deadline, "the run made no progress"
             time.sleep(0.05)
