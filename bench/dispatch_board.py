@@ -231,6 +231,13 @@ def run(tenant, dispatcher, profiles, queued, monday) -> list[tuple]:
         ("board: day", {"view": "day", "date": day.isoformat()}, None),
     ):
         seconds, queries = _timed(lambda n, p=params: client.get(board, p))
+        if os.environ.get("BENCH_PROFILE") and label == "board: week":
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            profile.runcall(client.get, board, params)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         response = client.get(board, params)
         shown = response.content.decode().count('data-testid="visit"')
         results.append((label, rows or shown, seconds, queries, _floor(tenant, floor_board)))

@@ -300,7 +300,8 @@ def _confirm(warnings, outside_window, *, confirmed: bool, reason: str) -> None:
 def _follow_order(tenant: Tenant, by: User, order: ServiceOrder) -> None:
     """After a change: the order's assigned technician is the technician of its first
     appointment (none without one); an order that is new becomes scheduled (the tenant's next
-    stage with that state) once it has an appointment."""
+    stage with that state) once it has an appointment, and a scheduled one goes back to the
+    stage for unplanned work when its last appointment is removed (where the tree allows)."""
     first = (
         Appointment.objects.for_tenant(tenant)
         .filter(order=order)
@@ -312,14 +313,30 @@ def _follow_order(tenant: Tenant, by: User, order: ServiceOrder) -> None:
     lead_id = lead.pk if lead else None
     if order.assigned_technician_id != lead_id and order.state in selectors.OPEN_FOR_PLANNING:
         order_assign(tenant=tenant, by=by, order_id=order.pk, technician=lead)
+    # The order is locked since the start of the change and order_assign touches only its
+    # technician: its state and stage as read are current.
     if first is not None and order.state == OrderState.NEW:
-        order.refresh_from_db(fields=["state", "stage"])
         target = next(
             (s for s in order_next_stages(tenant=tenant, order=order) if s.state == "scheduled"),
             None,
         )
         if target is not None:
             # The tree may want more (a reason): then the dispatcher moves the stage by hand.
+            with suppress(OrderTransitionRefused, ValidationError), transaction.atomic():
+                order_stage_move(tenant=tenant, order_id=order.pk, to_stage_id=target.pk, by=by)
+    elif first is None and order.state == OrderState.SCHEDULED:
+        # Its last visit is gone: back to the stage for unplanned work (state "new") where the
+        # tree allows going back without a reason; otherwise it stays scheduled, without a
+        # technician, in the queue, and the dispatcher moves the stage by hand.
+        target = next(
+            (
+                s
+                for s in order_next_stages(tenant=tenant, order=order)
+                if s.state == OrderState.NEW and not getattr(s, "requires_reason", False)
+            ),
+            None,
+        )
+        if target is not None:
             with suppress(OrderTransitionRefused, ValidationError), transaction.atomic():
                 order_stage_move(tenant=tenant, order_id=order.pk, to_stage_id=target.pk, by=by)
 

@@ -18,7 +18,8 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -98,27 +99,32 @@ def _allowed_teams(request, teams=None):
     )
 
 
+def _sla_state(due, status, now: datetime.datetime) -> tuple[str | None, str]:
+    """(on_track / at_risk / breached / met / None, the time left as text) of an SLA clock."""
+    if status is None:
+        return None, ""
+    if status == "breached" or (due is not None and due <= now):
+        state = "breached"
+    elif status == "at_risk":
+        state = "at_risk"
+    elif status == "met":
+        state = "met"
+    else:
+        state = "on_track"
+    if due is None:
+        return state, ""
+    left = due - now
+    minutes = int(abs(left.total_seconds()) // 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return state, text if left.total_seconds() >= 0 else f"−{text}"
+
+
 def _sla_badge(item, now: datetime.datetime) -> None:
     """Attach ``sla_state`` (on_track / at_risk / breached / None) and ``sla_left`` (text)."""
-    due, status = getattr(item, "sla_due", None), getattr(item, "sla_status", None)
-    item.sla_state = None
-    item.sla_left = ""
-    if status is None:
-        return
-    if status == "breached" or (due is not None and due <= now):
-        item.sla_state = "breached"
-    elif status == "at_risk":
-        item.sla_state = "at_risk"
-    elif status in ("met",):
-        item.sla_state = "met"
-    else:
-        item.sla_state = "on_track"
-    if due is not None:
-        left = due - now
-        minutes = int(abs(left.total_seconds()) // 60)
-        hours, minutes = divmod(minutes, 60)
-        text = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-        item.sla_left = text if left.total_seconds() >= 0 else f"−{text}"
+    item.sla_state, item.sla_left = _sla_state(
+        getattr(item, "sla_due", None), getattr(item, "sla_status", None), now
+    )
 
 
 def _badge_labels() -> dict:
@@ -133,69 +139,96 @@ def _badge_labels() -> dict:
 BADGE_CLASSES = {"breached": "text-bg-danger", "at_risk": "text-bg-warning"}
 
 
-def _sla_html(item, labels: dict) -> str:
-    """The SLA badge (as dispatch/_sla_badge.html renders it for the queue)."""
-    state = item.sla_state
+def _sla_html(state: str | None, left: str, labels: dict) -> str:
+    """The SLA badge (as dispatch/_sla_badge.html renders it for the queue); ``labels``
+    already escaped."""
     if state not in ("breached", "at_risk", "on_track"):
         return ""
-    left = ""
-    if item.sla_left:
-        left = f" {item.sla_left}" if state == "breached" else f" · {item.sla_left}"
-    return format_html(
-        '<span class="badge {}" data-testid="sla-badge" data-sla="{}">{}{}</span>',
-        BADGE_CLASSES.get(state, "text-bg-success"),
-        state,
-        labels[state],
-        left,
+    if left:
+        left = f" {left}" if state == "breached" else f" · {left}"
+    return (
+        f'<span class="badge {BADGE_CLASSES.get(state, "text-bg-success")}" '
+        f'data-testid="sla-badge" data-sla="{state}">{labels[state]}{escape(left)}</span>'
     )
 
 
-def _visit_html(visit, board: "Board", selected_pk, labels: dict) -> str:
-    """One visit's card on the board. Rendered here rather than by a template include: a week
-    shows thousands, and the include costs more than the rest of the page."""
-    classes = f"fl-dcard fl-visit fl-prio-{visit.order.priority}"
-    if visit.status == "planned":
-        classes += " is-planned"
-    if visit.pk == selected_pk:
-        classes += " is-selected"
-    style = ""
-    if board.view == "day":
-        style = mark_safe(  # noqa: S308 - two numbers
-            f' style="left: {visit.left_percent:.3f}%; width: {visit.width_percent:.3f}%;"'
-        )
-    start, end = visit.local_start.strftime("%H:%M"), visit.local_end.strftime("%H:%M")
-    draft = ""
-    if visit.status == "planned":
-        draft = format_html(
-            '<span class="badge text-bg-light border" data-testid="visit-planned">{}</span>',
-            labels["draft"],
-        )
-    return format_html(
-        '<a class="{}" href="?{}&amp;sel=a{}" draggable="true" data-appointment="{}" '
-        'data-minutes="{}" data-testid="visit" data-number="{}"{} title="{} · {} · {}–{}">'
-        '<span class="d-flex justify-content-between gap-1"><strong class="fl-dcard-text" '
-        'title="{} {}">{} {}</strong>{}</span>'
-        '<span class="d-block fl-dcard-text small" title="{}">{}</span>{}</a>',
-        classes,
-        board.query,
-        visit.pk,
-        visit.pk,
-        visit.minutes,
-        visit.order.number,
-        style,
-        visit.order.number,
-        visit.order.customer.name,
-        start,
-        end,
-        start,
-        visit.order.number,
-        start,
-        visit.order.number,
-        draft,
-        visit.order.customer.name,
-        visit.order.customer.name,
-        _sla_html(visit, labels),
+def _board_cards(board: "Board", rows, selected_pk, zone, now: datetime.datetime) -> dict:
+    """The visits' cards on the board, by (technician id, local day; None in the day view):
+    each the HTML of its ``<a>``, in start order.
+
+    Rendered here rather than by a template: a week shows thousands of cards, and a template
+    (even an include-free loop) costs more than the rest of the page. Every value is escaped
+    once per distinct value (customers, times and labels repeat), the rows are plain tuples."""
+    labels = {key: escape(value) for key, value in _badge_labels().items()}
+    draft = (
+        '<span class="badge text-bg-light border" data-testid="visit-planned">'
+        f"{labels['draft']}</span>"
     )
+    query = escape(board.query)
+    day_view = board.view == "day"
+    first = datetime.datetime.combine(board.day, datetime.time(DAY_FIRST_HOUR), zone)
+    span = (DAY_LAST_HOUR - DAY_FIRST_HOUR) * 3600
+    local: dict = {}  # UTC moment -> (local "HH:MM", local day)
+    text: dict = {}  # raw text -> escaped
+    cards: dict = {}
+    for pk, technician_id, start, end, status, number, priority, customer, due, sla in rows:
+        if start not in local:
+            moment = start.astimezone(zone)
+            local[start] = (moment.strftime("%H:%M"), moment.date())
+        if end not in local:
+            moment = end.astimezone(zone)
+            local[end] = (moment.strftime("%H:%M"), moment.date())
+        start_text, day = local[start]
+        end_text = local[end][0]
+        for value in (number, customer, priority):
+            if value not in text:
+                text[value] = escape(value)
+        number_html, customer_html = text[number], text[customer]
+        classes = f"fl-dcard fl-visit fl-prio-{text[priority]}"
+        if status == "planned":
+            classes += " is-planned"
+        if pk == selected_pk:
+            classes += " is-selected"
+        style = ""
+        if day_view:
+            left = max(0.0, (start - first).total_seconds() / span)
+            right = min(1.0, (end - first).total_seconds() / span)
+            left_percent = round(left * 100, 3)
+            width_percent = round(max(right - left, 0.02) * 100, 3)
+            style = f' style="left: {left_percent:.3f}%; width: {width_percent:.3f}%;"'
+        minutes = int((end - start).total_seconds() // 60)
+        state, left_text = _sla_state(due, sla, now)
+        html = (
+            f'<a class="{classes}" href="?{query}&amp;sel=a{pk}" draggable="true" '
+            f'data-appointment="{pk}" data-minutes="{minutes}" data-testid="visit" '
+            f'data-number="{number_html}"{style} '
+            f'title="{number_html} · {customer_html} · {start_text}–{end_text}">'
+            '<span class="d-flex justify-content-between gap-1"><strong class="fl-dcard-text" '
+            f'title="{start_text} {number_html}">{start_text} {number_html}</strong>'
+            f"{draft if status == 'planned' else ''}</span>"
+            f'<span class="d-block fl-dcard-text small" title="{customer_html}">{customer_html}'
+            f"</span>{_sla_html(state, left_text, labels)}</a>"
+        )
+        cards.setdefault((technician_id, None if day_view else day), []).append(html)
+    return cards
+
+
+def _week_cells_html(technician_pk: int, days: list, cards: dict) -> str:
+    """A technician's row of day cells in the week view, as one string."""
+    return mark_safe(  # noqa: S308 - every value escaped in _board_cards / _day_heads
+        "".join(
+            f'<td class="fl-drop fl-board-daycell" data-label="{label}" '
+            f'data-technician="{technician_pk}" data-date="{iso}" data-time="" '
+            f'data-testid="slot-{technician_pk}-{iso}">'
+            f"{''.join(cards.get((technician_pk, day), ()))}</td>"
+            for day, label, iso in days
+        )
+    )
+
+
+def _day_heads(board: "Board") -> list[tuple]:
+    """(day, its label "D j.n" escaped, its ISO date), formatted once per page."""
+    return [(day, escape(date_format(day, "D j.n")), day.isoformat()) for day in board.days]
 
 
 def _hours(board: Board) -> list[dict]:
@@ -203,22 +236,6 @@ def _hours(board: Board) -> list[dict]:
         {"hour": h, "label": f"{h:02d}:00", "start": f"{h:02d}:00"}
         for h in range(DAY_FIRST_HOUR, DAY_LAST_HOUR)
     ]
-
-
-def _place(board: Board, appointment, tenant) -> None:
-    """Where a visit sits in the day view (percent of the visible hours) and which local day
-    it starts on (week view)."""
-    local_start = timezone.localtime(appointment.start, tenant.zone)
-    local_end = timezone.localtime(appointment.end, tenant.zone)
-    appointment.local_start = local_start
-    appointment.local_end = local_end
-    appointment.local_day = local_start.date()
-    first = datetime.datetime.combine(board.day, datetime.time(DAY_FIRST_HOUR), tenant.zone)
-    span = (DAY_LAST_HOUR - DAY_FIRST_HOUR) * 3600
-    left = max(0.0, (appointment.start - first).total_seconds() / span)
-    right = min(1.0, (appointment.end - first).total_seconds() / span)
-    appointment.left_percent = round(left * 100, 3)
-    appointment.width_percent = round(max(right - left, 0.02) * 100, 3)
 
 
 def _selection(request, tenant, technicians, sel: str):
@@ -251,33 +268,27 @@ def _board_page(request, board: Board, *, status=200, form=None, sel="", **extra
     )
     queue = selectors.queue(tenant=tenant)
     now = timezone.now()
-    by_row: dict[tuple[int, datetime.date | None], list] = {}
-    for appointment in appointments:
-        _place(board, appointment, tenant)
-        _sla_badge(appointment, now)
-        key = (appointment.technician_id, None if board.view == "day" else appointment.local_day)
-        by_row.setdefault(key, []).append(appointment)
     for order in queue:
         _sla_badge(order, now)
     sel = sel or request.GET.get("sel", "")
     kind, selected = _selection(request, tenant, technicians, sel)
     selected_visit = selected.pk if kind == "appointment" else None
-    labels = _badge_labels()
-    for appointment in appointments:
-        appointment.card_html = _visit_html(appointment, board, selected_visit, labels)
+    cards = _board_cards(board, appointments, selected_visit, tenant.zone, now)
+    days = _day_heads(board)
+    no_team = _("No team")
     groups: list[dict] = []
     for technician in technicians:
-        team = technician.team.name if technician.team_id else _("No team")
+        team = technician.team.name if technician.team_id else no_team
         if not groups or groups[-1]["team"] != team:
             groups.append({"team": team, "rows": []})
+        row = {"technician": technician}
         if board.view == "day":
-            cells = [{"appointments": by_row.get((technician.pk, None), [])}]
+            row["cards_html"] = mark_safe(  # noqa: S308 - escaped in _board_cards
+                "".join(cards.get((technician.pk, None), ()))
+            )
         else:
-            cells = [
-                {"day": day, "appointments": by_row.get((technician.pk, day), [])}
-                for day in board.days
-            ]
-        groups[-1]["rows"].append({"technician": technician, "cells": cells})
+            row["cells_html"] = _week_cells_html(technician.pk, days, cards)
+        groups[-1]["rows"].append(row)
     version, undo_change = selectors.board_version_and_undo(tenant=tenant, by=request.user)
     if form is None and selected is not None:
         initial = {"version": version}

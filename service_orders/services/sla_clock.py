@@ -306,6 +306,15 @@ def clock_check_completion(
         )
 
 
+def _closed(state: str | None) -> bool:
+    return state in DONE_STATES or state == OrderState.CANCELLED
+
+
+def _stops_time(stage, state: str | None) -> bool:
+    """Does an order at ``stage`` in ``state`` stop its clock? (As ``clock_pauses`` reads it.)"""
+    return (stage is not None and stage.stops_sla) or _closed(state)
+
+
 def clock_on_stage_change(
     *,
     tenant: Tenant,
@@ -316,7 +325,18 @@ def clock_on_stage_change(
 ) -> OrderClock | None:
     """Follow a stage change (in its transaction): pause, resume, decide met/breached at the
     first completion, cancel with the order, reopen a cancelled clock when the cancel is
-    revoked. Returns the clock (None for an order without one)."""
+    revoked. Returns the clock (None for an order without one, or when the change cannot
+    move it: see ``_stops_time``)."""
+    if (
+        _stops_time(log.from_stage, log.from_state) == _stops_time(log.to_stage, log.to_state)
+        and not _closed(log.from_state)
+        and not _closed(log.to_state)
+    ):
+        # Between two open stages that both run (or both stop) SLA time: the pauses derived
+        # from the log do not change, so neither do the due time and the escalation; the time
+        # passing (at risk, breached) is the sweep's. Saves the clock's recompute (six
+        # statements) on every planning move.
+        return None
     clock = (
         OrderClock.objects.for_tenant(tenant)
         .select_for_update(of=("self",))

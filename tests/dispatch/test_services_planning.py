@@ -257,3 +257,68 @@ def test_a_cancelled_order_gives_its_technicians_time_back(tenant_a, dispatcher_
     assert not Appointment.objects.filter(tenant=tenant_a, order=o).exists()
     # The slot is free again.
     _assign(tenant_a, dispatcher_a, order(tenant_a), tech, at(tenant_a, DAY, 9))
+
+
+def _unassign_last(tenant, by, back_allowed: bool):
+    from service_orders.models import OrderStage
+
+    tech = technician(tenant)
+    o = order(tenant)
+    visit = _assign(tenant, by, o, tech, at(tenant, DAY, 9))
+    o.refresh_from_db()
+    assert o.state == OrderState.SCHEDULED
+    OrderStage.objects.for_tenant(tenant).filter(pk=o.stage_id).update(back_allowed=back_allowed)
+    services.appointment_unassign(tenant=tenant, by=by, appointment_id=visit.pk)
+    o.refresh_from_db()
+    return o
+
+
+def test_removing_the_last_visit_moves_the_order_back_to_the_stage_for_unplanned_work(
+    tenant_a, dispatcher_a
+):
+    o = _unassign_last(tenant_a, dispatcher_a, back_allowed=True)
+    assert o.state == OrderState.NEW and o.stage.state == OrderState.NEW
+    assert o.assigned_technician_id is None
+    assert o.pk in [q.pk for q in selectors.queue(tenant=tenant_a)]
+
+
+def test_removing_the_last_visit_leaves_the_order_scheduled_where_the_tree_forbids_going_back(
+    tenant_a, dispatcher_a
+):
+    o = _unassign_last(tenant_a, dispatcher_a, back_allowed=False)
+    assert o.state == OrderState.SCHEDULED and o.assigned_technician_id is None
+    assert o.pk in [q.pk for q in selectors.queue(tenant=tenant_a)]
+
+
+def test_removing_one_of_two_visits_keeps_the_order_scheduled(tenant_a, dispatcher_a):
+    from service_orders.models import OrderStage
+
+    tech = technician(tenant_a)
+    o = order(tenant_a)
+    first = _assign(tenant_a, dispatcher_a, o, tech, at(tenant_a, DAY, 9))
+    _assign(tenant_a, dispatcher_a, o, tech, at(tenant_a, DAY + datetime.timedelta(days=1), 9))
+    o.refresh_from_db()
+    OrderStage.objects.for_tenant(tenant_a).filter(pk=o.stage_id).update(back_allowed=True)
+    services.appointment_unassign(tenant=tenant_a, by=dispatcher_a, appointment_id=first.pk)
+    o.refresh_from_db()
+    assert o.state == OrderState.SCHEDULED and o.assigned_technician_id == tech.user_id
+
+
+def test_planning_an_order_with_an_sla_clock_does_not_recompute_it(
+    tenant_a, dispatcher_a, django_assert_max_num_queries
+):
+    """New → scheduled neither starts nor stops SLA time: the clock stays as it was (its due
+    time and status) and the change runs without the clock's recompute."""
+    from service_orders.models import OrderClock
+    from tests.factories import OrderClockFactory
+
+    tech = technician(tenant_a)
+    o = order(tenant_a)
+    clock = OrderClockFactory(order=o)
+    before = OrderClock.objects.values("resolution_due", "status", "paused_since").get(pk=clock.pk)
+    with django_assert_max_num_queries(40):
+        _assign(tenant_a, dispatcher_a, o, tech, at(tenant_a, DAY, 9))
+    o.refresh_from_db()
+    assert o.state == OrderState.SCHEDULED
+    after = OrderClock.objects.values("resolution_due", "status", "paused_since").get(pk=clock.pk)
+    assert after == before
