@@ -181,6 +181,19 @@ AGREEMENT_HEADER = (
 )
 
 
+def agreement_search(*, tenant: Tenant, text: str) -> QuerySet:
+    """Real (non-template) agreements whose number, description or customer's name has every
+    typed word (the agreement picker), by number."""
+    qs = Agreement.objects.for_tenant(tenant).filter(is_template=False)
+    for word in text.split()[:5]:
+        qs = qs.filter(
+            Q(number__icontains=word)
+            | Q(description__icontains=word)
+            | Q(customer__name__icontains=word)
+        )
+    return qs.order_by("number", "pk")
+
+
 def agreement_get(*, tenant: Tenant, pk: int) -> Agreement:
     return Agreement.objects.for_tenant(tenant).select_related(*AGREEMENT_HEADER).get(pk=pk)
 

@@ -10,6 +10,7 @@ _TRANSITIONS = ("activate", "suspend", "resume", "expire", "cancel")
 urlpatterns = [
     path("agreements/", views.agreement_list, name="agreement_list"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
+    path("agreements/search/", views.agreement_search, name="agreement_search"),
     path(
         "agreements/from-template/",
         views.agreement_from_template,

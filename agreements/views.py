@@ -26,6 +26,7 @@ from web.forms import attach_errors
 from web.lists import BADGE, FACT, TITLE, Column, ImportExport, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
+from web.pickers import picker_query, picker_results
 from web.registry import usage_of
 from web.submissions import create_once_url
 from web.undo import undo_offer, undo_payload
@@ -822,3 +823,13 @@ def line_unstop(request, pk: int):
         messages.success(request, _("Line %(position)s runs again.") % {"position": line.position})
 
     return _line_action(request, pk, unstop)
+
+
+@capability_required(VIEW_AGREEMENTS)
+def agreement_search(request):
+    """The agreement picker's search (web.pickers): the tenant's agreements, labelled as the
+    order list's agreement filter labels them."""
+    return picker_results(
+        selectors.agreement_search(tenant=request.tenant, text=picker_query(request)),
+        label=lambda agreement: f"{agreement.number} · {agreement.description}",
+    )

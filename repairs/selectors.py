@@ -84,7 +84,9 @@ def _order_object_ids(*, tenant: Tenant, order: ServiceOrder) -> Q:
         .exclude(status=LineStatus.CANCELLED)
         .values("service_object_id")
     )
-    return Q(pk__in=linked) | Q(pk__in=on_lines)
+    # One IN over the union, not two INs OR-ed: PostgreSQL answers the OR by reading every
+    # object of the tenant; the union lets it look the few ids up by key.
+    return Q(pk__in=linked.union(on_lines))
 
 
 def order_objects(*, tenant: Tenant, order: ServiceOrder) -> list[ServiceObject]:
@@ -124,7 +126,14 @@ def repair_lines(*, tenant: Tenant) -> QuerySet:
 
 
 def order_repair_lines(*, tenant: Tenant, order: ServiceOrder) -> list[RepairLine]:
-    return list(repair_lines(tenant=tenant).filter(order=order).order_by("created_at", "id"))
+    """The order's repair lines with what the order pages' panel shows of them (not every
+    code: twelve joined tables took PostgreSQL 3 ms to plan, for a read of 0.1 ms)."""
+    return list(
+        RepairLine.objects.for_tenant(tenant)
+        .filter(order=order)
+        .select_related("service_object", "stage", "symptom_code", "resolution")
+        .order_by("created_at", "id")
+    )
 
 
 def repair_line_get(*, tenant: Tenant, pk: int) -> RepairLine:

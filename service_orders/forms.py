@@ -52,6 +52,7 @@ class OrderFilterForm(forms.Form):
         empty_label=_("All customers"),
         label_fields=("number", "name"),
         label_of=lambda number, name: f"{number} · {name}",
+        search="customers:customer_search",
     )
     agreement = ValuesChoiceField(
         label=_("Agreement"),
@@ -60,6 +61,7 @@ class OrderFilterForm(forms.Form):
         empty_label=_("All agreements"),
         label_fields=("number", "description"),
         label_of=lambda number, description: f"{number} · {description}",
+        search="agreements:agreement_search",
     )
     date_from = forms.DateField(label=_("Preferred from"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Preferred to"), required=False, widget=DateInput())

@@ -10,6 +10,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from .pickers import search_picker_attrs
+
 # Django's own strings that its catalogues don't translate in all our languages yet: listing them
 # here puts them in ours (which take precedence), so no English shows through.
 DJANGO_STRINGS_OUR_CATALOGUES_COVER = (gettext_noop("- Select an option -"),)
@@ -119,6 +121,11 @@ class SearchForm(forms.Form):
             self.fields["q"].label = label
 
 
+# A ValuesChoiceField with a search endpoint and more choices than this lists only the chosen
+# one; its picker asks the server as the user types (decision 0028).
+LONG_LIST = 200
+
+
 class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
@@ -128,11 +135,21 @@ class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
             yield (forms.models.ModelChoiceIteratorValue(pk, None), self.field.label_of(*values))
 
     def plain(self):
-        """The choices as (value, label) with the bare primary key: what ValuesSelect writes."""
+        """The choices as (value, label) with the bare primary key: what ValuesSelect writes.
+        When the field searches the server and the list is long: the empty choice and the
+        chosen one only (``self.searched`` tells which), from the same one query."""
+        self.searched = False
+        label_of = self.field.label_of
+        rows = self.queryset.values_list("pk", *self.field.label_fields)
+        if self.field.search:
+            rows = list(rows[: LONG_LIST + 1])
+            self.searched = len(rows) > LONG_LIST
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        label_of = self.field.label_of
-        for pk, *values in self.queryset.values_list("pk", *self.field.label_fields):
+        if self.searched:
+            yield from self.field.chosen_choice()
+            return
+        for pk, *values in rows:
             yield (pk, label_of(*values))
 
 
@@ -156,7 +173,10 @@ class ValuesSelect(forms.Select):
         context = forms.Widget.get_context(self, name, value, attrs)
         chosen = context["widget"]["value"]
         values, labels, raw = [], [], []
-        for option_value, label in plain():
+        choices = list(plain())
+        if getattr(self.choices, "searched", False):
+            search_picker_attrs(context["widget"]["attrs"], self.choices.field.search)
+        for option_value, label in choices:
             values.append(
                 str(option_value)
                 if type(option_value) is int
@@ -217,12 +237,28 @@ class ValuesChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField for long lists (a filter of every customer): its options are read as
     plain values, ``label_fields``, and labelled by ``label_of(*values)``, instead of one model
     instance per option; give the same text as the model's ``__str__`` (test it). The chosen
-    value is looked up and cleaned as by ModelChoiceField."""
+    value is looked up and cleaned as by ModelChoiceField.
+
+    With ``search`` (a picker endpoint's URL name, see web.pickers) and more than LONG_LIST
+    choices the select holds only the chosen one and its picker searches the server: thousands
+    of options cost the page more than everything else on it, in time and in weight."""
 
     iterator = _ValuesChoiceIterator
     widget = ValuesSelect
 
-    def __init__(self, *args, label_fields: tuple[str, ...], label_of, **kwargs):
+    def __init__(self, *args, label_fields: tuple[str, ...], label_of, search: str = "", **kwargs):
         self.label_fields = label_fields
         self.label_of = label_of
+        self.search = search
+        self.chosen = None  # the record the submitted value named (to_python)
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        self.chosen = super().to_python(value)
+        return self.chosen
+
+    def chosen_choice(self):
+        """The chosen record's (value, label), from the record validation read (no query)."""
+        if self.chosen is not None:
+            values = (getattr(self.chosen, field) for field in self.label_fields)
+            yield (self.chosen.pk, self.label_of(*values))

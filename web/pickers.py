@@ -3,7 +3,9 @@ type-to-search box (Tom Select, vendored). Without JavaScript the select works a
 
 The select lists every choice (so the page works without JavaScript); for lists that can be long
 the widget also names a search endpoint, which the picker asks as the user types, so that a
-match on something the option text does not show (a number, a city) is found too::
+match on something the option text does not show (a number, a city) is found too (a filter of
+thousands, web.forms.ValuesChoiceField with ``search``, lists only the chosen one and always
+asks the server: decision 0028)::
 
     customer = forms.ModelChoiceField(..., widget=PickerSelect(search="customers:customer_search"))
 
@@ -35,13 +37,24 @@ class PickerSelect(forms.Select):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        widget_attrs = context["widget"]["attrs"]
-        widget_attrs["data-fl-picker"] = ""
-        widget_attrs["data-fl-no-results"] = str(_("Nothing found"))
-        widget_attrs["data-fl-placeholder"] = str(_("Type to search…"))
-        if self.search:
-            widget_attrs["data-fl-search-url"] = reverse(self.search)
+        picker_attrs(context["widget"]["attrs"], self.search)
         return context
+
+
+def picker_attrs(widget_attrs: dict, search: str = "") -> None:
+    """Mark a select's attributes for the picker script, with its search endpoint if any."""
+    widget_attrs["data-fl-picker"] = ""
+    widget_attrs["data-fl-no-results"] = str(_("Nothing found"))
+    widget_attrs["data-fl-placeholder"] = str(_("Type to search…"))
+    if search:
+        widget_attrs["data-fl-search-url"] = reverse(search)
+
+
+def search_picker_attrs(widget_attrs: dict, search: str) -> None:
+    """A picker whose select holds only the chosen option (web.forms.ValuesChoiceField with a
+    long list): it always asks the server, whatever the number of options in the page."""
+    picker_attrs(widget_attrs, search)
+    widget_attrs["data-fl-search-only"] = ""
 
 
 def picker_query(request) -> str:

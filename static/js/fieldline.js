@@ -72,7 +72,9 @@ function flPickers(root) {
     };
     // Short lists are searched in the page; a long one also asks the server (which matches on
     // numbers and cities the option text may not show).
-    if (url && select.options.length > FL_PICKER_REMOTE_FROM) {
+    // A select marked data-fl-search-only holds just the chosen option: always ask the server.
+    const searchOnly = select.dataset.flSearchOnly !== undefined;
+    if (url && (searchOnly || select.options.length > FL_PICKER_REMOTE_FROM)) {
       settings.load = function (query, callback) {
         const picker = this;
         const extra = select.dataset.flSearchParams || "";
