@@ -13,16 +13,9 @@ from .capabilities import CHANGE_SERVICE_BOMS, MANAGE_BOMS, RECORD_REPAIRS, VIEW
 
 def _order_repairs(request, order) -> dict:
     tenant = request.tenant
-    lines = selectors.order_repair_lines(tenant=tenant, order=order)
-    objects = selectors.order_objects(tenant=tenant, order=order)
-    by_object = {obj.pk: {"obj": obj, "lines": []} for obj in objects}
-    for line in lines:
-        by_object.setdefault(line.service_object_id, {"obj": line.service_object, "lines": []})[
-            "lines"
-        ].append(line)
     return {
         "order": order,
-        "groups": list(by_object.values()),
+        "objects": selectors.order_repair_panel(tenant=tenant, order=order),
         "can_record": not lines_change_refusal(tenant=tenant, order=order),
         "can_change_parts": request_can(request, CHANGE_SERVICE_BOMS),
         "phone": not request_can(request, VIEW_ORDERS),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from agreements.capabilities import MANAGE_AGREEMENTS
+from tenancy.context import joins_as_written
 from web.confirm import (
     Confirmation,
     confirmation_form,
@@ -210,7 +211,6 @@ def _render_order(
         "order": order,
         "lines": lines,
         "total": sum((line.amount for line in lines), Decimal("0.00")),
-        "events": selectors.order_events(tenant=request.tenant, order=order),
         "conflict_moved": order.calendar_conflict
         and selectors.order_day_is_open(tenant=request.tenant, order=order),
         "task_notes": list(selectors.order_task_notes(tenant=request.tenant, order=order).values()),
@@ -229,6 +229,7 @@ def _render_order(
 
 
 @capability_required(VIEW_ORDERS)
+@joins_as_written
 def order_detail(request, pk: int):
     return _render_order(request, _order_or_404(request, pk))
 

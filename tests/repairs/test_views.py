@@ -256,3 +256,60 @@ def test_pages_run_a_constant_number_of_queries(
             assert client.get(few).status_code == 200
         with django_assert_max_num_queries(len(queries)):
             assert client.get(many).status_code == 200
+
+
+def test_the_order_page_lists_each_object_with_its_repairs_on_this_order(
+    tenant_a, manager_a, manager_b, client_for
+):
+    """The repairs panel (one query): every object of the order by number, each with the order's
+    repair lines on it oldest first (stage, symptom → resolution, link), an object without one
+    says so; a repair of the same object on another order is not listed."""
+    codes = Codes(tenant_a)
+    order, boiler = order_with_object(tenant_a)
+    boiler.number, boiler.name = "OBJ-2", "Boiler in the cellar"
+    boiler.save()
+    pump = ServiceObjectFactory(
+        tenant=tenant_a, customer=order.customer, number="OBJ-1", name="Pump <A&B>"
+    )
+    ServiceOrderObjectFactory(tenant=tenant_a, order=order, service_object=pump)
+    first = services.repair_line_create(
+        tenant=tenant_a,
+        by=manager_a,
+        order_id=order.pk,
+        service_object=boiler,
+        data={"title": "No heating", "symptom_code": codes.no_power, "resolution": codes.reset},
+        stage=codes.done,
+    )
+    second = services.repair_line_create(
+        tenant=tenant_a,
+        by=manager_a,
+        order_id=order.pk,
+        service_object=boiler,
+        data={"title": "Noisy burner"},
+        stage=None,
+    )
+    other_order, _ = order_with_object(tenant_a)
+    ServiceOrderObjectFactory(tenant=tenant_a, order=other_order, service_object=boiler)
+    services.repair_line_create(
+        tenant=tenant_a,
+        by=manager_a,
+        order_id=other_order.pk,
+        service_object=boiler,
+        data={"title": "Repaired on another order"},
+        stage=None,
+    )
+
+    page = client_for(manager_a).get(reverse("service_orders:order_detail", args=[order.pk]))
+
+    html = page.content.decode()
+    panel = html[html.index('data-testid="order-repairs"') :]
+    assert panel.index("Pump &lt;A&amp;B&gt;") < panel.index("Boiler in the cellar")
+    assert panel.index("No repair lines for this object yet.") < panel.index("Boiler in")
+    assert panel.index("No heating") < panel.index("Noisy burner")
+    assert reverse("repairs:line_detail", args=[first.pk]) in panel
+    assert reverse("repairs:line_detail", args=[second.pk]) in panel
+    assert f"{codes.done.name}</span>" in panel and "No power → Reset" in panel
+    assert "text-bg-success" in panel  # the finished one
+    assert "Repaired on another order" not in panel
+    # Another tenant's order with the same id is a 404, not this panel.
+    assert client_for(manager_b).get(page.request["PATH_INFO"]).status_code == 404
