@@ -2,13 +2,12 @@
 a constant number of queries."""
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from customers.models import ServiceObject
 from service_orders.models import LineStatus, ServiceOrder, ServiceOrderLine, ServiceOrderObject
@@ -135,35 +134,63 @@ def repair_lines(*, tenant: Tenant) -> QuerySet:
 
 
 def order_repair_panel(*, tenant: Tenant, order: ServiceOrder) -> list[dict]:
-    """The order pages' repairs panel in one query: the order's objects (those it was made for,
-    those its lines work on, those repaired on it), by number, each with ``repair_lines``, the
-    order's repair lines on that object as dictionaries of what the panel shows (id, title,
-    finished_at, stage, symptom, resolution), oldest first."""
-    lines = (
-        RepairLine.objects.filter(tenant_id=tenant.pk, order=order, service_object=OuterRef("pk"))
-        .order_by("created_at", "id")
-        .values(
-            line=JSONObject(
-                id="id",
-                title="title",
-                finished_at="finished_at",
-                stage="stage__name",
-                symptom="symptom_code__name",
-                resolution="resolution__name",
-            )
-        )
-    )
-    repaired = RepairLine.objects.filter(tenant_id=tenant.pk, order=order).values(
-        "service_object_id"
-    )
-    linked, on_lines = _order_object_querysets(tenant=tenant, order=order)
-    return list(
-        ServiceObject.objects.for_tenant(tenant)
-        .filter(pk__in=linked.union(on_lines, repaired))
-        .annotate(repair_lines=ArraySubquery(lines, output_field=ArrayField(JSONField())))
-        .order_by("number", "pk")
-        .values("pk", "number", "name", "repair_lines")
-    )
+    """The order pages' repairs panel in one statement: the order's objects (those it was made
+    for, those its lines work on, those repaired on it), by number, each as a dictionary (pk,
+    number, name) with ``repair_lines``, the order's repair lines on that object as dictionaries
+    of what the panel shows (id, title, finished_at, stage, symptom, resolution), oldest first.
+
+    Written as SQL: built through the ORM (three unions, a correlated JSON subquery) this one
+    statement cost 3 ms of Python on every order page, ten times its run time. Each table is
+    filtered by the tenant as the ORM would (and row-level security filters it again)."""
+    tables = {
+        "object": ServiceObject._meta.db_table,
+        "order_object": ServiceOrderObject._meta.db_table,
+        "order_line": ServiceOrderLine._meta.db_table,
+        "line": RepairLine._meta.db_table,
+        "stage": RepairStage._meta.db_table,
+        "symptom": SymptomCode._meta.db_table,
+        "resolution": Resolution._meta.db_table,
+    }
+    sql = _ORDER_REPAIR_PANEL_SQL.format(**tables)
+    params = {"tenant": tenant.pk, "order": order.pk, "cancelled": LineStatus.CANCELLED}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        {"pk": pk, "number": number, "name": name, "repair_lines": json.loads(lines)}
+        for pk, number, name, lines in rows
+    ]
+
+
+_ORDER_REPAIR_PANEL_SQL = """
+SELECT obj.id, obj.number, obj.name, COALESCE((
+    SELECT json_agg(json_build_object(
+        'id', line.id, 'title', line.title, 'finished_at', line.finished_at,
+        'stage', stage.name, 'symptom', symptom.name, 'resolution', resolution.name
+    ) ORDER BY line.created_at, line.id)
+    FROM {line} line
+    JOIN {stage} stage ON stage.tenant_id = line.tenant_id AND stage.id = line.stage_id
+    LEFT JOIN {symptom} symptom
+        ON symptom.tenant_id = line.tenant_id AND symptom.id = line.symptom_code_id
+    LEFT JOIN {resolution} resolution
+        ON resolution.tenant_id = line.tenant_id AND resolution.id = line.resolution_id
+    WHERE line.tenant_id = %(tenant)s AND line.order_id = %(order)s
+        AND line.service_object_id = obj.id
+), '[]')::text
+FROM {object} obj
+WHERE obj.tenant_id = %(tenant)s AND obj.id IN (
+    SELECT service_object_id FROM {order_object}
+    WHERE tenant_id = %(tenant)s AND order_id = %(order)s
+    UNION
+    SELECT service_object_id FROM {order_line}
+    WHERE tenant_id = %(tenant)s AND order_id = %(order)s
+        AND service_object_id IS NOT NULL AND status <> %(cancelled)s
+    UNION
+    SELECT service_object_id FROM {line}
+    WHERE tenant_id = %(tenant)s AND order_id = %(order)s
+)
+ORDER BY obj.number, obj.id
+"""
 
 
 def repair_line_get(*, tenant: Tenant, pk: int) -> RepairLine:

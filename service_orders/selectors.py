@@ -409,6 +409,8 @@ def order_photo_get(*, tenant: Tenant, order: ServiceOrder, pk: int) -> OrderPho
 
 def order_sign_off_get(*, tenant: Tenant, order: ServiceOrder) -> OrderSignOff | None:
     """The order's sign-off (without its images), or None while it has none."""
+    if order.signed_off_at is None:  # set with the sign-off, in its transaction
+        return None
     return (
         OrderSignOff.objects.for_tenant(tenant)
         .filter(order=order)
@@ -659,6 +661,7 @@ def move_target_orders(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
         ServiceOrder.objects.for_tenant(tenant)
         .filter(agreement_id=order.agreement_id, state__in=OPEN_STATES)
         .exclude(pk=order.pk)
+        .only("pk", "number", "preferred_date")
         .order_by("preferred_date", "number")
     )
 

@@ -157,13 +157,15 @@ def submission_token():
 @register.simple_tag(takes_context=True)
 def detail_panels(context, slot: str, obj):
     """The sections other apps registered for this page (web.registry.Panel), rendered in order;
-    each runs its owning app's selectors, so the page's query count stays constant."""
-    from django.template.loader import render_to_string
+    each runs its owning app's selectors, so the page's query count stays constant. A panel's
+    template is rendered like an include: in the page's context (the request, the user, the
+    CSRF token: the context processors are not run again) with the panel's values on top."""
     from django.utils.safestring import mark_safe
 
     from ..registry import panels_for
 
     request = context["request"]
+    engine = context.template.engine
     parts = []
     for panel in panels_for(slot):
         if panel.capability and not request_can(request, panel.capability):
@@ -171,7 +173,8 @@ def detail_panels(context, slot: str, obj):
         panel_context = panel.context(request, obj)
         if panel_context is None:
             continue
-        parts.append(render_to_string(panel.template, panel_context, request=request))
+        with context.push(panel_context):
+            parts.append(engine.get_template(panel.template).render(context))
     return mark_safe("".join(parts))  # noqa: S308 - each part is an autoescaped template
 
 
