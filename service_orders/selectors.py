@@ -1,8 +1,10 @@
 """Reads for service orders and the generation pages. Every function takes the tenant."""
 
 import datetime
+import json
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -570,51 +572,122 @@ class TimelineEntry:
     kind: str = "event"  # "stage" for a stage change, "event" for any other change
 
 
+# Changes the stage log already tells, with their reasons: not repeated from the activity log.
+_TIMELINE_SKIPPED_EVENTS = ["order.stage", "order.cancel", "order.revoke_cancel", "order.create"]
+
+
 def order_timeline(*, tenant: Tenant, order: ServiceOrder) -> list[TimelineEntry]:
     """Every stage change (with its reason) and every other recorded change of the order,
-    newest first: the stage log and the activity log merged (two queries)."""
-    logs = list(
-        StageLog.objects.for_tenant(tenant)
-        .filter(order=order)
-        .select_related("from_stage", "to_stage", "reason_code", "by")
+    newest first: the stage log and the activity log merged, read in one statement.
+
+    Written as SQL: through the ORM, the stage log with its four related tables and the
+    activity log cost 2-3 ms of Python on every order page, for well under a millisecond of
+    reading. Each table is filtered by the tenant as the ORM would (and row-level security
+    filters it again)."""
+    sql = _ORDER_TIMELINE_SQL.format(
+        log=StageLog._meta.db_table,
+        stage=OrderStage._meta.db_table,
+        reason=ReasonCode._meta.db_table,
+        event=AuditEvent._meta.db_table,
+        user=User._meta.db_table,
     )
-    entries = []
-    for log in logs:
-        reason = " · ".join(
-            p for p in (log.reason_code.name if log.reason_code else "", log.reason_text) if p
+    params = {
+        "tenant": tenant.pk,
+        "order": order.pk,
+        "target_type": ServiceOrder._meta.label_lower,
+        "skipped": _TIMELINE_SKIPPED_EVENTS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    entries, created_logged = [], False
+    for row in rows:
+        (source, at, kind, from_name, to_name, from_state, to_state, reason_name, reason_text,
+         action, event_params, summary, actor_id, first_name, last_name, email) = row  # fmt: skip
+        actor = (
+            User(id=actor_id, first_name=first_name, last_name=last_name, email=email)
+            if actor_id is not None
+            else None
         )
-        entries.append(
-            TimelineEntry(
-                at=log.at, text=_stage_log_text(log), actor=log.by, reason=reason, kind="stage"
+        if source == "stage":
+            created_logged = created_logged or kind == StageLogKind.CREATE
+            source_name = from_name or _state_label(from_state)
+            target_name = to_name or _state_label(to_state)
+            reason = " · ".join(part for part in (reason_name, reason_text) if part)
+            text = _stage_change_text(kind, source_name, target_name)
+            entries.append(
+                TimelineEntry(at=at, text=text, actor=actor, reason=reason, kind="stage")
             )
-        )
-    skip = {"order.stage", "order.cancel", "order.revoke_cancel", "order.create"}
-    for event in order_events(tenant=tenant, order=order):
-        if event.action in skip:
-            continue  # the stage log says it, with its reason
+        else:
+            event = AuditEvent(
+                tenant_id=tenant.pk,
+                action=action,
+                target_type=ServiceOrder._meta.label_lower,
+                target_id=order.pk,
+                summary=summary,
+                params=json.loads(event_params) if event_params else {},
+            )
+            entries.append(TimelineEntry(at=at, text=event_text(event), actor=actor))
+    if not created_logged:  # generated orders
         entries.append(
-            TimelineEntry(at=event.created_at, text=event_text(event), actor=event.actor)
-        )
-    if not any(log.kind == StageLogKind.CREATE for log in logs):  # generated orders
-        entries.append(
-            TimelineEntry(at=order.created_at, text=_stage_log_text(None), actor=order.created_by)
+            TimelineEntry(at=order.created_at, text=gettext("Created"), actor=order.created_by)
         )
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
 
 
-def _stage_log_text(log: StageLog | None) -> str:
-    if log is None:
-        return gettext("Created")
-    to = log.to_stage.name if log.to_stage else log.get_to_state_display()
-    source = log.from_stage.name if log.from_stage else log.get_from_state_display()
-    if log.kind == StageLogKind.CREATE:
-        return gettext("Created at %(stage)s") % {"stage": to}
-    if log.kind == StageLogKind.CANCEL:
+# The stage log in its order (at, id), then the activity log newest first, as the page lists
+# them before sorting by time.
+_ORDER_TIMELINE_SQL = """
+SELECT source, at, kind, from_name, to_name, from_state, to_state, reason_name, reason_text,
+    action, params, summary, actor_id, first_name, last_name, email
+FROM (
+    SELECT 1 AS branch, log.at AS sort_at, log.id AS sort_id,
+        'stage' AS source, log.at, log.kind, from_stage.name AS from_name,
+        to_stage.name AS to_name, log.from_state, log.to_state, reason.name AS reason_name,
+        log.reason_text, NULL::text AS action, NULL::text AS params, NULL::text AS summary,
+        actor.id AS actor_id, actor.first_name, actor.last_name, actor.email
+    FROM {log} log
+    LEFT JOIN {stage} from_stage
+        ON from_stage.tenant_id = log.tenant_id AND from_stage.id = log.from_stage_id
+    LEFT JOIN {stage} to_stage
+        ON to_stage.tenant_id = log.tenant_id AND to_stage.id = log.to_stage_id
+    LEFT JOIN {reason} reason
+        ON reason.tenant_id = log.tenant_id AND reason.id = log.reason_code_id
+    LEFT JOIN {user} actor ON actor.id = log.by_id
+    WHERE log.tenant_id = %(tenant)s AND log.order_id = %(order)s
+    UNION ALL
+    SELECT 2, event.created_at, event.id,
+        'event', event.created_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        event.action, event.params::text, event.summary,
+        actor.id, actor.first_name, actor.last_name, actor.email
+    FROM {event} event
+    LEFT JOIN {user} actor ON actor.id = event.actor_id
+    WHERE event.tenant_id = %(tenant)s AND event.target_type = %(target_type)s
+        AND event.target_id = %(order)s AND event.action <> ALL(%(skipped)s)
+) AS timeline
+ORDER BY branch,
+    CASE WHEN branch = 1 THEN sort_at END, CASE WHEN branch = 1 THEN sort_id END,
+    sort_at DESC, sort_id DESC
+"""
+
+
+def _state_label(value: str) -> str:
+    """What get_FOO_display says for an order state (the value itself if it is not one)."""
+    try:
+        return str(OrderState(value).label)
+    except ValueError:
+        return value
+
+
+def _stage_change_text(kind: str, source: str, target: str) -> str:
+    if kind == StageLogKind.CREATE:
+        return gettext("Created at %(stage)s") % {"stage": target}
+    if kind == StageLogKind.CANCEL:
         return gettext("Cancelled at %(stage)s") % {"stage": source}
-    if log.kind == StageLogKind.REVOKE:
-        return gettext("Cancellation revoked: back to %(stage)s") % {"stage": to}
-    return gettext("%(from)s → %(to)s") % {"from": source, "to": to}
+    if kind == StageLogKind.REVOKE:
+        return gettext("Cancellation revoked: back to %(stage)s") % {"stage": target}
+    return gettext("%(from)s → %(to)s") % {"from": source, "to": target}
 
 
 def stage_tree(*, tenant: Tenant) -> list:
