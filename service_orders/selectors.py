@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.utils.translation import gettext, pgettext
 
@@ -486,36 +487,38 @@ def cancel_reasons(*, tenant: Tenant, order: ServiceOrder) -> list[ReasonCode]:
     return list(ReasonCode.objects.for_tenant(tenant).filter(stage=target))
 
 
-def next_stages_of(*, tenant: Tenant, stage: OrderStage | None, state: str) -> list[OrderStage]:
+def next_stages_of(
+    *, tenant: Tenant, stage: OrderStage | None, state: str, reasons: str = "all"
+) -> list[OrderStage]:
     """The stages an order at ``stage`` (in ``state``) may move to: the stage's children whose
     state can follow, then its parent when going back is allowed (``is_back`` set), with their
-    reason codes prefetched."""
+    reason codes prefetched: of each (``reasons="all"``), or only of those that require a
+    reason (``"required"``: the office's order page offers no other)."""
     if stage is None:
         return []
     where = Q(parent=stage)
     if stage.back_allowed and stage.parent_id:
         where |= Q(pk=stage.parent_id)
-    candidates = (
-        OrderStage.objects.for_tenant(tenant)
-        .filter(where)
-        .prefetch_related("reasons")
-        .order_by("position", "id")
-    )
+    candidates = OrderStage.objects.for_tenant(tenant).filter(where).order_by("position", "id")
     result = []
     for candidate in candidates:
         if state_transition(state, candidate.state) is None:
             continue
         candidate.is_back = candidate.pk == stage.parent_id
         result.append(candidate)
+    with_reasons = result if reasons == "all" else [c for c in result if c.requires_reason]
+    prefetch_related_objects(with_reasons, "reasons")  # no statement for an empty list
     return result
 
 
-def order_next_stages(*, tenant: Tenant, order: ServiceOrder) -> list[OrderStage]:
+def order_next_stages(
+    *, tenant: Tenant, order: ServiceOrder, reasons: str = "all"
+) -> list[OrderStage]:
     """The stages the order may move to now (next ones, then the previous one where allowed).
-    Each has ``is_back`` and its ``reasons`` prefetched; ``requires_reason`` says whether a
-    reason must be given."""
+    Each has ``is_back`` and its ``reasons`` prefetched (see next_stages_of);
+    ``requires_reason`` says whether a reason must be given."""
     stage = order_current_stage(tenant=tenant, order=order)
-    return next_stages_of(tenant=tenant, stage=stage, state=order.state)
+    return next_stages_of(tenant=tenant, stage=stage, state=order.state, reasons=reasons)
 
 
 def order_is_signed_off(*, tenant: Tenant, order: ServiceOrder) -> bool:

@@ -42,7 +42,11 @@ def workflow_context(request, order: ServiceOrder, lines) -> dict:
     tenant = request.tenant
     may_change = request_can(request, CHANGE_ORDERS)
     stage = selectors.order_current_stage(tenant=tenant, order=order)
-    next_stages = selectors.order_next_stages(tenant=tenant, order=order) if may_change else []
+    next_stages = (
+        selectors.order_next_stages(tenant=tenant, order=order, reasons="required")
+        if may_change
+        else []
+    )
     is_open = order.state in (
         OrderState.NEW,
         OrderState.SCHEDULED,
