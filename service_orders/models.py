@@ -876,6 +876,14 @@ class ServiceOrderLine(WorkLine):
     def __str__(self) -> str:
         return f"{self.order.number}: {self.description}"
 
+    # As ServiceOrder's: the label looked up, not every choice's label translated on each call
+    # (the order page shows two per line, twice).
+    def get_kind_display(self) -> str:
+        return _choice_label(LineKind, self.kind)
+
+    def get_status_display(self) -> str:
+        return _choice_label(LineStatus, self.status)
+
 
 # --- The technician's record: photos and the customer's sign-off ----------------------------
 

@@ -586,3 +586,23 @@ def test_an_orders_state_and_priority_read_as_djangos_own_labels(tenant_a, custo
                 ours = getattr(order, f"get_{field}_display")()
                 django = Model._get_FIELD_display(order, ServiceOrder._meta.get_field(field))
                 assert ours == django and isinstance(ours, str)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pt-br"])
+def test_an_order_lines_kind_and_status_read_as_djangos_own_labels(tenant_a, customer, language):
+    """ServiceOrderLine's faster get_kind_display and get_status_display say what Django's
+    get_FOO_display says, in every language, for every kind and status."""
+    from django.db.models import Model
+    from django.utils import translation
+
+    from customers.models import LineKind
+    from service_orders.models import LineStatus, ServiceOrderLine
+
+    line = ServiceOrderLineFactory(order=ServiceOrderFactory(customer=customer))
+    with translation.override(language):
+        for field, choices in (("kind", LineKind), ("status", LineStatus)):
+            for value in [*choices.values, "unknown"]:
+                line.__dict__[field] = value
+                ours = getattr(line, f"get_{field}_display")()
+                django = Model._get_FIELD_display(line, ServiceOrderLine._meta.get_field(field))
+                assert ours == django and isinstance(ours, str)
