@@ -29,6 +29,7 @@ from sla import selectors as sla_selectors
 from tenancy import selectors as tenancy_selectors
 from tenancy.events import event_text
 from tenancy.models import AuditEvent, Tenant, User
+from tenancy.precompiled import precompiled
 from tenancy.roles import Capability
 
 from .models import (
@@ -142,19 +143,36 @@ def order_get(*, tenant: Tenant, pk: int) -> ServiceOrder:
     The order's people are read by a second query rather than joined: joined, they made the
     statement eleven tables, past PostgreSQL's join_collapse_limit (8), and its planning took
     5-10 ms for a read of 0.2 ms (docs/performance.md, the order page)."""
-    order = ServiceOrder.objects.select_related(
-        "customer", "agreement", "site", "contact", "stage", "sla"
-    ).get(tenant=tenant, pk=pk)
+    found = _order_with_header(tenant_id=tenant.pk, pk=int(pk))
+    if not found:
+        raise ServiceOrder.DoesNotExist("No service order of this tenant has this id.")
+    order = found[0]
     _cache_people(order)
     return order
 
 
+@precompiled("tenant_id", "pk")
+def _order_with_header(*, tenant_id: int, pk: int) -> QuerySet:
+    return ServiceOrder.objects.select_related(
+        "customer", "agreement", "site", "contact", "stage", "sla"
+    ).filter(tenant_id=tenant_id, pk=pk)
+
+
 def _cache_people(order: ServiceOrder) -> None:
     fields = [ServiceOrder._meta.get_field(name) for name in ORDER_PEOPLE]
-    ids = {getattr(order, field.attname) for field in fields} - {None}
-    people = User.objects.in_bulk(ids) if ids else {}
+    ids = [getattr(order, field.attname) for field in fields]
+    people = {}
+    if any(ids):
+        # Four places whatever the order names (0 for nobody: no user has id 0).
+        found = _users_by_id(**{f"id{n}": user_id or 0 for n, user_id in enumerate(ids)})
+        people = {user.pk: user for user in found}
     for field in fields:
         field.set_cached_value(order, people.get(getattr(order, field.attname)))
+
+
+@precompiled("id0", "id1", "id2", "id3")
+def _users_by_id(*, id0: int, id1: int, id2: int, id3: int) -> QuerySet:
+    return User.objects.filter(pk__in=[id0, id1, id2, id3])
 
 
 def order_day_is_open(*, tenant: Tenant, order: ServiceOrder) -> bool:
@@ -172,18 +190,28 @@ def order_task_notes(*, tenant: Tenant, order: ServiceOrder) -> dict[int, Servic
     """The order's task relations copied from its agreement (with their notes), by task id."""
     return {
         link.task_id: link
-        for link in ServiceOrderTask.objects.for_tenant(tenant)
-        .filter(order=order)
-        .select_related("task")
-        .order_by("pk")
+        for link in _order_tasks(tenant_id=tenant.pk, order_id=order.pk)
         if link.internal_note or link.customer_note
     }
 
 
+@precompiled("tenant_id", "order_id")
+def _order_tasks(*, tenant_id: int, order_id: int) -> QuerySet:
+    return (
+        ServiceOrderTask.objects.filter(tenant_id=tenant_id, order_id=order_id)
+        .select_related("task")
+        .order_by("pk")
+    )
+
+
 def order_lines(*, tenant: Tenant, order: ServiceOrder) -> list[ServiceOrderLine]:
-    return list(
-        ServiceOrderLine.objects.for_tenant(tenant)
-        .filter(order=order)
+    return _order_lines(tenant_id=tenant.pk, order_id=order.pk)
+
+
+@precompiled("tenant_id", "order_id")
+def _order_lines(*, tenant_id: int, order_id: int) -> QuerySet:
+    return (
+        ServiceOrderLine.objects.filter(tenant_id=tenant_id, order_id=order_id)
         .select_related("service_object", "task", "item", "technician")
         .order_by("id")
     )
@@ -403,7 +431,12 @@ def technician_order_get(*, tenant: Tenant, pk: int, technician) -> ServiceOrder
 
 
 def order_photos(*, tenant: Tenant, order: ServiceOrder) -> list[OrderPhoto]:
-    return list(OrderPhoto.objects.for_tenant(tenant).filter(order=order).order_by("id"))
+    return _order_photos(tenant_id=tenant.pk, order_id=order.pk)
+
+
+@precompiled("tenant_id", "order_id")
+def _order_photos(*, tenant_id: int, order_id: int) -> QuerySet:
+    return OrderPhoto.objects.filter(tenant_id=tenant_id, order_id=order_id).order_by("id")
 
 
 def order_photo_get(*, tenant: Tenant, order: ServiceOrder, pk: int) -> OrderPhoto:
@@ -496,10 +529,8 @@ def next_stages_of(
     reason (``"required"``: the office's order page offers no other)."""
     if stage is None:
         return []
-    where = Q(parent=stage)
-    if stage.back_allowed and stage.parent_id:
-        where |= Q(pk=stage.parent_id)
-    candidates = OrderStage.objects.for_tenant(tenant).filter(where).order_by("position", "id")
+    back_to = stage.parent_id if stage.back_allowed and stage.parent_id else 0  # 0: none
+    candidates = _stage_children_and(tenant_id=tenant.pk, stage_id=stage.pk, other_id=back_to)
     result = []
     for candidate in candidates:
         if state_transition(state, candidate.state) is None:
@@ -509,6 +540,14 @@ def next_stages_of(
     with_reasons = result if reasons == "all" else [c for c in result if c.requires_reason]
     prefetch_related_objects(with_reasons, "reasons")  # no statement for an empty list
     return result
+
+
+@precompiled("tenant_id", "stage_id", "other_id")
+def _stage_children_and(*, tenant_id: int, stage_id: int, other_id: int) -> QuerySet:
+    """The stage's children and the stage ``other_id`` (0 for none), in their order."""
+    return OrderStage.objects.filter(
+        Q(parent_id=stage_id) | Q(pk=other_id), tenant_id=tenant_id
+    ).order_by("position", "id")
 
 
 def order_next_stages(
@@ -729,6 +768,35 @@ def technician_choices(*, tenant: Tenant) -> QuerySet:
     return tenancy_selectors.member_users_with(tenant=tenant, capability=Capability.WORK_ORDERS)
 
 
+def technician_list(*, tenant: Tenant) -> list[User]:
+    """technician_choices read (the order page's assignment picker)."""
+    return _technicians(tenant_id=tenant.pk)
+
+
+@precompiled("tenant_id")
+def _technicians(*, tenant_id: int) -> QuerySet:
+    return tenancy_selectors.member_users_with(tenant=tenant_id, capability=Capability.WORK_ORDERS)
+
+
+def move_targets(*, tenant: Tenant, order: ServiceOrder) -> list[ServiceOrder]:
+    """move_target_orders read (for the order page's "move lines" form)."""
+    if order.agreement_id is None:
+        return []
+    return _move_targets(tenant_id=tenant.pk, agreement_id=order.agreement_id, order_id=order.pk)
+
+
+@precompiled("tenant_id", "agreement_id", "order_id")
+def _move_targets(*, tenant_id: int, agreement_id: int, order_id: int) -> QuerySet:
+    return (
+        ServiceOrder.objects.filter(
+            tenant_id=tenant_id, agreement_id=agreement_id, state__in=OPEN_STATES
+        )
+        .exclude(pk=order_id)
+        .only("pk", "number", "preferred_date")
+        .order_by("preferred_date", "number")
+    )
+
+
 def move_target_orders(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
     """The open orders of the same agreement the order's lines may move to."""
     if order.agreement_id is None:
@@ -916,6 +984,13 @@ def _summary(clock: OrderClock, calendar, now: datetime.datetime) -> SlaSummary:
     )
 
 
+@precompiled("tenant_id", "order_id")
+def _order_clock(*, tenant_id: int, order_id: int) -> QuerySet:
+    return OrderClock.objects.filter(tenant_id=tenant_id, order_id=order_id).select_related(
+        "calendar"
+    )
+
+
 def order_sla_summary(
     *, tenant: Tenant, order_ids, now: datetime.datetime | None = None
 ) -> dict[int, SlaSummary]:
@@ -925,11 +1000,15 @@ def order_sla_summary(
     from django.utils import timezone
 
     now = now or timezone.now()
-    clocks = list(
-        OrderClock.objects.for_tenant(tenant)
-        .filter(order_id__in=list(order_ids))
-        .select_related("calendar")
-    )
+    order_ids = list(order_ids)
+    if len(order_ids) == 1:  # an order's page
+        clocks = _order_clock(tenant_id=tenant.pk, order_id=int(order_ids[0]))
+    else:
+        clocks = list(
+            OrderClock.objects.for_tenant(tenant)
+            .filter(order_id__in=order_ids)
+            .select_related("calendar")
+        )
     calendars = {}
     for clock in clocks:
         if clock.calendar_id not in calendars:

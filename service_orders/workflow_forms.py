@@ -262,7 +262,8 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["technician"]
         field.iterator = PlainQueryChoiceIterator  # shown on every order page: one plain query
-        field.queryset = selectors.technician_choices(tenant=tenant)
+        field.queryset = selectors.technician_choices(tenant=tenant)  # validates the choice
+        field.listed = lambda: selectors.technician_list(tenant=tenant)  # what it shows
         field.label_from_instance = lambda user: user.get_full_name() or user.email
 
 
@@ -289,7 +290,8 @@ class BulkActionForm(forms.Form):
         self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
         field = self.fields["technician"]
         field.iterator = PlainQueryChoiceIterator  # shown on every order page: one plain query
-        field.queryset = selectors.technician_choices(tenant=tenant)
+        field.queryset = selectors.technician_choices(tenant=tenant)  # validates the choice
+        field.listed = lambda: selectors.technician_list(tenant=tenant)  # what it shows
         field.label_from_instance = lambda user: user.get_full_name() or user.email
         if stages is not None:
             self.fields["stage"].choices = listed_choices(self.fields["stage"], stages)

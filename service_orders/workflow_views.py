@@ -56,9 +56,7 @@ def workflow_context(request, order: ServiceOrder, lines) -> dict:
     lines_changeable = may_change and is_open and (stage is None or stage.can_modify)
     # The "move lines" form is shown only for an order with lines (_line_changes.html).
     move_targets = (
-        list(selectors.move_target_orders(tenant=tenant, order=order))
-        if lines_changeable and lines
-        else []
+        selectors.move_targets(tenant=tenant, order=order) if lines_changeable and lines else []
     )
     progress = selectors.progress_of(line.status for line in lines)
     return {

@@ -212,12 +212,15 @@ class PlainQueryChoiceIterator(forms.models.ModelChoiceIterator):
     """A ModelChoiceField's options read by one plain query when the field is shown (set as the
     field's ``iterator`` before its queryset). Django's iterator reads them with
     ``QuerySet.iterator()``, which on PostgreSQL is a server-side cursor: DECLARE, FETCH and
-    CLOSE, three round trips for a short list on a page that must be fast. Same options."""
+    CLOSE, three round trips for a short list on a page that must be fast. Same options. A
+    field with ``listed`` (a function returning the same records, e.g. a precompiled selector,
+    tenancy.precompiled) shows what it returns; its queryset still validates the choice."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        listed = getattr(self.field, "listed", None)
+        for obj in listed() if listed is not None else self.queryset.all():
             yield self.choice(obj)
 
 

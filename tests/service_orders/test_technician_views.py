@@ -14,6 +14,7 @@ from service_orders.models import (
     OrderPhoto,
     OrderSignOff,
     OrderState,
+    ServiceOrder,
     ServiceOrderLine,
     StageLog,
 )
@@ -341,6 +342,9 @@ def test_office_order_page_shows_photos_and_the_receipt(tenant_a, order, client_
         receipt_pdf=b"%PDF-1.7",
         receipt_sha256="0" * 64,
     )
+    # As the sign-off service does, in the same transaction: the order page reads the
+    # sign-off only for an order signed off.
+    ServiceOrder.objects.filter(pk=order.pk).update(signed_off_at=tenant_a.now())
     page = office.get(detail).content.decode()
     assert "Zofia Nowak" in page and _url("order_receipt_pdf", order) in page
     assert 'data-testid="office-photos"' in page
