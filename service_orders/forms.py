@@ -94,9 +94,9 @@ class OrderFilterForm(forms.Form):
         self.fields["stage"].queryset = selectors.stage_choices(tenant=tenant)
         # Read once, here: the list's bulk form offers the same stages and technicians
         # (BulkActionForm(stages=..., technicians=...)), so the page reads each list once.
-        self.stages = list(self.fields["stage"].queryset)
+        self.stages = selectors.stage_list(tenant=tenant)
         self.fields["stage"].choices = listed_choices(self.fields["stage"], self.stages)
-        self.technicians = list(selectors.technician_choices(tenant=tenant))
+        self.technicians = selectors.technician_list(tenant=tenant)
         self._technicians = {str(user.pk): user for user in self.technicians}
         self.fields["technician"].choices = [
             ("", _("Any")),

@@ -759,6 +759,16 @@ def stage_choices(*, tenant: Tenant) -> QuerySet:
     return OrderStage.objects.for_tenant(tenant).order_by("position", "id")
 
 
+def stage_list(*, tenant: Tenant) -> list[OrderStage]:
+    """stage_choices read (the order list's filter and bulk forms)."""
+    return _stages(tenant_id=tenant.pk)
+
+
+@precompiled("tenant_id")
+def _stages(*, tenant_id: int) -> QuerySet:
+    return OrderStage.objects.filter(tenant_id=tenant_id).order_by("position", "id")
+
+
 def reason_code_get(*, tenant: Tenant, pk: int) -> ReasonCode:
     return ReasonCode.objects.select_related("stage").get(tenant=tenant, pk=pk)
 

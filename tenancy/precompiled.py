@@ -28,16 +28,28 @@ when compiling), and the shape the same for every value (no ``IN`` list of varyi
 
 import copy
 import functools
+import logging
 from collections.abc import Callable
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import QuerySet
 
 from .db_backend.routing import implicit_tenant_filter
 
+logger = logging.getLogger(__name__)
+
 # Stand-ins: far below any id, count or amount the application stores (bigint's lower half).
 _STAND_IN_BASE = -(2**62)
+
+# The statements built so far, by builder (a module attribute, looked up on each call, so a test
+# can swap in an empty one); None for a builder whose statement does not bind its arguments.
+_statements: dict[Callable, "_Compiled | None"] = {}
+# Every decorated builder, with its argument names (tests check that each one compiles).
+registered: dict[Callable, tuple[str, ...]] = {}
+
+
+class NotPrecompilable(Exception):
+    """The builder's statement does not take each argument as a bound parameter."""
 
 
 class _Compiled:
@@ -56,9 +68,7 @@ class _Compiled:
                 if type(param) is int and param == stand_in
             ]
             if not found or str(stand_in) in self.sql:
-                raise ImproperlyConfigured(
-                    f"{name!r} is not a bound parameter of the precompiled statement"
-                )
+                raise NotPrecompilable(f"{name!r} is not a bound parameter of the statement")
             self.positions[name] = found
 
     def run(self, values: dict[str, int]) -> list:
@@ -76,12 +86,24 @@ class _Compiled:
         return list(queryset)
 
 
+def compile_statement(build: Callable[..., QuerySet], names: tuple[str, ...]) -> _Compiled:
+    """Build and compile ``build``'s statement with stand-in values; NotPrecompilable when an
+    argument does not reach its parameters."""
+    stand_ins = {name: _STAND_IN_BASE - n for n, name in enumerate(names)}
+    # Compiled outside any implicit tenant routing: that would put a real tenant id into the
+    # statement every later call reuses.
+    with implicit_tenant_filter([]):
+        return _Compiled(build(**stand_ins), names, stand_ins)
+
+
 def precompiled(*names: str) -> Callable:
     """Decorate a queryset builder taking the keyword arguments ``names`` (integers): calling
-    the result returns the list of the queryset's rows, from SQL built on the first call."""
+    the result returns the list of the queryset's rows, from SQL built on the first call. A
+    builder whose statement cannot be reused (see the module's docstring) is evaluated as a
+    plain queryset on every call: the same rows, without the saving (and a warning logged)."""
 
     def decorate(build: Callable[..., QuerySet]) -> Callable[..., list]:
-        compiled: list[_Compiled] = []  # at most one: the statement, once built
+        registered[build] = names
 
         @functools.wraps(build)
         def run(**values) -> list:
@@ -90,13 +112,17 @@ def precompiled(*names: str) -> Callable:
             for name, value in values.items():
                 if type(value) is not int:
                     raise TypeError(f"{name} must be an int, not {value!r}")
-            if not compiled:
-                stand_ins = {name: _STAND_IN_BASE - n for n, name in enumerate(names)}
-                # Compiled outside any implicit tenant routing: that would put a real tenant
-                # id into the statement every later call reuses.
-                with implicit_tenant_filter([]):
-                    compiled.append(_Compiled(build(**stand_ins), names, stand_ins))
-            return compiled[0].run(values)
+            statements = _statements
+            if build not in statements:
+                try:
+                    statements[build] = compile_statement(build, names)
+                except NotPrecompilable as exc:
+                    logger.warning("%s is run as a plain queryset: %s", build.__qualname__, exc)
+                    statements[build] = None
+            compiled = statements[build]
+            if compiled is None:
+                return list(build(**values))
+            return compiled.run(values)
 
         run.build = build  # the plain queryset builder (tests, callers that need a queryset)
         return run

@@ -3,12 +3,19 @@
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from .models import AuditEvent, Membership, Tenant, User
+from .precompiled import precompiled
 
 
 def membership_list_for_user(*, user: User) -> list[Membership]:
-    """The tenants a user may enter (active membership in an active tenant)."""
-    return list(
-        Membership.objects.filter(user=user, is_active=True, tenant__is_active=True)
+    """The tenants a user may enter (active membership in an active tenant). Read on every
+    request (TenantMiddleware): its statement is built once (tenancy.precompiled)."""
+    return _active_memberships(user_id=user.pk)
+
+
+@precompiled("user_id")
+def _active_memberships(*, user_id: int) -> QuerySet:
+    return (
+        Membership.objects.filter(user_id=user_id, is_active=True, tenant__is_active=True)
         .select_related("tenant")
         .order_by("tenant__name")
     )

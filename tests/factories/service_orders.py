@@ -174,6 +174,13 @@ class OrderSignOffFactory(factory.django.DjangoModelFactory):
     receipt_pdf = b"%PDF-1.7"
     receipt_sha256 = "0" * 64
 
+    @factory.post_generation
+    def order_signed_off(obj, create, extracted, **kwargs):
+        """The order says it is signed off, as the sign-off service makes it say."""
+        if create:
+            so.ServiceOrder.objects.filter(pk=obj.order_id).update(signed_off_at=obj.signed_at)
+            obj.order.signed_off_at = obj.signed_at
+
 
 class WebRequestFactory(factory.django.DjangoModelFactory):
     class Meta:

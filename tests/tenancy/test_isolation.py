@@ -19,6 +19,7 @@ from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND, WhereNode
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tenancy import precompiled
 from tenancy.context import current_tenant_id, platform_bypass, platform_scope, tenant_scope
 from tenancy.db_backend import compiler as tenant_compiler
 from tenancy.models import AuditEvent, TenantOwned, TenantQuerySet
@@ -109,6 +110,9 @@ def _remove_app_tenant_filters(monkeypatch) -> None:
 
     monkeypatch.setattr(tenant_compiler.SQLCompiler, "as_sql", as_sql)
     monkeypatch.setattr(TenantQuerySet, "for_tenant", for_tenant)
+    # Statements built once (tenancy.precompiled) are built again through the compiler above,
+    # which drops their tenant filter too (and the originals come back after the test).
+    monkeypatch.setattr(precompiled, "_statements", {})
 
 
 def _count_events(**filters) -> int:

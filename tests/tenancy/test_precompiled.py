@@ -4,7 +4,6 @@ exactly what the queryset itself gives, for each tenant its own rows only."""
 import threading
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
@@ -12,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, CustomerSite
 from tenancy.db_backend.routing import implicit_tenant_filter
-from tenancy.precompiled import precompiled
+from tenancy.precompiled import NotPrecompilable, compile_statement, precompiled, registered
 from tests.factories import CustomerFactory, CustomerSiteFactory
 
 from .querylog import assert_tenant_routed, capture_statements
@@ -92,27 +91,46 @@ def test_values_querysets_and_expressions_work_too(customers, tenant_a):
     assert names(tenant_id=tenant_a.pk, minimum=0) == [(a1.name, a1.pk * 2), (a2.name, a2.pk * 2)]
 
 
-def test_a_value_that_is_not_a_bound_parameter_is_refused(tenant_a):
+def test_a_statement_that_does_not_bind_its_values_runs_as_a_plain_queryset(
+    tenant_a, tenant_b, customers, caplog
+):
+    """An argument that never reaches the statement's parameters (ignored, or written into the
+    SQL) cannot be swapped in later: such a builder is refused as a precompiled statement and
+    evaluated as its plain queryset on each call (the same rows), with a warning."""
+
     @precompiled("tenant_id", "customer_id")
     def ignores_customer(*, tenant_id, customer_id):
-        return Customer.objects.filter(tenant_id=tenant_id)
+        return Customer.objects.filter(tenant_id=tenant_id).order_by("id")
 
     @precompiled("tenant_id")
     def inlines_tenant(*, tenant_id):
         return Customer.objects.filter(
             Q(tenant_id=RawSQL(f"{int(tenant_id)}", [])) | Q(pk=0),  # noqa: S611 - an int
             tenant_id=tenant_id,
-        )
+        ).order_by("id")
 
-    for selector in (ignores_customer, inlines_tenant):
-        with pytest.raises(ImproperlyConfigured):
-            selector(**dict.fromkeys(_names(selector), tenant_a.pk))
+    with pytest.raises(NotPrecompilable):
+        compile_statement(ignores_customer.build, ("tenant_id", "customer_id"))
+    with pytest.raises(NotPrecompilable):
+        compile_statement(inlines_tenant.build, ("tenant_id",))
+    a_ids = [customers["a1"].pk, customers["a2"].pk]
+    assert [c.pk for c in ignores_customer(tenant_id=tenant_a.pk, customer_id=0)] == a_ids
+    assert [c.pk for c in inlines_tenant(tenant_id=tenant_a.pk)] == a_ids
+    assert [c.pk for c in inlines_tenant(tenant_id=tenant_b.pk)] == [customers["b1"].pk]
+    assert "run as a plain queryset" in caplog.text
 
 
-def _names(selector) -> list[str]:
-    import inspect
+def test_every_precompiled_selector_of_the_application_binds_its_arguments():
+    """Each builder decorated in the apps compiles with its stand-ins (so none of them falls
+    back to a plain queryset in production)."""
+    import service_orders.selectors  # noqa: F401 - registers its builders
+    import tenancy.selectors  # noqa: F401
 
-    return list(inspect.signature(selector.build).parameters)
+    assert len(registered) >= 10
+    for build, names in registered.items():
+        if build.__module__.startswith("tests."):
+            continue  # this file's own examples
+        compile_statement(build, names)
 
 
 def test_only_its_own_int_arguments_are_taken(tenant_a, customers):
