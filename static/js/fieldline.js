@@ -68,6 +68,11 @@ function flPickers(root) {
         no_results: function () {
           return '<div class="no-results">' + (select.dataset.flNoResults || "") + "</div>";
         },
+        // The chosen text is cut with an ellipsis when it is longer than the box: its title
+        // holds all of it.
+        item: function (data, escape) {
+          return '<div title="' + escape(data.text) + '">' + escape(data.text) + "</div>";
+        },
       },
     };
     // Short lists are searched in the page; a long one also asks the server (which matches on
@@ -75,6 +80,17 @@ function flPickers(root) {
     // A select marked data-fl-search-only holds just the chosen option: always ask the server.
     const searchOnly = select.dataset.flSearchOnly !== undefined;
     if (url && (searchOnly || select.options.length > FL_PICKER_REMOTE_FROM)) {
+      // What the server found, by query: offered whatever their text says. Tom Select scores
+      // options on their text alone and would drop a match on what the text does not show
+      // (a customer's city, an agreement's customer).
+      const found = {};
+      settings.score = function (query) {
+        const local = this.getScoreFunction(query);
+        return function (option) {
+          const answer = found[query];
+          return answer && answer.has(String(option.value)) ? 1 : local(option);
+        };
+      };
       settings.load = function (query, callback) {
         const picker = this;
         const extra = select.dataset.flSearchParams || "";
@@ -86,6 +102,7 @@ function flPickers(root) {
           .then(function (data) {
             // An answer that arrives after the user chose (or typed on) is not for this query.
             if (picker.inputValue() !== query) return callback();
+            found[query] = new Set(data.results.map(function (row) { return String(row.value); }));
             callback(data.results);
           })
           .catch(function () { callback(); });

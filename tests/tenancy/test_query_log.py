@@ -176,6 +176,10 @@ def _pages(r) -> list[str]:
         f"/agreements/{r['agreement'].pk}/edit/",
         "/orders/",
         "/orders/?q=Repair",
+        # The order list's filter pickers, with a word to match (the agreement's joins its
+        # customer for the name).
+        "/customers/search/?q=a",
+        "/agreements/search/?q=a",
         f"/orders/{r['order'].pk}/",
         "/orders/generate/",
         "/orders/generate/runs/",

@@ -1,0 +1,129 @@
+"""The order list of a tenant with more customers and agreements than a filter lists
+(web.forms.LONG_LIST, made small here; the live server runs in this process): the dispatcher
+types part of a name into the customer or agreement filter, picks the record from the server's
+answer, and the list shows that record's orders, the filter still naming it after the reload.
+On a phone the filter bar fits the screen."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tenancy.models import Tenant, User
+from tests.browser.layout import PHONE, WIDE, assert_fits, assert_no_sideways_scroll
+from tests.browser.pickers import pick
+from tests.factories import (
+    AgreementFactory,
+    CustomerFactory,
+    CustomerSiteFactory,
+    ServiceOrderFactory,
+)
+
+pytestmark = pytest.mark.browser
+
+LONG_NAME = "Zephyr Thermal Works and Heat Pump Installations of Greater Kędzierzyn-Koźle"
+
+
+@pytest.fixture
+def many_customers(demo, monkeypatch):
+    """Acme with six customers, each with an agreement and orders, over a LONG_LIST of 3."""
+    monkeypatch.setattr("web.forms.LONG_LIST", 3)
+    User.objects.filter(email="dispatcher@acme.test").update(language="en")
+    tenant = Tenant.objects.get(slug="acme")
+    zephyr = CustomerFactory(tenant=tenant, name=LONG_NAME)
+    CustomerSiteFactory(customer=zephyr, city="Tromsø")
+    care = AgreementFactory(customer=zephyr, description="Heat pump care")
+    for number in ("ZE-1", "ZE-2"):
+        ServiceOrderFactory(customer=zephyr, agreement=care, number=number)
+    ServiceOrderFactory(customer=zephyr, number="ZE-3")  # not of the agreement
+    for index, name in enumerate(("Zeta Plumbing", "Nordic Boilers", "Southern Pumps", "Acme")):
+        other = CustomerFactory(tenant=tenant, name=name)
+        agreement = AgreementFactory(customer=other, description=f"Boiler care {index}")
+        ServiceOrderFactory(customer=other, agreement=agreement, number=f"OTHER-{index}")
+    return {"customer": zephyr, "agreement": care}
+
+
+def _numbers(page) -> list[str]:
+    """The order numbers the list shows (the links to the orders)."""
+    links = page.get_by_test_id("order-table").locator("tbody a[href*='/orders/']")
+    return sorted(link.inner_text().strip() for link in links.all())
+
+
+def _filter(page) -> None:
+    page.locator("[data-testid=list-filters] button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_dispatcher_filters_the_order_list_by_a_customer_found_on_the_server(
+    many_customers, sign_in, page, live_server
+):
+    customer = many_customers["customer"]
+    page.set_viewport_size(WIDE)
+    sign_in("dispatcher@acme.test")
+    page.goto(f"{live_server.url}/orders/")
+    select = page.locator("select[name=customer]")
+    # The page lists none of the customers: the picker asks the server.
+    expect(select.locator("option")).to_have_count(1)
+    assert select.get_attribute("data-fl-search-only") == ""
+    assert len(_numbers(page)) == 7
+
+    pick(page, "customer", "Thermal Works")
+    _filter(page)
+    page.wait_for_url(f"**/orders/?*customer={customer.pk}*")
+    assert _numbers(page) == ["ZE-1", "ZE-2", "ZE-3"]
+    # After the reload the picker still names the chosen customer, and lists only it.
+    chosen = page.locator("select[name=customer] ~ .ts-wrapper .ts-control .item")
+    expect(chosen).to_have_text(str(customer))
+    expect(select).to_have_value(str(customer.pk))
+    expect(select.locator("option")).to_have_count(2)
+
+
+def test_the_filters_offer_what_the_server_found_on_text_their_labels_do_not_show(
+    many_customers, sign_in, page, live_server
+):
+    """The server matches a customer on a site's city and an agreement on its customer's name,
+    which their labels do not show: the pickers must still offer them."""
+    agreement = many_customers["agreement"]
+    page.set_viewport_size(WIDE)
+    sign_in("dispatcher@acme.test")
+    page.goto(f"{live_server.url}/orders/")
+    customers = page.locator("select[name=customer] ~ .ts-wrapper")
+    customers.locator(".ts-control input").press_sequentially("tromsø")
+    found = customers.locator(".ts-dropdown .option[data-value]:not([data-value=''])")
+    expect(found).to_have_text([str(many_customers["customer"])])
+    page.keyboard.press("Escape")
+
+    wrapper = page.locator("select[name=agreement] ~ .ts-wrapper")
+    wrapper.locator(".ts-control input").press_sequentially("zephyr")
+    option = wrapper.locator(".ts-dropdown .option[data-value]:not([data-value=''])")
+    expect(option).to_have_count(1)
+    expect(option).to_have_text(str(agreement))
+    page.keyboard.press("Enter")
+    expect(page.locator("select[name=agreement]")).to_have_value(str(agreement.pk))
+    _filter(page)
+    page.wait_for_url(f"**/orders/?*agreement={agreement.pk}*")
+    assert _numbers(page) == ["ZE-1", "ZE-2"]
+    expect(wrapper.locator(".ts-control .item")).to_have_text(str(agreement))
+
+
+def test_the_filter_bar_with_a_chosen_customer_fits_a_phone(
+    many_customers, sign_in, page, live_server
+):
+    customer = many_customers["customer"]
+    page.set_viewport_size(PHONE)
+    sign_in("dispatcher@acme.test")
+    page.goto(f"{live_server.url}/orders/")
+    page.get_by_test_id("list-tools-toggle").click()
+    pick(page, "customer", "Thermal")
+    assert_no_sideways_scroll(page)
+    # The server's answers, long names included, stay within the screen while shown.
+    box = page.locator("select[name=agreement] ~ .ts-wrapper .ts-control input")
+    box.press_sequentially("care")
+    expect(page.locator("select[name=agreement] ~ .ts-wrapper .ts-dropdown .option")).to_have_count(
+        5
+    )
+    assert_no_sideways_scroll(page)
+    page.keyboard.press("Escape")
+    _filter(page)
+    page.wait_for_url(f"**/orders/?*customer={customer.pk}*")
+    # Filtered: the panel is open, the long name chosen, and nothing scrolls sideways.
+    expect(page.locator("select[name=customer] ~ .ts-wrapper .item")).to_have_text(str(customer))
+    assert_fits(page, PHONE["width"])

@@ -1,0 +1,209 @@
+"""Long filter lists search the server (web.forms.ValuesChoiceField with ``search``, decision
+0028): over LONG_LIST choices the select holds only the empty choice and the chosen record,
+marked for the picker to ask the server; up to LONG_LIST it lists every choice as before. Here
+LONG_LIST is made small (3) and the order list's customer and agreement filters are the fields.
+"""
+
+import re
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+from customers.models import Customer
+from service_orders.forms import OrderFilterForm
+from tests.factories import AgreementFactory, CustomerFactory, ServiceOrderFactory
+from web.forms import FieldlineFormRenderer, ValuesChoiceField
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("service_orders:order_list")
+LONG = 3
+
+
+@pytest.fixture(autouse=True)
+def _long_list(monkeypatch):
+    monkeypatch.setattr("web.forms.LONG_LIST", LONG)
+
+
+def _customers(tenant, count: int) -> list:
+    return [CustomerFactory(tenant=tenant, name=f"Customer {n:03d}") for n in range(count)]
+
+
+def _select(html: str, name: str) -> str:
+    """The one <select> named ``name`` in ``html``, options included."""
+    found = re.findall(rf'<select name="{name}"[^>]*>.*?</select>', html, re.S)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _options(select: str) -> list[str]:
+    return re.findall(r"<option [^>]*>[^<]*</option>", select)
+
+
+def _filter_html(form, name: str) -> str:
+    form.is_valid()  # as the order list does (filters()) before the page renders it
+    return _select(str(form[name]), name)
+
+
+def test_a_long_list_holds_only_the_empty_choice_and_the_chosen_one(tenant_a):
+    _customers(tenant_a, LONG)
+    chosen = CustomerFactory(tenant=tenant_a, name="Kowalski & Syn <Gdańsk>")
+    html = _filter_html(OrderFilterForm({"customer": str(chosen.pk)}, tenant=tenant_a), "customer")
+    assert _options(html) == [
+        '<option value="">All customers</option>',
+        f'<option value="{chosen.pk}" selected>{chosen.number} · Kowalski &amp; Syn '
+        "&lt;Gdańsk&gt;</option>",
+    ]
+    assert escape(str(chosen)) in html  # the label Customer.__str__ gives
+    assert " data-fl-search-only" in html and " data-fl-picker" in html
+    assert f'data-fl-search-url="{reverse("customers:customer_search")}"' in html
+
+
+def test_a_long_agreement_list_searches_the_agreement_endpoint(tenant_a):
+    agreements = [AgreementFactory(customer=c) for c in _customers(tenant_a, LONG + 1)]
+    chosen = agreements[2]
+    html = _filter_html(
+        OrderFilterForm({"agreement": str(chosen.pk)}, tenant=tenant_a), "agreement"
+    )
+    assert _options(html) == [
+        '<option value="">All agreements</option>',
+        f'<option value="{chosen.pk}" selected>{escape(str(chosen))}</option>',
+    ]
+    assert " data-fl-search-only" in html
+    assert f'data-fl-search-url="{reverse("agreements:agreement_search")}"' in html
+
+
+def test_with_nothing_chosen_a_long_list_holds_only_the_empty_choice(tenant_a):
+    _customers(tenant_a, LONG + 1)
+    for data in ({}, {"customer": ""}):
+        html = _filter_html(OrderFilterForm(data, tenant=tenant_a), "customer")
+        assert _options(html) == ['<option value="" selected>All customers</option>']
+        assert " data-fl-search-only" in html
+
+
+def test_the_chosen_one_comes_from_the_validation_read_without_another_query(tenant_a):
+    customers = _customers(tenant_a, LONG + 5)
+    form = OrderFilterForm({"customer": str(customers[-1].pk)}, tenant=tenant_a)
+    form.is_valid()
+    with CaptureQueriesContext(connection) as rendering:
+        html = _select(str(form["customer"]), "customer")
+    # One query: the choices, read as values, at most LONG_LIST + 1 of them.
+    assert len(rendering.captured_queries) == 1
+    assert f"LIMIT {LONG + 1}" in rendering.captured_queries[0]["sql"]
+    assert f'value="{customers[-1].pk}" selected' in html
+
+
+@pytest.mark.parametrize("value", ["not-a-number", "999999999", "foreign"])
+def test_a_bad_or_foreign_value_is_refused_beside_the_field_with_no_stray_option(
+    tenant_a, tenant_b, client_for, manager_a, value
+):
+    mine = _customers(tenant_a, LONG + 1)
+    ServiceOrderFactory(customer=mine[0], number="MINE-1")
+    foreign = CustomerFactory(tenant=tenant_b, name="Other Tenant Ltd")
+    if value == "foreign":
+        value = str(foreign.pk)
+    response = client_for(manager_a).get(LIST, {"customer": value})
+    assert response.status_code == 200
+    assert response.context["filters"].errors["customer"]
+    html = response.content.decode()
+    group = html.split('data-field="customer"')[1].split('data-field="agreement"')[0]
+    assert "invalid-feedback" in group  # the message beside the field
+    assert _options(_select(html, "customer")) == ['<option value="">All customers</option>']
+    assert "Other Tenant Ltd" not in html
+    assert "MINE-1" in html  # the bad filter is not applied
+
+
+def test_a_list_up_to_long_list_lists_every_choice(tenant_a):
+    customers = _customers(tenant_a, LONG)
+    chosen = customers[1]
+    html = _filter_html(OrderFilterForm({"customer": str(chosen.pk)}, tenant=tenant_a), "customer")
+    assert _options(html) == [
+        '<option value="">All customers</option>',
+        *(
+            f'<option value="{c.pk}"{" selected" if c == chosen else ""}>{escape(str(c))}</option>'
+            for c in customers
+        ),
+    ]
+    assert "data-fl-search-only" not in html and "data-fl-search-url" not in html
+    # One more customer and it is a long list.
+    CustomerFactory(tenant=tenant_a)
+    html = _filter_html(OrderFilterForm({"customer": str(chosen.pk)}, tenant=tenant_a), "customer")
+    assert len(_options(html)) == 2 and " data-fl-search-only" in html
+
+
+def test_a_field_without_a_search_endpoint_lists_every_choice_however_many(tenant_a):
+    _customers(tenant_a, LONG * 3)
+
+    class Form(forms.Form):
+        customer = ValuesChoiceField(
+            queryset=Customer.objects.filter(tenant=tenant_a).order_by("name"),
+            required=False,
+            empty_label="Any",
+            label_fields=("name",),
+            label_of=lambda name: name,
+        )
+
+    form = Form({"customer": ""}, renderer=FieldlineFormRenderer())
+    html = _filter_html(form, "customer")
+    assert len(_options(html)) == LONG * 3 + 1
+    assert "data-fl-search-only" not in html
+
+
+def test_the_order_list_reads_as_many_queries_however_many_customers(
+    tenant_a, client_for, manager_a, django_assert_max_num_queries
+):
+    """Over LONG_LIST the page reads the same queries for 5 customers as for 50 (with one of
+    them chosen too), and writes two options per filter whatever their number."""
+    customers = _customers(tenant_a, LONG + 2)
+    for customer in customers:
+        ServiceOrderFactory(customer=customer, agreement=AgreementFactory(customer=customer))
+    client = client_for(manager_a)
+    client.get(LIST)  # warm the session
+    requests = [{}, {"customer": str(customers[0].pk)}]
+    counts = []
+    for params in requests:
+        with CaptureQueriesContext(connection) as few:
+            response = client.get(LIST, params)
+        assert response.status_code == 200
+        counts.append(len(few.captured_queries))
+    more = _customers(tenant_a, 45)
+    for customer in more:
+        AgreementFactory(customer=customer)
+    for params, count in zip(requests, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            response = client.get(LIST, params)
+        html = response.content.decode()
+        assert len(_options(_select(html, "customer"))) == (2 if params else 1)
+        assert len(_options(_select(html, "agreement"))) == 1
+        assert more[-1].name not in html
+
+
+def test_without_javascript_a_customers_or_agreements_page_leads_to_its_filtered_orders(
+    tenant_a, client_for, dispatcher_a
+):
+    """A long filter offers only the chosen record without JavaScript: the record's own page
+    links to the order list filtered by it, which then shows that record chosen."""
+    customers = _customers(tenant_a, LONG + 1)
+    wanted = customers[0]
+    agreement = AgreementFactory(customer=wanted)
+    ServiceOrderFactory(customer=wanted, agreement=agreement, number="WANTED-1")
+    ServiceOrderFactory(customer=wanted, number="WANTED-2")
+    ServiceOrderFactory(customer=customers[1], number="OTHER-1")
+    client = client_for(dispatcher_a)
+    for page, field, record, shown in (
+        (reverse("customers:customer_detail", args=[wanted.pk]), "customer", wanted, 2),
+        (reverse("agreements:agreement_detail", args=[agreement.pk]), "agreement", agreement, 1),
+    ):
+        link = f"{LIST}?{field}={record.pk}"
+        assert f'href="{link}"' in client.get(page).content.decode(), page
+        response = client.get(link)
+        numbers = [order.number for order in response.context["rows"]]
+        assert sorted(numbers) == ["WANTED-1", "WANTED-2"][:shown]
+        html = response.content.decode()
+        assert _options(_select(html, field))[1] == (
+            f'<option value="{record.pk}" selected>{escape(str(record))}</option>'
+        )
