@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tenancy.integrity import save_unique
 from tenancy.models import Tenant, TenantOwned, User
@@ -195,6 +196,21 @@ def customer_update(*, tenant: Tenant, by: User | None, customer_id: int, data: 
     return customer
 
 
+def _delete(obj, *, tenant: Tenant, by: User | None, action: str, refusal=None) -> None:
+    """Delete ``obj`` with its activity-log record. ``refusal``: the message (a function
+    returning it) when the database still finds rows that protect it, which no usage check
+    knew of; the delete is then undone and nothing changes."""
+    audit_record(tenant=tenant, actor=by, action=action, target=obj, params={"record": str(obj)})
+    if refusal is None:
+        obj.delete()
+        return
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise ValidationError(refusal()) from exc
+
+
 def _customer_in_use_message() -> str:
     return _(
         "This customer has service objects, agreements or service orders and cannot be "
@@ -207,18 +223,14 @@ def customer_delete(*, tenant: Tenant, by: User | None, customer_id: int) -> Non
     customer = Customer.objects.for_tenant(tenant).select_for_update().get(pk=customer_id)
     if customer.service_objects.exists() or usage_of(tenant, customer):
         raise ValidationError(_customer_in_use_message())
-    audit_record(
+    # Something newer may still point at it: the database's refusal gets the same words.
+    _delete(
+        customer,
         tenant=tenant,
-        actor=by,
+        by=by,
         action="customer.delete",
-        target=customer,
-        params={"record": str(customer)},
+        refusal=_customer_in_use_message,
     )
-    try:
-        with transaction.atomic():
-            customer.delete()
-    except (ProtectedError, RestrictedError) as exc:  # something newer still points at it
-        raise ValidationError(_customer_in_use_message()) from exc
 
 
 # --- Sites and contacts --------------------------------------------------------------------------
@@ -291,11 +303,6 @@ def _restore(obj, *, tenant: Tenant, by: User | None, action: str) -> None:
     obj.is_archived, obj.archived_at = False, None
     obj.save(update_fields=["is_archived", "archived_at"])
     audit_record(tenant=tenant, actor=by, action=action, target=obj, params={"record": str(obj)})
-
-
-def _delete(obj, *, tenant: Tenant, by: User | None, action: str) -> None:
-    audit_record(tenant=tenant, actor=by, action=action, target=obj, params={"record": str(obj)})
-    obj.delete()
 
 
 @transaction.atomic
@@ -440,6 +447,39 @@ def item_update(*, tenant: Tenant, by: User | None, item_id: int, data: dict) ->
         action="item.update",
     )
     return item
+
+
+def item_usage(*, tenant: Tenant, item: Item) -> list[str]:
+    """Where the item is still used, as sentences for the user: by service objects, and what the
+    apps above register (web.registry usage checks). Empty: it may be deleted."""
+    used = []
+    if objects := ServiceObject.objects.for_tenant(tenant).filter(item=item).count():
+        used.append(
+            ngettext(
+                "Used by %(count)d service object.", "Used by %(count)d service objects.", objects
+            )
+            % {"count": objects}
+        )
+    return used + usage_of(tenant, item)
+
+
+def _item_in_use_message() -> str:
+    return _(
+        "This item is still used on agreements, subscriptions, service orders, invoices or "
+        "returns and cannot be deleted. Deactivate it instead."
+    )
+
+
+@transaction.atomic
+def item_delete(*, tenant: Tenant, by: User | None, item_id: int) -> None:
+    """Delete an item nothing refers to; ValidationError with the sentences of ``item_usage``
+    while something does."""
+    # The lock makes a line or object that refers to the item wait until this one is done.
+    item = Item.objects.for_tenant(tenant).select_for_update().get(pk=item_id)
+    if used := item_usage(tenant=tenant, item=item):
+        raise ValidationError(used)
+    # Lines of an app that registers no usage check are refused by the database.
+    _delete(item, tenant=tenant, by=by, action="item.delete", refusal=_item_in_use_message)
 
 
 # --- Object groups -------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ urlpatterns = [
     path("items/add/", catalog.item_create, name="item_create"),
     path("items/<int:pk>/", catalog.item_detail, name="item_detail"),
     path("items/<int:pk>/edit/", catalog.item_edit, name="item_edit"),
+    path("items/<int:pk>/delete/", catalog.item_delete, name="item_delete"),
     path("objects/groups/", catalog.group_list, name="object_group_list"),
     path("objects/groups/add/", catalog.group_create, name="object_group_create"),
     path("objects/groups/<int:pk>/edit/", catalog.group_edit, name="object_group_edit"),

@@ -6,7 +6,6 @@ Every model is tenant-owned; every relation between tenant tables is a composite
 (tenant_id, id) foreign key in the database (tenancy.rls, decision 0008).
 """
 
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from customers.models import QUANTITY, Item, ServiceObject, WorkLine
 from service_orders.models import ServiceOrder, ServiceOrderLine
 from tenancy.fields import TenantForeignKey
 from tenancy.models import TenantOwned, tenant_key
+from web.photos import UserPhoto, photo_field, photo_path
 
 # --- Code tables ---------------------------------------------------------------------------------
 
@@ -249,41 +249,19 @@ class RepairLine(WorkLine):
 
 def repair_photo_path(photo: "RepairPhoto", filename: str) -> str:
     """Per tenant and line under a random name, as order photos: never a public address."""
-    return f"{photo.tenant_id}/repairs/{photo.line_id}/photos/{uuid.uuid4().hex}.{photo.extension}"
+    return photo_path(photo, "repairs", photo.line_id)
 
 
-class RepairPhoto(TenantOwned):
+class RepairPhoto(UserPhoto):
     line = TenantForeignKey(
         RepairLine, on_delete=models.CASCADE, related_name="+", verbose_name=_("repair line")
     )
-    image = models.FileField(_("photo"), upload_to=repair_photo_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200, blank=True)
-    content_type = models.CharField(_("content type"), max_length=40)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    width = models.PositiveIntegerField(_("width"))
-    height = models.PositiveIntegerField(_("height"))
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
+    image = photo_field(repair_photo_path)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(UserPhoto.Meta):
         verbose_name = _("repair photo")
         verbose_name_plural = _("repair photos")
-        constraints = [tenant_key()]
         indexes = [models.Index(fields=["tenant", "line"], name="repairs_photo_line_idx")]
-
-    def __str__(self) -> str:
-        return self.original_name or self.image.name
-
-    @property
-    def extension(self) -> str:
-        return {"image/png": "png", "image/webp": "webp"}.get(self.content_type, "jpg")
 
 
 class ResolutionStat(TenantOwned):

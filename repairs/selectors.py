@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
-from customers.models import ServiceObject
+from customers.models import Item, ServiceObject
 from service_orders.models import LineStatus, ServiceOrder, ServiceOrderLine, ServiceOrderObject
 from tenancy.models import Tenant
 
@@ -275,6 +275,59 @@ def bom_active_version(*, tenant: Tenant, item_id: int, on: datetime.date) -> Bo
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .first()
     )
+
+
+# --- Where an item is used (its "still in use" check) ---------------------------------------------
+
+ITEM_USAGE_NAMES = 3  # the items whose BOMs list it, named in the sentence; the rest counted
+
+
+@dataclass(frozen=True)
+class ItemUsage:
+    bom_versions: int  # versions of the item's own BOM
+    in_bom_versions: int  # versions of other items' BOMs that list it as a part
+    in_bom_items: int  # ... of how many items
+    in_bom_names: list[str]  # the first of those items ("number · name"), by number
+    service_objects: int  # objects whose service BOM lists it, now or before
+    repair_lines: int
+
+
+def item_usage(*, tenant: Tenant, item: Item) -> ItemUsage:
+    """Where repairs refers to ``item``, in one statement (each table filtered by the tenant)."""
+    tables = {
+        "item": Item._meta.db_table,
+        "version": BomVersion._meta.db_table,
+        "bom_line": BomLine._meta.db_table,
+        "service_bom_line": ServiceBomLine._meta.db_table,
+        "repair_line": RepairLine._meta.db_table,
+    }
+    params = {"tenant": tenant.pk, "item": item.pk, "names": ITEM_USAGE_NAMES}
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEM_USAGE_SQL.format(**tables), params)
+        row = cursor.fetchone()
+    return ItemUsage(*row[:3], list(row[3]), *row[4:])
+
+
+_ITEM_USAGE_SQL = """
+WITH parent AS (
+    SELECT version.id, version.item_id
+    FROM {bom_line} line
+    JOIN {version} version ON version.tenant_id = line.tenant_id AND version.id = line.version_id
+    WHERE line.tenant_id = %(tenant)s AND line.item_id = %(item)s
+)
+SELECT
+    (SELECT count(*) FROM {version} WHERE tenant_id = %(tenant)s AND item_id = %(item)s),
+    (SELECT count(*) FROM parent),
+    (SELECT count(DISTINCT item_id) FROM parent),
+    ARRAY(
+        SELECT item.number || ' · ' || item.name FROM {item} item
+        WHERE item.tenant_id = %(tenant)s AND item.id IN (SELECT item_id FROM parent)
+        ORDER BY item.number LIMIT %(names)s
+    ),
+    (SELECT count(DISTINCT service_object_id) FROM {service_bom_line}
+     WHERE tenant_id = %(tenant)s AND item_id = %(item)s),
+    (SELECT count(*) FROM {repair_line} WHERE tenant_id = %(tenant)s AND item_id = %(item)s)
+"""
 
 
 @dataclass

@@ -19,10 +19,10 @@ from django_fsm import can_proceed
 from customers.models import Item, ServiceObject
 from service_orders.models import ServiceOrder
 from service_orders.services.lines import line_add_item, order_for_line_change
-from service_orders.services.photos import MAX_PHOTO_BYTES, inspect_photo
 from tenancy.integrity import save_unique, unique_violation
 from tenancy.models import Tenant, User
 from tenancy.services import audit_changes, audit_record, audit_snapshot
+from web.photos import checked_photo, store_photo
 
 from . import selectors
 from .models import (
@@ -337,38 +337,22 @@ def repair_line_move(
 def repair_photo_add(
     *, tenant: Tenant, by: User, line_id: int, upload, assigned_to: User | None = None
 ) -> RepairPhoto:
-    if upload is None:
-        raise ValidationError({"photo": _("Choose a photo to attach.")})
-    if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError({"photo": _("This photo is larger than %(size)s MB.") % {"size": 10}})
-    content_type, width, height = inspect_photo(upload)
+    facts = checked_photo(upload)
     line = _line_for_change(
         tenant=tenant, line_id=line_id, assigned_to=assigned_to, expect_open=False
     )
-    photo = RepairPhoto(
-        tenant=tenant,
-        line=line,
-        original_name=(getattr(upload, "name", "") or "")[-200:],
-        content_type=content_type,
-        size=upload.size,
-        width=width,
-        height=height,
-        uploaded_by=by,
-    )
-    photo.image.save("photo", upload, save=False)
-    try:
-        photo.save()
-        audit_record(
+    photo = RepairPhoto(tenant=tenant, line=line, uploaded_by=by, **facts)
+    return store_photo(
+        photo,
+        upload,
+        then=lambda: audit_record(
             tenant=tenant,
             actor=by,
             action="repair.photo_add",
             target=line.order,
             params={"title": line.title},
-        )
-    except Exception:
-        photo.image.delete(save=False)
-        raise
-    return photo
+        ),
+    )
 
 
 # --- BOM versions --------------------------------------------------------------------------------

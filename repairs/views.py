@@ -9,7 +9,7 @@ missing record.
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from web.forms import attach_errors
 from web.lists import ACTION, BADGE, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can, tenant_required
+from web.photos import photo_response
 from web.submissions import create_once_url
 
 from . import selectors, services
@@ -422,14 +423,7 @@ def line_photo(request, pk: int, photo_pk: int):
         raise PermissionDenied
     line, _order, _assigned = _line_for(request, pk)
     photo = get_or_404(selectors.line_photo_get, tenant=request.tenant, line=line, pk=photo_pk)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=0, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(photo)
 
 
 line_photo.required_capability = RECORD_REPAIRS

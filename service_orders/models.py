@@ -5,7 +5,6 @@ tree on top (each stage maps onto one of these states), sign-off and posting.
 """
 
 import datetime
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from customers.models import (
 from sla.models import BusinessCalendar, ServiceLevelAgreement
 from tenancy.fields import TenantForeignKey
 from tenancy.models import TenantOwned, tenant_key
+from web.photos import Photo, UserPhoto, photo_field, photo_path
 
 
 class Priority(models.TextChoices):
@@ -889,45 +889,23 @@ class ServiceOrderLine(WorkLine):
 
 
 def order_photo_path(photo: "OrderPhoto", filename: str) -> str:
-    """Per tenant and order, under a random name (the uploaded name is kept in the row): never
-    a guessable or public address; the file is served only through the photo view."""
-    return f"{photo.tenant_id}/orders/{photo.order_id}/photos/{uuid.uuid4().hex}.{photo.extension}"
+    """Per tenant and order, under a random name (web.photos): the file is served only through
+    the photo view."""
+    return photo_path(photo, "orders", photo.order_id)
 
 
-class OrderPhoto(TenantOwned):
+class OrderPhoto(UserPhoto):
     """A photo the technician attached to an order."""
 
     order = TenantForeignKey(
         ServiceOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
     )
-    image = models.FileField(_("photo"), upload_to=order_photo_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200, blank=True)
-    content_type = models.CharField(_("content type"), max_length=40)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    width = models.PositiveIntegerField(_("width"))
-    height = models.PositiveIntegerField(_("height"))
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
+    image = photo_field(order_photo_path)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(UserPhoto.Meta):
         verbose_name = _("order photo")
         verbose_name_plural = _("order photos")
-        constraints = [tenant_key()]
         indexes = [models.Index(fields=["tenant", "order"], name="so_photo_order_idx")]
-
-    def __str__(self) -> str:
-        return self.original_name or self.image.name
-
-    @property
-    def extension(self) -> str:
-        return {"image/png": "png", "image/webp": "webp"}.get(self.content_type, "jpg")
 
 
 class OrderSignOff(TenantOwned):
@@ -1085,38 +1063,21 @@ class WebRequest(FSMModelMixin, TenantOwned):
 
 def web_request_photo_path(photo: "WebRequestPhoto", filename: str) -> str:
     """Per tenant and request, under a random name (as order photos: never a public address)."""
-    return (
-        f"{photo.tenant_id}/requests/{photo.request_id}/photos/{uuid.uuid4().hex}.{photo.extension}"
-    )
+    return photo_path(photo, "requests", photo.request_id)
 
 
-class WebRequestPhoto(TenantOwned):
+class WebRequestPhoto(Photo):
     """A photo sent with a web request (copied to the order when the request is accepted)."""
 
     request = TenantForeignKey(
         WebRequest, on_delete=models.CASCADE, related_name="+", verbose_name=_("web request")
     )
-    image = models.FileField(_("photo"), upload_to=web_request_photo_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200, blank=True)
-    content_type = models.CharField(_("content type"), max_length=40)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    width = models.PositiveIntegerField(_("width"))
-    height = models.PositiveIntegerField(_("height"))
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    image = photo_field(web_request_photo_path)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(Photo.Meta):
         verbose_name = _("web request photo")
         verbose_name_plural = _("web request photos")
-        constraints = [tenant_key()]
         indexes = [models.Index(fields=["tenant", "request"], name="so_webrequest_photo_idx")]
-
-    def __str__(self) -> str:
-        return self.original_name or self.image.name
-
-    @property
-    def extension(self) -> str:
-        return {"image/png": "png", "image/webp": "webp"}.get(self.content_type, "jpg")
 
 
 # --- Reconciliation with agreement changes --------------------------------------------------

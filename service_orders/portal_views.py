@@ -22,13 +22,13 @@ from customers.models import ContactLogin
 from web.lists import BADGE, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import request_can, tenant_required
+from web.photos import photo_response
 from web.submissions import create_once_url
 
 from . import selectors
 from .capabilities import REQUEST_SERVICE
 from .models import OPEN_STATES
 from .request_forms import PortalRequestFilterForm, WebRequestForm
-from .request_views import send_photo
 from .services import web_requests as services
 
 
@@ -178,7 +178,7 @@ def request_photo(request, login: ContactLogin, pk: int, photo_pk: int):
         web_request=web_request,
         pk=photo_pk,
     )
-    return send_photo(photo)
+    return photo_response(photo)
 
 
 # --- The customer's orders ------------------------------------------------------------------------

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
 from customers.models import Customer
+from web.photos import MAX_PHOTO_BYTES
 
 from .models import Priority, WebRequestState
-from .services.photos import MAX_PHOTO_BYTES
 from .services.web_requests import MAX_REQUEST_PHOTOS
 from .technician_forms import DateInput
 

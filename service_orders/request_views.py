@@ -7,7 +7,7 @@ it is now; a double click on Accept returns the first click's order (submission 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from web.confirm import (
 from web.lists import BADGE, FACT, TITLE, Column, link_to, list_response
 from web.lookups import get_or_404
 from web.permissions import capability_required
+from web.photos import photo_response
 from web.submissions import create_once_url
 
 from . import selectors
@@ -32,7 +33,7 @@ from .models import ServiceOrder, WebRequest
 from .request_forms import AcceptForm, RequestFilterForm, WebRequestForm
 from .services import web_requests as services
 from .services.web_requests import WebRequestRefused
-from .technician_views import _private, technician_order_view
+from .technician_views import technician_order_view
 
 REQUEST_COLUMNS = [
     Column(
@@ -208,14 +209,6 @@ def request_reject(request, pk: int):
     return confirmed_redirect(request, detail_url)
 
 
-def send_photo(photo):
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return _private(FileResponse(handle, content_type=photo.content_type))
-
-
 @capability_required(HANDLE_REQUESTS)
 def request_photo(request, pk: int, photo_pk: int):
     web_request = _request(request, pk)
@@ -225,7 +218,7 @@ def request_photo(request, pk: int, photo_pk: int):
         web_request=web_request,
         pk=photo_pk,
     )
-    return send_photo(photo)
+    return photo_response(photo)
 
 
 # --- The technician's request from the field ------------------------------------------------------

@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from tenancy.roles import Capability
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can, tenant_required
+from web.photos import photo_response, private_response
 from web.submissions import create_once, create_once_url, submission_complete
 
 from . import selectors
@@ -442,21 +443,11 @@ def _order_for_viewer(request, pk: int) -> ServiceOrder:
     raise PermissionDenied
 
 
-def _private(response):
-    response["Cache-Control"] = "private, max-age=0, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @tenant_required
 def order_photo(request, pk: int, photo_pk: int):
     order = _order_for_viewer(request, pk)
     photo = get_or_404(selectors.order_photo_get, tenant=request.tenant, order=order, pk=photo_pk)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return _private(FileResponse(handle, content_type=photo.content_type))
+    return photo_response(photo)
 
 
 order_photo.required_capability = (VIEW_ORDERS, WORK_ORDERS)  # either one
@@ -531,7 +522,7 @@ def order_receipt_pdf(request, pk: int):
     sign_off = get_or_404(selectors.order_receipt_get, tenant=request.tenant, order=order)
     response = HttpResponse(bytes(sign_off.receipt_pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{receipt_filename(order)}"'
-    return _private(response)
+    return private_response(response)
 
 
 order_receipt_pdf.required_capability = (VIEW_ORDERS, WORK_ORDERS)  # either one

@@ -1,11 +1,21 @@
 """Items, object groups, service objects and service tasks: lists, forms and detail pages."""
 
+from dataclasses import replace
+
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from web.confirm import (
+    Confirmation,
+    confirmation_form,
+    confirmation_refused,
+    confirmation_response,
+    confirmed_redirect,
+)
 from web.forms import SearchForm
 from web.lists import ACTION, BADGE, FACT, TITLE, Column, ImportExport, link_to, list_response
 from web.lookups import get_or_404
@@ -169,6 +179,34 @@ def item_edit(request, pk: int):
         template="customers/catalog/item_form.html",
         context={"item": item},
     )
+
+
+@capability_required(MANAGE)
+def item_delete(request, pk: int):
+    """Delete an item that nothing uses. One that is used says where, above the confirmation,
+    already when asked (without the Delete button) and again, answered 409, when a line or
+    object came to use it in between."""
+    item = get_or_404(selectors.item_get, tenant=request.tenant, pk=pk)
+    form = confirmation_form(request)
+    confirmation = Confirmation(
+        title=_("Delete item %(item)s?") % {"item": item},
+        consequence=_(
+            "This cannot be undone. An item that service objects, BOMs or lines use cannot "
+            "be deleted; deactivate it instead."
+        ),
+        button=_("Delete"),
+        cancel_url=_item_url(item),
+        form=form,
+    )
+    if not form.is_valid():
+        used = services.item_usage(tenant=request.tenant, item=item)
+        return confirmation_response(request, replace(confirmation, refusal=" ".join(used)))
+    try:
+        services.item_delete(tenant=request.tenant, by=request.user, item_id=item.pk)
+    except ValidationError as exc:
+        return confirmation_refused(request, confirmation, " ".join(exc.messages))
+    messages.success(request, _("Item %(item)s deleted.") % {"item": item})
+    return confirmed_redirect(request, reverse("customers:item_list"))
 
 
 # --- Object groups -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django_fsm import can_proceed
 from customers.models import Customer, CustomerContact
 from tenancy.models import Tenant, User
 from tenancy.services import audit_record, sequence_next_number
+from web.photos import MAX_PHOTO_BYTES, inspect_photo, store_photo
 
 from ..models import (
     OrderPhoto,
@@ -32,7 +33,6 @@ from ..models import (
     WebRequestState,
 )
 from .orders import customer_default_site, order_create
-from .photos import MAX_PHOTO_BYTES, inspect_photo
 
 MAX_REQUEST_PHOTOS = 5
 REJECT_REASON_MAX_LENGTH = 500
@@ -49,7 +49,7 @@ class WebRequestRefused(Exception):
 
 
 def _checked_photos(uploads) -> list[tuple]:
-    """(upload, content type, width, height) of each photo; ValidationError beside the photos
+    """(upload, facts) of each photo (web.photos.inspect_photo); ValidationError beside the photos
     field for a file that is not a JPEG/PNG/WebP image or is over the order photos' limit."""
     uploads = [upload for upload in uploads or [] if upload]
     if len(uploads) > MAX_REQUEST_PHOTOS:
@@ -66,12 +66,12 @@ def _checked_photos(uploads) -> list[tuple]:
                 }
             )
         try:
-            content_type, width, height = inspect_photo(upload)
+            facts = inspect_photo(upload)
         except ValidationError as exc:
             raise ValidationError(
                 {"photos": [f"{upload.name}: {message}" for message in exc.messages]}
             ) from None
-        checked.append((upload, content_type, width, height))
+        checked.append((upload, facts))
     return checked
 
 
@@ -131,18 +131,8 @@ def web_request_submit(
         preferred_date=preferred,
         submitted_by=by,
     )
-    for upload, content_type, width, height in photos:
-        photo = WebRequestPhoto(
-            tenant=tenant,
-            request=web_request,
-            original_name=(getattr(upload, "name", "") or "")[-200:],
-            content_type=content_type,
-            size=upload.size,
-            width=width,
-            height=height,
-        )
-        photo.image.save("photo", upload, save=False)
-        photo.save()
+    for upload, facts in photos:
+        store_photo(WebRequestPhoto(tenant=tenant, request=web_request, **facts), upload)
     audit_record(
         tenant=tenant,
         actor=by,
@@ -222,18 +212,10 @@ def _mail_decision(*, tenant: Tenant, web_request: WebRequest) -> None:
 def _copy_photos(tenant: Tenant, web_request: WebRequest, order, by: User) -> None:
     for photo in WebRequestPhoto.objects.for_tenant(tenant).filter(request=web_request):
         copy = OrderPhoto(
-            tenant=tenant,
-            order=order,
-            original_name=photo.original_name,
-            content_type=photo.content_type,
-            size=photo.size,
-            width=photo.width,
-            height=photo.height,
-            uploaded_by=web_request.submitted_by or by,
+            tenant=tenant, order=order, uploaded_by=web_request.submitted_by or by, **photo.facts()
         )
         with photo.image.open("rb") as handle:
-            copy.image.save("photo", ContentFile(handle.read()), save=False)
-        copy.save()
+            store_photo(copy, ContentFile(handle.read()))
 
 
 @transaction.atomic

@@ -51,6 +51,7 @@ CASES = {
     "customers:contact_restore": _contact,
     "customers:item_detail": _item,
     "customers:item_edit": _item,
+    "customers:item_delete": _item,
     "customers:object_group_edit": lambda tenant: {
         "pk": ServiceObjectGroupFactory(tenant=tenant).pk
     },

@@ -22,7 +22,6 @@ from service_orders.models import (
     WebRequestState,
 )
 from service_orders.services import web_requests
-from service_orders.services.photos import MAX_PHOTO_BYTES
 from service_orders.services.web_requests import MAX_REQUEST_PHOTOS, WebRequestRefused
 from tenancy.context import tenant_scope
 from tenancy.models import AuditEvent
@@ -31,6 +30,7 @@ from tests.factories import (
     CustomerSiteFactory,
     ServiceObjectFactory,
 )
+from web.photos import MAX_PHOTO_BYTES
 
 from .request_helpers import contact_of, not_a_photo, photo
 
