@@ -28,9 +28,12 @@ POLICY_NAME = "tenant_isolation"
 TENANT_PRIMARY_KEY = ["tenant_id", "id"]
 
 # NULLIF: a reset custom setting reads as '' rather than NULL, and ''::bigint would fail.
+# Each setting is read by a scalar subquery: PostgreSQL evaluates it once per statement (an
+# InitPlan) instead of once per row, which made counting a tenant's 100,000 orders three times
+# faster (13-18 -> 4.5 ms; docs/performance.md). Same rows: an unset tenant compares as NULL.
 POLICY_PREDICATE = (
-    "(tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
-    " OR current_setting('app.bypass_rls', true) = 'on')"
+    "(tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::bigint)"
+    " OR (SELECT current_setting('app.bypass_rls', true)) = 'on')"
 )
 
 # Every key constraint of the tables named in %s: (table, name, type, columns in key order,
