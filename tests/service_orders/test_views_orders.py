@@ -571,38 +571,28 @@ def test_the_customer_and_agreement_filters_label_their_options_as_the_records_a
     assert bound.filters()["customer"] == chosen
 
 
-@pytest.mark.parametrize("language", ["en", "pl", "pt-br"])
-def test_an_orders_state_and_priority_read_as_djangos_own_labels(tenant_a, customer, language):
-    """ServiceOrder's faster get_state_display and get_priority_display say what Django's
-    get_FOO_display says, in every language, for every state and priority."""
-    from django.db.models import Model
-    from django.utils import translation
-
-    order = ServiceOrderFactory(customer=customer)
-    with translation.override(language):
-        for field, choices in (("state", OrderState), ("priority", Priority)):
-            for value in [*choices.values, "unknown"]:
-                order.__dict__[field] = value
-                ours = getattr(order, f"get_{field}_display")()
-                django = Model._get_FIELD_display(order, ServiceOrder._meta.get_field(field))
-                assert ours == django and isinstance(ours, str)
-
-
-@pytest.mark.parametrize("language", ["en", "ru", "pt-br"])
-def test_an_order_lines_kind_and_status_read_as_djangos_own_labels(tenant_a, customer, language):
-    """ServiceOrderLine's faster get_kind_display and get_status_display say what Django's
-    get_FOO_display says, in every language, for every kind and status."""
+@pytest.mark.parametrize("language", ["en", "pl", "ru", "pt-br"])
+def test_orders_and_lines_read_their_labels_as_djangos_own(tenant_a, customer, language):
+    """The faster get_FOO_display of orders (state, priority) and order lines (kind, status)
+    say what Django's get_FOO_display says, in every language, for every value."""
     from django.db.models import Model
     from django.utils import translation
 
     from customers.models import LineKind
-    from service_orders.models import LineStatus, ServiceOrderLine
+    from service_orders.models import LineStatus
 
-    line = ServiceOrderLineFactory(order=ServiceOrderFactory(customer=customer))
+    order = ServiceOrderFactory(customer=customer)
+    line = ServiceOrderLineFactory(order=order)
+    cases = [
+        (order, "state", OrderState),
+        (order, "priority", Priority),
+        (line, "kind", LineKind),
+        (line, "status", LineStatus),
+    ]
     with translation.override(language):
-        for field, choices in (("kind", LineKind), ("status", LineStatus)):
+        for record, field, choices in cases:
             for value in [*choices.values, "unknown"]:
-                line.__dict__[field] = value
-                ours = getattr(line, f"get_{field}_display")()
-                django = Model._get_FIELD_display(line, ServiceOrderLine._meta.get_field(field))
+                record.__dict__[field] = value
+                ours = getattr(record, f"get_{field}_display")()
+                django = Model._get_FIELD_display(record, record._meta.get_field(field))
                 assert ours == django and isinstance(ours, str)
