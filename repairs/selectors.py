@@ -75,8 +75,8 @@ def stages(*, tenant: Tenant) -> list[RepairStage]:
 # --- Orders and their objects --------------------------------------------------------------------
 
 
-def _order_object_querysets(*, tenant: Tenant, order: ServiceOrder) -> tuple[QuerySet, QuerySet]:
-    """The ids of the objects an order was made for, and of those its lines work on."""
+def _order_object_ids(*, tenant: Tenant, order: ServiceOrder) -> Q:
+    """The objects an order was made for, and those its lines work on."""
     linked = ServiceOrderObject.objects.filter(tenant_id=tenant.pk, order=order).values(
         "service_object_id"
     )
@@ -87,11 +87,6 @@ def _order_object_querysets(*, tenant: Tenant, order: ServiceOrder) -> tuple[Que
         .exclude(status=LineStatus.CANCELLED)
         .values("service_object_id")
     )
-    return linked, on_lines
-
-
-def _order_object_ids(*, tenant: Tenant, order: ServiceOrder) -> Q:
-    linked, on_lines = _order_object_querysets(tenant=tenant, order=order)
     # One IN over the union, not two INs OR-ed: PostgreSQL answers the OR by reading every
     # object of the tenant; the union lets it look the few ids up by key.
     return Q(pk__in=linked.union(on_lines))

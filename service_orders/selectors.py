@@ -217,16 +217,6 @@ def _order_lines(*, tenant_id: int, order_id: int) -> QuerySet:
     )
 
 
-def order_events(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
-    """The order's timeline: audit events about it, newest first."""
-    return (
-        AuditEvent.objects.for_tenant(tenant)
-        .filter(target_type=ServiceOrder._meta.label_lower, target_id=order.pk)
-        .select_related("actor")
-        .order_by("-created_at", "-id")
-    )
-
-
 def agreement_get(*, tenant: Tenant, pk: int) -> Agreement:
     return agreement_selectors.agreement_get(tenant=tenant, pk=pk)
 
@@ -756,7 +746,7 @@ def stage_get(*, tenant: Tenant, pk: int) -> OrderStage:
 
 
 def stage_choices(*, tenant: Tenant) -> QuerySet:
-    return OrderStage.objects.for_tenant(tenant).order_by("position", "id")
+    return _stages.build(tenant_id=tenant.pk)
 
 
 def stage_list(*, tenant: Tenant) -> list[OrderStage]:
@@ -775,7 +765,7 @@ def reason_code_get(*, tenant: Tenant, pk: int) -> ReasonCode:
 
 def technician_choices(*, tenant: Tenant) -> QuerySet:
     """The tenant's active technicians (who may be assigned orders)."""
-    return tenancy_selectors.member_users_with(tenant=tenant, capability=Capability.WORK_ORDERS)
+    return _technicians.build(tenant_id=tenant.pk)
 
 
 def technician_list(*, tenant: Tenant) -> list[User]:
@@ -808,15 +798,12 @@ def _move_targets(*, tenant_id: int, agreement_id: int, order_id: int) -> QueryS
 
 
 def move_target_orders(*, tenant: Tenant, order: ServiceOrder) -> QuerySet:
-    """The open orders of the same agreement the order's lines may move to."""
+    """The open orders of the same agreement the order's lines may move to (a queryset: the
+    "move lines" form validates its choice in it)."""
     if order.agreement_id is None:
         return ServiceOrder.objects.none()
-    return (
-        ServiceOrder.objects.for_tenant(tenant)
-        .filter(agreement_id=order.agreement_id, state__in=OPEN_STATES)
-        .exclude(pk=order.pk)
-        .only("pk", "number", "preferred_date")
-        .order_by("preferred_date", "number")
+    return _move_targets.build(
+        tenant_id=tenant.pk, agreement_id=order.agreement_id, order_id=order.pk
     )
 
 
