@@ -98,14 +98,28 @@ function flPickers(root) {
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         })
-          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-          .then(function (data) {
-            // An answer that arrives after the user chose (or typed on) is not for this query.
-            if (picker.inputValue() !== query) return callback();
-            found[query] = new Set(data.results.map(function (row) { return String(row.value); }));
-            callback(data.results);
+          .then(function (response) {
+            if (!response.ok) throw new Error(String(response.status));
+            return response.json();
           })
-          .catch(function () { callback(); });
+          .then(
+            function (data) {
+              found[query] = new Set(data.results.map(function (row) { return String(row.value); }));
+              // An answer that arrives after the user chose (or typed on) is not shown now: it is
+              // kept for when they go back to that text, which Tom Select asks the server once.
+              if (picker.inputValue() !== query) {
+                picker.addOptions(data.results);
+                return callback();
+              }
+              callback(data.results);
+            },
+            function () {
+              // Not answered (offline, a server error): asked again when that text is typed
+              // again.
+              delete picker.loadedSearches[query];
+              callback();
+            },
+          );
       };
       settings.shouldLoad = function (query) { return query.length >= 1; };
     }

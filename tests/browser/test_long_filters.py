@@ -4,6 +4,9 @@ types part of a name into the customer or agreement filter, picks the record fro
 answer, and the list shows that record's orders, the filter still naming it after the reload.
 On a phone the filter bar fits the screen."""
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
@@ -127,3 +130,67 @@ def test_the_filter_bar_with_a_chosen_customer_fits_a_phone(
     # Filtered: the panel is open, the long name chosen, and nothing scrolls sideways.
     expect(page.locator("select[name=customer] ~ .ts-wrapper .item")).to_have_text(str(customer))
     assert_fits(page, PHONE["width"])
+
+
+def _wait_until(page, condition, what: str, seconds: float = 10) -> None:
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        page.wait_for_timeout(100)  # lets Playwright run the route handlers meanwhile
+    raise AssertionError(f"waited {seconds} s in vain: {what}")
+
+
+def test_the_customer_filter_asks_again_after_a_failed_answer_and_keeps_a_late_one(
+    many_customers, sign_in, page, live_server
+):
+    """Tom Select asks the server once per text. An answer that failed is asked again when the
+    text is typed again; one that arrived after the user had typed on is kept for that text."""
+    page.set_viewport_size(WIDE)
+    sign_in("dispatcher@acme.test")
+    page.goto(f"{live_server.url}/orders/")
+    wrapper = page.locator("select[name=customer] ~ .ts-wrapper")
+    box = wrapper.locator(".ts-control input")
+    found = wrapper.locator(".ts-dropdown .option[data-value]:not([data-value=''])")
+    asked: list[str] = []
+    held: list = []
+
+    def answer(route):
+        query = parse_qs(urlsplit(route.request.url).query)["q"][0]
+        asked.append(query)
+        if query == "tromsø" and asked.count(query) == 1:
+            route.abort()  # the first answer fails, as when the phone is offline
+        elif query == "nordic" and asked.count(query) == 1:
+            held.append(route)  # answered only later
+        else:
+            route.continue_()
+
+    page.route("**/customers/search/?*", answer)
+    # Found by its site's city, which the option's text does not show: only the server finds it.
+    box.press_sequentially("tromsø")
+    _wait_until(page, lambda: "tromsø" in asked, "the picker asks about tromsø")
+    expect(wrapper).not_to_have_class(re.compile(r"\bloading\b"))
+    expect(found).to_have_count(0)
+    box.fill("")
+    box.press_sequentially("tromsø")
+    expect(found).to_have_text([str(many_customers["customer"])])
+    assert asked.count("tromsø") == 2, asked
+
+    box.fill("")
+    box.press_sequentially("nordic")
+    _wait_until(page, lambda: held, "the picker asks about nordic")
+    box.fill("")
+    box.press_sequentially("zeta")
+    expect(found).to_have_text([re.compile("Zeta Plumbing")])
+    held[0].continue_()  # the answer for "nordic" arrives while "zeta" is in the box
+    _wait_until(page, lambda: page.evaluate(NORDIC_LOADED), "the late answer is kept")
+    expect(found).to_have_text([re.compile("Zeta Plumbing")])
+    box.fill("")
+    box.press_sequentially("nordic")
+    expect(found).to_have_text([re.compile("Nordic Boilers")])
+    assert asked.count("nordic") == 1, asked  # kept from the late answer, not asked again
+
+
+# Whether the picker holds the option the late answer brought.
+NORDIC_LOADED = """() => Object.values(
+    document.querySelector("select[name=customer]").tomselect.options
+).some((option) => option.text.includes("Nordic Boilers"))"""
