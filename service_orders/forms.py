@@ -23,6 +23,16 @@ from .selectors import NO_TECHNICIAN, OPEN
 MAX_GENERATION_DAYS = 366
 
 
+def customer_label(number: str, name: str) -> str:
+    """A customer as its option reads (Customer.__str__), from the values a choice is read as."""
+    return f"{number} · {name}"
+
+
+def agreement_label(number: str, description: str) -> str:
+    """An agreement as its option reads (Agreement.__str__)."""
+    return f"{number} · {description}"
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -51,7 +61,7 @@ class OrderFilterForm(forms.Form):
         queryset=Customer.objects.none(),
         empty_label=_("All customers"),
         label_fields=("number", "name"),
-        label_of=lambda number, name: f"{number} · {name}",
+        label_of=customer_label,
         search="customers:customer_search",
     )
     agreement = ValuesChoiceField(
@@ -60,7 +70,7 @@ class OrderFilterForm(forms.Form):
         queryset=Agreement.objects.none(),
         empty_label=_("All agreements"),
         label_fields=("number", "description"),
-        label_of=lambda number, description: f"{number} · {description}",
+        label_of=agreement_label,
         search="agreements:agreement_search",
     )
     date_from = forms.DateField(label=_("Preferred from"), required=False, widget=DateInput())
@@ -131,19 +141,25 @@ class GenerationForm(forms.Form):
     # Named like the generation service's arguments, so its errors land beside these fields.
     period_start = forms.DateField(label=_("From"), widget=DateInput())
     period_end = forms.DateField(label=_("To"), widget=DateInput())
-    agreement = forms.ModelChoiceField(
+    agreement = ValuesChoiceField(
         label=_("Agreement"),
         required=False,
         queryset=Agreement.objects.none(),
         empty_label=_("All active agreements"),
         help_text=_("Leave empty to generate for every active agreement."),
+        label_fields=("number", "description"),
+        label_of=agreement_label,
+        search="agreements:agreement_search",
     )
 
-    customer = forms.ModelChoiceField(
+    customer = ValuesChoiceField(
         label=_("Customer"),
         required=False,
         queryset=Customer.objects.none(),
         empty_label=_("All customers"),
+        label_fields=("number", "name"),
+        label_of=customer_label,
+        search="customers:customer_search",
     )
     agreement_group = forms.ModelChoiceField(
         label=_("Agreement group"),

@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import selectors as customer_selectors
 from customers.models import Customer
+from web.forms import ValuesChoiceField
 from web.photos import MAX_PHOTO_BYTES
 
+from .forms import customer_label
 from .models import Priority, WebRequestState
 from .services.web_requests import MAX_REQUEST_PHOTOS
 from .technician_forms import DateInput
@@ -94,11 +96,14 @@ class RequestFilterForm(forms.Form):
         required=False,
         choices=[("", _("All states")), *WebRequestState.choices],
     )
-    customer = forms.ModelChoiceField(
+    customer = ValuesChoiceField(
         label=_("Customer"),
         required=False,
         queryset=Customer.objects.none(),
         empty_label=_("All customers"),
+        label_fields=("number", "name"),
+        label_of=customer_label,
+        search="customers:customer_search",
     )
 
     def __init__(self, *args, tenant, **kwargs):

@@ -9,19 +9,30 @@ from customers.models import Customer, CustomerContact, CustomerSite, ServiceObj
 from sla import selectors as sla_selectors
 from sla.models import ServiceLevelAgreement
 from web.confirm import REASON_MAX_LENGTH, ConfirmationForm
-from web.forms import PlainQueryChoiceIterator, ServiceCheckedModelForm, listed_choices
+from web.forms import (
+    PlainQueryChoiceIterator,
+    ServiceCheckedModelForm,
+    ValuesChoiceField,
+    ValuesPickerSelect,
+    listed_choices,
+)
 from web.pickers import PickerSelect
 
 from . import selectors
-from .forms import DateInput
+from .forms import DateInput, customer_label
 from .models import OrderStage, Priority, ReasonCode, ServiceOrder
 
 
 class OrderCreateForm(forms.Form):
-    customer = forms.ModelChoiceField(
+    # Read as values, and with thousands of customers only the chosen one is in the page: the
+    # picker asks the server (web.forms.LONG_LIST, decision 0028).
+    customer = ValuesChoiceField(
         label=_("Customer"),
         queryset=Customer.objects.none(),
-        widget=PickerSelect(search="customers:customer_search"),
+        label_fields=("number", "name"),
+        label_of=customer_label,
+        search="customers:customer_search",
+        widget=ValuesPickerSelect,
     )
     agreement = forms.ModelChoiceField(
         label=_("Agreement"),
@@ -78,7 +89,7 @@ class OrderCreateForm(forms.Form):
             is_suspended=False
         )
         self.fields["customer"].queryset = selectors.customer_choices(tenant=tenant)
-        # The lists span the tenant; the service checks that each belongs to the customer.
+        # Narrowed to the chosen customer's below, and the service checks each belongs to it.
         self.fields["agreement"].queryset = selectors.agreement_choices(tenant=tenant)
         self.fields["agreement"].required = agreement_required
         self.fields["site"].queryset = CustomerSite.objects.for_tenant(tenant).select_related(
@@ -99,6 +110,13 @@ class OrderCreateForm(forms.Form):
         refused beside its field, in the words the service uses."""
         customer = self._chosen_customer()
         if customer is None:
+            # Nothing to choose from until the customer is chosen: every customer's records
+            # would be thousands of options that are all wrong but one customer's.
+            for name in ("agreement", "site", "contact", "objects"):
+                self.fields[name].queryset = self.fields[name].queryset.none()
+            self.fields["customer"].help_text = _(
+                "Its agreements, sites, contacts and objects are offered once it is chosen."
+            )
             return
         named = {"customer": customer.name}
         narrowed = {

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from customers.models import CustomerSite
 from web.forms import attach_errors
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
@@ -115,11 +114,10 @@ def order_create(request):
         if url := create_once_url(request, form, create):
             return redirect(url)
     status = 400 if form.is_bound and form.errors else 200
-    sites = CustomerSite.objects.for_tenant(tenant).select_related("customer")
     return render(
         request,
         "service_orders/order_form.html",
-        {"form": form, "agreement_required": required, "sites": sites},
+        {"form": form, "agreement_required": required},
         status=status,
     )
 

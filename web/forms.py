@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from .pickers import search_picker_attrs
+from .pickers import picker_attrs, search_picker_attrs
 
 # Django's own strings that its catalogues don't translate in all our languages yet: listing them
 # here puts them in ours (which take precedence), so no English shows through.
@@ -134,7 +134,7 @@ class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
         for pk, *values in self.queryset.values_list("pk", *fields):
             yield (forms.models.ModelChoiceIteratorValue(pk, None), self.field.label_of(*values))
 
-    def plain(self):
+    def plain(self, chosen=None):
         """The choices as (value, label) with the bare primary key: what ValuesSelect writes.
         When the field searches the server and the list is long: the empty choice and the
         chosen one only (``self.searched`` tells which), from the same one query."""
@@ -147,7 +147,7 @@ class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         if self.searched:
-            yield from self.field.chosen_choice()
+            yield from self.field.chosen_choice(chosen)
             return
         for pk, *values in rows:
             yield (pk, label_of(*values))
@@ -166,6 +166,8 @@ class ValuesSelect(forms.Select):
     per option Django's ``optgroups`` builds - with thousands of options that is most of a
     list page's filter form. Other choices (no ``plain()``) go through Django's way."""
 
+    picker = False  # a searchable picker (web.pickers) however short the list
+
     def get_context(self, name, value, attrs):
         plain = getattr(self.choices, "plain", None)
         if plain is None or self.allow_multiple_selected:
@@ -173,9 +175,11 @@ class ValuesSelect(forms.Select):
         context = forms.Widget.get_context(self, name, value, attrs)
         chosen = context["widget"]["value"]
         values, labels, raw = [], [], []
-        choices = list(plain())
+        choices = list(plain(chosen[0] if chosen else None))
         if getattr(self.choices, "searched", False):
             search_picker_attrs(context["widget"]["attrs"], self.choices.field.search)
+        elif self.picker:
+            picker_attrs(context["widget"]["attrs"], self.choices.field.search)
         for option_value, label in choices:
             values.append(
                 str(option_value)
@@ -206,6 +210,13 @@ class ValuesSelect(forms.Select):
         context["widget"]["optgroups"] = ()
         context["widget"]["options_html"] = mark_safe("".join(out))  # noqa: S308 - escaped
         return context
+
+
+class ValuesPickerSelect(ValuesSelect):
+    """A ValuesSelect that is a searchable picker whatever the length of its list (the fields of
+    a form, where a filter stays a plain select while its list is short)."""
+
+    picker = True
 
 
 class PlainQueryChoiceIterator(forms.models.ModelChoiceIterator):
@@ -260,8 +271,13 @@ class ValuesChoiceField(forms.ModelChoiceField):
         self.chosen = super().to_python(value)
         return self.chosen
 
-    def chosen_choice(self):
-        """The chosen record's (value, label), from the record validation read (no query)."""
-        if self.chosen is not None:
+    def chosen_choice(self, value=None):
+        """The chosen record's (value, label): from the record validation read (no query), or
+        for an unbound form's initial ``value`` (a page opened with ?customer=) read here."""
+        if self.chosen is None and value and str(value).isdigit() and len(str(value)) < 19:
+            row = self.queryset.filter(pk=int(value)).values_list("pk", *self.label_fields)
+            if (found := row.first()) is not None:
+                yield (found[0], self.label_of(*found[1:]))
+        elif self.chosen is not None:
             values = (getattr(self.chosen, field) for field in self.label_fields)
             yield (self.chosen.pk, self.label_of(*values))

@@ -163,6 +163,7 @@ class OrderPhotoFactory(factory.django.DjangoModelFactory):
 class OrderSignOffFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = so.OrderSignOff
+        skip_postgeneration_save = True  # the hook below updates the order, not the sign-off
 
     order = factory.SubFactory(ServiceOrderFactory)
     tenant = factory.LazyAttribute(lambda o: o.order.tenant)

@@ -1,7 +1,8 @@
 """Long filter lists search the server (web.forms.ValuesChoiceField with ``search``, decision
 0028): over LONG_LIST choices the select holds only the empty choice and the chosen record,
 marked for the picker to ask the server; up to LONG_LIST it lists every choice as before. Here
-LONG_LIST is made small (3) and the order list's customer and agreement filters are the fields.
+LONG_LIST is made small (3); the fields are the order list's customer and agreement filters, then
+the customer of a new order, the generation page's filters and the web request list's.
 """
 
 import re
@@ -15,6 +16,7 @@ from django.utils.html import escape
 
 from customers.models import Customer
 from service_orders.forms import OrderFilterForm
+from service_orders.models import ServiceOrder
 from tests.factories import AgreementFactory, CustomerFactory, ServiceOrderFactory
 from web.forms import FieldlineFormRenderer, ValuesChoiceField
 
@@ -207,3 +209,88 @@ def test_without_javascript_a_customers_or_agreements_page_leads_to_its_filtered
         assert _options(_select(html, field))[1] == (
             f'<option value="{record.pk}" selected>{escape(str(record))}</option>'
         )
+
+
+# The forms of other order pages with a customer or agreement of a long list.
+
+NEW_ORDER = reverse("service_orders:order_create")
+
+
+def test_the_new_order_page_holds_only_the_chosen_customer_and_none_of_their_records(
+    tenant_a, client_for, dispatcher_a
+):
+    """Before a customer is chosen the page offers no agreement, site, contact or object (every
+    customer's would be thousands); after, the chosen customer and its own records only."""
+    customers = _customers(tenant_a, LONG + 2)
+    wanted = customers[-1]
+    agreement = AgreementFactory(customer=wanted)
+    AgreementFactory(customer=customers[0])
+    client = client_for(dispatcher_a)
+
+    html = client.get(NEW_ORDER).content.decode()
+    select = _select(html, "customer")
+    assert len(_options(select)) == 1 and " data-fl-search-only" in select
+    assert "are offered once it is chosen" in html
+    assert len(_options(_select(html, "agreement"))) == 1  # "No agreement" only
+
+    # Chosen (?customer= from the customer's page, or the picker's reload), without validation.
+    html = client.get(NEW_ORDER, {"customer": wanted.pk}).content.decode()
+    assert _options(_select(html, "customer"))[1:] == [
+        f'<option value="{wanted.pk}" selected>{escape(str(wanted))}</option>'
+    ]
+    assert [o for o in _options(_select(html, "agreement")) if 'value=""' not in o] == [
+        f'<option value="{agreement.pk}">{escape(str(agreement))}</option>'
+    ]
+    assert "are offered once it is chosen" not in html
+
+
+def test_a_customer_of_a_long_list_is_chosen_and_the_order_created(
+    tenant_a, client_for, dispatcher_a
+):
+    wanted = _customers(tenant_a, LONG + 2)[-1]
+    response = client_for(dispatcher_a).post(
+        NEW_ORDER, {"customer": wanted.pk, "description": "Leaking valve", "priority": "normal"}
+    )
+    assert response.status_code == 302
+    created = ServiceOrder.objects.get(tenant=tenant_a, description="Leaking valve")
+    assert created.customer == wanted
+
+
+def test_the_new_order_page_reads_as_many_queries_however_many_customers(
+    tenant_a, client_for, dispatcher_a, django_assert_max_num_queries
+):
+    customers = _customers(tenant_a, LONG + 2)
+    client = client_for(dispatcher_a)
+    client.get(NEW_ORDER)  # warm the session
+    requests = [{}, {"customer": str(customers[0].pk)}]
+    counts = []
+    for params in requests:
+        with CaptureQueriesContext(connection) as few:
+            assert client.get(NEW_ORDER, params).status_code == 200
+        counts.append(len(few.captured_queries))
+    for customer in _customers(tenant_a, 45):
+        AgreementFactory(customer=customer)
+    for params, count in zip(requests, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            html = client.get(NEW_ORDER, params).content.decode()
+        assert len(_options(_select(html, "customer"))) == (2 if params else 1)
+
+
+def test_the_generation_page_and_the_request_list_search_their_long_lists(
+    tenant_a, client_for, manager_a
+):
+    customers = _customers(tenant_a, LONG + 2)
+    agreements = [AgreementFactory(customer=customer) for customer in customers]
+    client = client_for(manager_a)
+    html = client.get(
+        reverse("service_orders:generation"), {"agreement": agreements[1].pk}
+    ).content.decode()
+    select = _select(html, "agreement")
+    assert _options(select)[1:] == [
+        f'<option value="{agreements[1].pk}" selected>{escape(str(agreements[1]))}</option>'
+    ]
+    assert f'data-fl-search-url="{reverse("agreements:agreement_search")}"' in select
+    assert len(_options(_select(html, "customer"))) == 1
+    html = client.get(reverse("service_orders:request_list")).content.decode()
+    select = _select(html, "customer")
+    assert len(_options(select)) == 1 and " data-fl-search-only" in select
