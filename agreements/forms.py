@@ -168,7 +168,11 @@ class AgreementFilterForm(forms.Form):
         label=_("State"), required=False, choices=[("", _("All states")), *AgreementState.choices]
     )
     customer = forms.ModelChoiceField(
-        label=_("Customer"), queryset=None, required=False, empty_label=_("All customers")
+        label=_("Customer"),
+        queryset=None,
+        required=False,
+        empty_label=_("All customers"),
+        widget=PickerSelect(search="customers:customer_search"),
     )
     group = forms.ModelChoiceField(
         label=_("Group"), queryset=None, required=False, empty_label=_("All groups")

@@ -165,6 +165,7 @@ class ServiceObjectFilterForm(StatusFilterForm):
         required=False,
         queryset=Customer.objects.none(),
         empty_label=_("All customers"),
+        widget=PickerSelect(search="customers:customer_search"),
     )
     group = forms.ModelChoiceField(
         label=_("Object group"),
@@ -173,7 +174,11 @@ class ServiceObjectFilterForm(StatusFilterForm):
         empty_label=_("All groups"),
     )
     item = forms.ModelChoiceField(
-        label=_("Item"), required=False, queryset=Item.objects.none(), empty_label=_("All items")
+        label=_("Item"),
+        required=False,
+        queryset=Item.objects.none(),
+        empty_label=_("All items"),
+        widget=PickerSelect(search="customers:item_search"),
     )
 
     def __init__(self, *args, tenant: Tenant, **kwargs):

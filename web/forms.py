@@ -10,6 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from . import pickers
 from .pickers import picker_attrs, search_picker_attrs
 
 # Django's own strings that its catalogues don't translate in all our languages yet: listing them
@@ -121,11 +122,6 @@ class SearchForm(forms.Form):
             self.fields["q"].label = label
 
 
-# A ValuesChoiceField with a search endpoint and more choices than this lists only the chosen
-# one; its picker asks the server as the user types (decision 0028).
-LONG_LIST = 200
-
-
 class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
@@ -142,8 +138,8 @@ class _ValuesChoiceIterator(forms.models.ModelChoiceIterator):
         label_of = self.field.label_of
         rows = self.queryset.values_list("pk", *self.field.label_fields)
         if self.field.search:
-            rows = list(rows[: LONG_LIST + 1])
-            self.searched = len(rows) > LONG_LIST
+            rows = list(rows[: pickers.LONG_LIST + 1])
+            self.searched = len(rows) > pickers.LONG_LIST
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         if self.searched:
@@ -253,9 +249,10 @@ class ValuesChoiceField(forms.ModelChoiceField):
     instance per option; give the same text as the model's ``__str__`` (test it). The chosen
     value is looked up and cleaned as by ModelChoiceField.
 
-    With ``search`` (a picker endpoint's URL name, see web.pickers) and more than LONG_LIST
-    choices the select holds only the chosen one and its picker searches the server: thousands
-    of options cost the page more than everything else on it, in time and in weight."""
+    With ``search`` (a picker endpoint's URL name, see web.pickers) and more than
+    ``pickers.LONG_LIST`` choices the select holds only the chosen one and its picker searches
+    the server: thousands of options cost the page more than everything else on it, in time and
+    in weight."""
 
     iterator = _ValuesChoiceIterator
     widget = ValuesSelect

@@ -1,5 +1,5 @@
 """The order list of a tenant with more customers and agreements than a filter lists
-(web.forms.LONG_LIST, made small here; the live server runs in this process): the dispatcher
+(web.pickers.LONG_LIST, made small here; the live server runs in this process): the dispatcher
 types part of a name into the customer or agreement filter, picks the record from the server's
 answer, and the list shows that record's orders, the filter still naming it after the reload.
 On a phone the filter bar fits the screen."""
@@ -28,7 +28,7 @@ LONG_NAME = "Zephyr Thermal Works and Heat Pump Installations of Greater Kędzie
 @pytest.fixture
 def many_customers(demo, monkeypatch):
     """Acme with six customers, each with an agreement and orders, over a LONG_LIST of 3."""
-    monkeypatch.setattr("web.forms.LONG_LIST", 3)
+    monkeypatch.setattr("web.pickers.LONG_LIST", 3)
     User.objects.filter(email="dispatcher@acme.test").update(language="en")
     tenant = Tenant.objects.get(slug="acme")
     zephyr = CustomerFactory(tenant=tenant, name=LONG_NAME)

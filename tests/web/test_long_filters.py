@@ -19,6 +19,7 @@ from service_orders.forms import OrderFilterForm
 from service_orders.models import ServiceOrder
 from tests.factories import AgreementFactory, CustomerFactory, ServiceOrderFactory
 from web.forms import FieldlineFormRenderer, ValuesChoiceField
+from web.pickers import PickerSelect
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ LONG = 3
 
 @pytest.fixture(autouse=True)
 def _long_list(monkeypatch):
-    monkeypatch.setattr("web.forms.LONG_LIST", LONG)
+    monkeypatch.setattr("web.pickers.LONG_LIST", LONG)
 
 
 def _customers(tenant, count: int) -> list:
@@ -294,3 +295,52 @@ def test_the_generation_page_and_the_request_list_search_their_long_lists(
     html = client.get(reverse("service_orders:request_list")).content.decode()
     select = _select(html, "customer")
     assert len(_options(select)) == 1 and " data-fl-search-only" in select
+
+
+# Any picker with a search endpoint (web.pickers.PickerSelect with ``search``): a customer field
+# of a ModelForm, an item line's item.
+
+
+class _PickedForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.none(),
+        widget=PickerSelect(search="customers:customer_search"),
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, renderer=FieldlineFormRenderer(), **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(tenant=tenant).order_by("name")
+
+
+def test_a_long_picker_holds_only_the_chosen_one_read_with_the_list_in_one_query(tenant_a):
+    customers = _customers(tenant_a, LONG + 2)
+    chosen = customers[-1]  # past the first LONG_LIST + 1 rows read
+    empty = escape(str(_PickedForm(tenant=tenant_a).fields["customer"].empty_label))
+    # Unbound: the first LONG_LIST + 1 and the chosen one; bound, the validation's read too.
+    for form, reads in (
+        (_PickedForm(initial={"customer": chosen.pk}, tenant=tenant_a), 2),
+        (_PickedForm({"customer": str(chosen.pk)}, tenant=tenant_a), 3),
+    ):
+        with CaptureQueriesContext(connection) as rendering:
+            html = _select(str(form["customer"]), "customer")
+        assert len(rendering.captured_queries) == reads
+        assert _options(html) == [
+            f'<option value="">{empty}</option>',
+            f'<option value="{chosen.pk}" selected>{escape(str(chosen))}</option>',
+        ]
+        assert " data-fl-search-only" in html and " data-fl-picker" in html
+    html = _select(str(_PickedForm(tenant=tenant_a)["customer"]), "customer")
+    assert _options(html) == [f'<option value="" selected>{empty}</option>']
+    html = _select(str(_PickedForm({"customer": "x"}, tenant=tenant_a)["customer"]), "customer")
+    assert _options(html) == [f'<option value="">{empty}</option>']
+
+
+def test_a_short_picker_lists_every_choice_from_one_query(tenant_a):
+    customers = _customers(tenant_a, LONG)
+    form = _PickedForm(initial={"customer": customers[0].pk}, tenant=tenant_a)
+    with CaptureQueriesContext(connection) as rendering:
+        html = _select(str(form["customer"]), "customer")
+    assert len(rendering.captured_queries) == 1
+    assert len(_options(html)) == LONG + 1 and f'value="{customers[0].pk}" selected' in html
+    assert "data-fl-search-only" not in html
+    assert f'data-fl-search-url="{reverse("customers:customer_search")}"' in html
