@@ -93,6 +93,7 @@ class SubscriptionForm(ServiceCheckedModelForm):
             "start_date": DATE,
             "end_date": DATE,
             "customer": PickerSelect(search="customers:customer_search"),
+            "agreement": PickerSelect(search="agreements:agreement_search"),
             "item": PickerSelect(search="customers:item_search"),
         }
         help_texts = {"end_date": _("Empty: open-ended.")}
