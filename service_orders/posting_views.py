@@ -15,6 +15,7 @@ from invoicing import selectors as invoicing_selectors
 from invoicing.capabilities import POST_ORDERS, VIEW_INVOICES
 from web.lookups import get_or_404
 from web.permissions import capability_required, request_can
+from web.pickers import PickerSelect
 
 from . import selectors
 from .services.posting import order_post, orders_post, postable_orders
@@ -37,6 +38,7 @@ class PostingForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=gettext_lazy("All agreements"),
+        widget=PickerSelect(search="agreements:agreement_search"),
     )
     date_from = forms.DateField(label=gettext_lazy("Order date from"), required=False, widget=DATE)
     date_to = forms.DateField(label=gettext_lazy("Order date to"), required=False, widget=DATE)

@@ -54,6 +54,7 @@ class PriceForm(ServiceCheckedModelForm):
         widgets = {
             "valid_from": DATE,
             "item": PickerSelect(search="customers:item_search"),
+            "agreement": PickerSelect(search="agreements:agreement_search"),
         }
         help_texts = {
             "group": _("Leave group, item, agreement and subscription empty for a generic price."),
