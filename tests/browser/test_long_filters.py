@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from service_orders.models import ServiceOrder
 from tenancy.models import Tenant, User
 from tests.browser.layout import PHONE, WIDE, assert_fits, assert_no_sideways_scroll
 from tests.browser.pickers import pick
@@ -194,3 +195,25 @@ def test_the_customer_filter_asks_again_after_a_failed_answer_and_keeps_a_late_o
 NORDIC_LOADED = """() => Object.values(
     document.querySelector("select[name=customer]").tomselect.options
 ).some((option) => option.text.includes("Nordic Boilers"))"""
+
+
+def test_dispatcher_creates_an_order_for_a_customer_found_on_the_server(
+    many_customers, sign_in, page, live_server
+):
+    """On the new-order page of a tenant with a long customer list: the customer is found by
+    typing, its agreements then load (and only its), and the order is created for it."""
+    customer, agreement = many_customers["customer"], many_customers["agreement"]
+    page.set_viewport_size(WIDE)
+    sign_in("dispatcher@acme.test")
+    page.goto(f"{live_server.url}/orders/new/")
+    agreements = page.locator("select[name=agreement] option[value]:not([value=''])")
+    expect(agreements).to_have_count(0)  # none until the customer is chosen
+    pick(page, "customer", "Thermal Works")
+    expect(agreements).to_have_count(1)
+    expect(agreements).to_have_text(str(agreement))
+    page.locator("select[name=agreement]").select_option(str(agreement.pk))
+    page.get_by_label("What is to be done").fill("Heat pump makes a rattling noise")
+    page.get_by_test_id("create-order").click()
+    page.wait_for_url("**/orders/*/")
+    order = ServiceOrder.objects.get(description="Heat pump makes a rattling noise")
+    assert (order.customer, order.agreement) == (customer, agreement)
