@@ -156,6 +156,17 @@ def test_a_field_without_a_search_endpoint_lists_every_choice_however_many(tenan
     assert "data-fl-search-only" not in html
 
 
+def _query_counts(client, url: str, requests: list[dict]) -> list[int]:
+    """The queries of each request of ``url`` (with each of ``requests``' parameters)."""
+    client.get(url)  # warm the session
+    counts = []
+    for params in requests:
+        with CaptureQueriesContext(connection) as few:
+            assert client.get(url, params).status_code == 200
+        counts.append(len(few.captured_queries))
+    return counts
+
+
 def test_the_order_list_reads_as_many_queries_however_many_customers(
     tenant_a, client_for, manager_a, django_assert_max_num_queries
 ):
@@ -165,14 +176,8 @@ def test_the_order_list_reads_as_many_queries_however_many_customers(
     for customer in customers:
         ServiceOrderFactory(customer=customer, agreement=AgreementFactory(customer=customer))
     client = client_for(manager_a)
-    client.get(LIST)  # warm the session
     requests = [{}, {"customer": str(customers[0].pk)}]
-    counts = []
-    for params in requests:
-        with CaptureQueriesContext(connection) as few:
-            response = client.get(LIST, params)
-        assert response.status_code == 200
-        counts.append(len(few.captured_queries))
+    counts = _query_counts(client, LIST, requests)
     more = _customers(tenant_a, 45)
     for customer in more:
         AgreementFactory(customer=customer)
@@ -262,13 +267,8 @@ def test_the_new_order_page_reads_as_many_queries_however_many_customers(
 ):
     customers = _customers(tenant_a, LONG + 2)
     client = client_for(dispatcher_a)
-    client.get(NEW_ORDER)  # warm the session
     requests = [{}, {"customer": str(customers[0].pk)}]
-    counts = []
-    for params in requests:
-        with CaptureQueriesContext(connection) as few:
-            assert client.get(NEW_ORDER, params).status_code == 200
-        counts.append(len(few.captured_queries))
+    counts = _query_counts(client, NEW_ORDER, requests)
     for customer in _customers(tenant_a, 45):
         AgreementFactory(customer=customer)
     for params, count in zip(requests, counts, strict=True):
