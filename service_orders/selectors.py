@@ -351,12 +351,13 @@ def agreement_generation_errors(*, tenant: Tenant, agreement: Agreement) -> Quer
 def open_order_counts(*, tenant: Tenant, today: datetime.date) -> dict[str, int]:
     """For the home pages, in one query: open orders per state, those generated for a closed
     day, and those of the next 7 days that no technician is assigned to."""
-    is_open = Q(state__in=OPEN_STATES)
     week = Q(preferred_date__gte=today, preferred_date__lte=today + datetime.timedelta(days=6))
-    return ServiceOrder.objects.for_tenant(tenant).aggregate(
-        open=Count("id", filter=is_open),
-        conflicts=Count("id", filter=is_open & Q(calendar_conflict=True)),
-        unassigned_week=Count("id", filter=is_open & week & Q(assigned_technician__isnull=True)),
+    # Only the open orders are read (the state index), not every order the tenant ever had.
+    open_orders = ServiceOrder.objects.for_tenant(tenant).filter(state__in=OPEN_STATES)
+    return open_orders.aggregate(
+        open=Count("id"),
+        conflicts=Count("id", filter=Q(calendar_conflict=True)),
+        unassigned_week=Count("id", filter=week & Q(assigned_technician__isnull=True)),
         **{state: Count("id", filter=Q(state=state)) for state in OPEN_STATES},
     )
 
