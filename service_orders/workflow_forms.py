@@ -9,30 +9,21 @@ from customers.models import Customer, CustomerContact, CustomerSite, ServiceObj
 from sla import selectors as sla_selectors
 from sla.models import ServiceLevelAgreement
 from web.confirm import REASON_MAX_LENGTH, ConfirmationForm
-from web.forms import (
-    PlainQueryChoiceIterator,
-    ServiceCheckedModelForm,
-    ValuesChoiceField,
-    ValuesPickerSelect,
-    listed_choices,
-)
+from web.forms import PlainQueryChoiceIterator, ServiceCheckedModelForm, listed_choices
 from web.pickers import PickerSelect
 
 from . import selectors
-from .forms import DateInput, customer_label
+from .forms import DateInput
 from .models import OrderStage, Priority, ReasonCode, ServiceOrder
 
 
 class OrderCreateForm(forms.Form):
-    # Read as values, and with thousands of customers only the chosen one is in the page: the
-    # picker asks the server (web.forms.LONG_LIST, decision 0028).
-    customer = ValuesChoiceField(
+    # With thousands of customers only the chosen one is in the page: the picker asks the server
+    # (web.pickers.LONG_LIST, decision 0028).
+    customer = forms.ModelChoiceField(
         label=_("Customer"),
         queryset=Customer.objects.none(),
-        label_fields=("number", "name"),
-        label_of=customer_label,
-        search="customers:customer_search",
-        widget=ValuesPickerSelect,
+        widget=PickerSelect(search="customers:customer_search"),
     )
     agreement = forms.ModelChoiceField(
         label=_("Agreement"),

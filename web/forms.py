@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from . import pickers
-from .pickers import picker_attrs, search_picker_attrs
+from .pickers import search_picker_attrs
 
 # Django's own strings that its catalogues don't translate in all our languages yet: listing them
 # here puts them in ours (which take precedence), so no English shows through.
@@ -162,8 +162,6 @@ class ValuesSelect(forms.Select):
     per option Django's ``optgroups`` builds - with thousands of options that is most of a
     list page's filter form. Other choices (no ``plain()``) go through Django's way."""
 
-    picker = False  # a searchable picker (web.pickers) however short the list
-
     def get_context(self, name, value, attrs):
         plain = getattr(self.choices, "plain", None)
         if plain is None or self.allow_multiple_selected:
@@ -174,8 +172,6 @@ class ValuesSelect(forms.Select):
         choices = list(plain(chosen[0] if chosen else None))
         if getattr(self.choices, "searched", False):
             search_picker_attrs(context["widget"]["attrs"], self.choices.field.search)
-        elif self.picker:
-            picker_attrs(context["widget"]["attrs"], self.choices.field.search)
         for option_value, label in choices:
             values.append(
                 str(option_value)
@@ -206,13 +202,6 @@ class ValuesSelect(forms.Select):
         context["widget"]["optgroups"] = ()
         context["widget"]["options_html"] = mark_safe("".join(out))  # noqa: S308 - escaped
         return context
-
-
-class ValuesPickerSelect(ValuesSelect):
-    """A ValuesSelect that is a searchable picker whatever the length of its list (the fields of
-    a form, where a filter stays a plain select while its list is short)."""
-
-    picker = True
 
 
 class PlainQueryChoiceIterator(forms.models.ModelChoiceIterator):
