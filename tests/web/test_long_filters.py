@@ -344,3 +344,15 @@ def test_a_short_picker_lists_every_choice_from_one_query(tenant_a):
     assert len(_options(html)) == LONG + 1 and f'value="{customers[0].pk}" selected' in html
     assert "data-fl-search-only" not in html
     assert f'data-fl-search-url="{reverse("customers:customer_search")}"' in html
+
+
+def test_another_tenants_customer_in_the_new_order_link_shows_nothing_of_it(
+    tenant_a, tenant_b, client_for, dispatcher_a
+):
+    _customers(tenant_a, LONG + 2)
+    foreign = CustomerFactory(tenant=tenant_b, name="Other Tenant Ltd")
+    AgreementFactory(customer=foreign)
+    html = client_for(dispatcher_a).get(NEW_ORDER, {"customer": foreign.pk}).content.decode()
+    assert len(_options(_select(html, "customer"))) == 1
+    assert len(_options(_select(html, "agreement"))) == 1
+    assert "Other Tenant Ltd" not in html
